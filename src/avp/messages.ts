@@ -1,0 +1,882 @@
+/**
+ * The typed level of control messages: a discriminated union (`type: 'SCCRQ' | 'ICCN' | …`,
+ * `version: 2 | 3`) built from the raw AVP list and turned back into one, validated against one
+ * table of required and optional AVPs per message (RFC 2661 §6, RFC 3931 §6).
+ *
+ * Rules (RFC 2661 §4.2, §4.4.1; RFC 3931 §5.2):
+ * - The Message Type AVP comes first. An unknown Message Type with M=1 clears the tunnel; with M=0
+ *   the message is ignored (it comes back as `{ type: 'UNKNOWN' }`).
+ * - An unknown AVP with M=1 tears down the session (session messages) or the tunnel; with M=0 it is
+ *   skipped and never changes the typed result. Vendor and unknown AVPs stay at the raw level.
+ * - Violations are `ProtocolError`s carrying the Result and Error Codes for the StopCCN or CDN.
+ * Not here: headers and Ns/Nr (src/codec), AVP header walking (raw.ts), value layouts (values.ts),
+ * Message Digest verification (needs the nonces: the engine's job, with auth.ts).
+ */
+import {
+  AvpType,
+  CdnResult,
+  GeneralError,
+  type L2tpVersion,
+  MessageType,
+  type MessageTypeName,
+  StopCcnResult,
+} from '../constants.js';
+import type { L2tpCrypto } from '../crypto.js';
+import { DecodeError, ProtocolError, type ProtocolErrorOptions, UsageError } from '../errors.js';
+import { deriveV3HidingKey, hideAvps, unhideAvps } from './hidden.js';
+import type { RawAvp } from './raw.js';
+import {
+  type AvpInfo,
+  decodeAvpValue,
+  encodeAvpValue,
+  lookupAvp,
+  mandatoryBitFor,
+} from './registry.js';
+import type { TypedValue, ValueByKind, ValueKind } from './values.js';
+
+// ---------------------------------------------------------------------------------------------
+// Fields: one typed property per IETF AVP, named after AvpType in camelCase.
+
+/**
+ * The value kind of every IETF AVP that can appear as a message field (all of 1–101 but the
+ * reserved 20). Kept in sync with the catalogue by a test; it exists so field types are known
+ * at compile time.
+ */
+export const FIELD_KINDS = {
+  resultCode: 'resultCode',
+  protocolVersion: 'protocolVersion',
+  framingCapabilities: 'bitset32',
+  bearerCapabilities: 'bitset32',
+  tieBreaker: 'u64',
+  firmwareRevision: 'u16',
+  hostName: 'string',
+  vendorName: 'string',
+  assignedTunnelId: 'u16',
+  receiveWindowSize: 'u16',
+  challenge: 'bytes',
+  q931CauseCode: 'q931Cause',
+  challengeResponse: 'bytes',
+  assignedSessionId: 'u16',
+  callSerialNumber: 'u32',
+  minimumBps: 'u32',
+  maximumBps: 'u32',
+  bearerType: 'bitset32',
+  framingType: 'bitset32',
+  calledNumber: 'string',
+  callingNumber: 'string',
+  subAddress: 'string',
+  txConnectSpeed: 'u32',
+  physicalChannelId: 'u32',
+  initialReceivedLcpConfreq: 'bytes',
+  lastSentLcpConfreq: 'bytes',
+  lastReceivedLcpConfreq: 'bytes',
+  proxyAuthenType: 'u16',
+  proxyAuthenName: 'string',
+  proxyAuthenChallenge: 'bytes',
+  proxyAuthenId: 'proxyAuthenId',
+  proxyAuthenResponse: 'bytes',
+  callErrors: 'callErrors',
+  accm: 'accm',
+  randomVector: 'bytes',
+  privateGroupId: 'string',
+  rxConnectSpeed: 'u32',
+  sequencingRequired: 'empty',
+  rxMinimumBps: 'u32',
+  rxMaximumBps: 'u32',
+  serviceCategory: 'bytes',
+  serviceName: 'bytes',
+  callingSubAddress: 'bytes',
+  vpiVciIdentifier: 'bytes',
+  pppDisconnectCauseCode: 'pppDisconnectCause',
+  ccds: 'bytes',
+  sds: 'bytes',
+  lcpWantOptions: 'bytes',
+  lcpAllowOptions: 'bytes',
+  lnsLastSentLcpConfreq: 'bytes',
+  lnsLastReceivedLcpConfreq: 'bytes',
+  modemOnHoldCapable: 'bytes',
+  modemOnHoldStatus: 'bytes',
+  pppoeRelay: 'bytes',
+  pppoeRelayResponseCapability: 'bytes',
+  pppoeRelayForwardCapability: 'bytes',
+  extendedVendorId: 'extendedVendor',
+  messageDigest: 'messageDigest',
+  routerId: 'u32',
+  assignedControlConnectionId: 'u32',
+  pseudowireCapabilitiesList: 'pwCapList',
+  localSessionId: 'u32',
+  remoteSessionId: 'u32',
+  assignedCookie: 'cookie',
+  remoteEndId: 'bytes',
+  applicationCode: 'bytes',
+  pseudowireType: 'u16',
+  l2SpecificSublayer: 'l2SpecificSublayer',
+  dataSequencing: 'dataSequencing',
+  circuitStatus: 'circuitStatus',
+  preferredLanguage: 'string',
+  controlMessageAuthenticationNonce: 'bytes',
+  txConnectSpeedV3: 'u64',
+  rxConnectSpeedV3: 'u64',
+  failoverCapability: 'failoverCapability',
+  tunnelRecovery: 'tunnelRecovery',
+  suggestedControlSequence: 'suggestedControlSequence',
+  failoverSessionState: 'failoverSessionState',
+  multicastCapability: 'bytes',
+  newOutgoingSessions: 'bytes',
+  newOutgoingSessionsAcknowledgement: 'bytes',
+  withdrawOutgoingSessions: 'bytes',
+  multicastPacketsPriority: 'bytes',
+  frameRelayHeaderLength: 'u16',
+  atmMaximumConcatenatedCells: 'u16',
+  oamEmulationRequired: 'empty',
+  atmAlarmStatus: 'atmAlarmStatus',
+  attachmentGroupIdentifier: 'bytes',
+  localEndIdentifier: 'bytes',
+  interfaceMtu: 'bytes',
+  fcsRetention: 'bytes',
+  tunnelSwitchingAggregatorId: 'bytes',
+  maximumReceiveUnit: 'bytes',
+  maximumReassembledReceiveUnit: 'bytes',
+  vccvCapability: 'bytes',
+  connectSpeedUpdate: 'connectSpeedUpdate',
+  connectSpeedUpdateEnable: 'empty',
+  tdmPseudowire: 'bytes',
+  rtpAvp: 'bytes',
+  pwSwitchingPoint: 'bytes',
+} as const satisfies Record<string, ValueKind>;
+
+/** Name of a typed message field (one per IETF AVP). */
+export type FieldName = keyof typeof FIELD_KINDS;
+/** The value type of a field. */
+export type FieldValue<F extends FieldName> = ValueByKind[(typeof FIELD_KINDS)[F]];
+/** Every field, optional. */
+export type MessageFields = { readonly [F in FieldName]?: FieldValue<F> };
+
+const FIELD_NAMES = Object.keys(FIELD_KINDS) as FieldName[];
+
+function fieldNameOf(attributeType: number): FieldName | undefined {
+  return FIELD_BY_TYPE[attributeType];
+}
+
+const FIELD_BY_TYPE: (FieldName | undefined)[] = [];
+/** The attribute type of each field. */
+export const FIELD_ATTRIBUTE_TYPE = {} as Readonly<Record<FieldName, number>>;
+for (const [key, type] of Object.entries(AvpType)) {
+  const field = (key[0]?.toLowerCase() + key.slice(1)) as FieldName;
+  if (field in FIELD_KINDS) {
+    FIELD_BY_TYPE[type] = field;
+    (FIELD_ATTRIBUTE_TYPE as Record<FieldName, number>)[field] = type;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The message table: RFC 2661 §6 (v2) and RFC 3931 §6 (v3), in the RFCs' order.
+
+interface VersionSpec {
+  readonly required: readonly FieldName[];
+  readonly optional: readonly FieldName[];
+  readonly section: string;
+}
+
+interface MessageSpecRow {
+  /** Session-scoped messages are answered with CDN, the others with StopCCN (RFC 2661 §4.2). */
+  readonly scope: 'tunnel' | 'session';
+  readonly v2: VersionSpec | null;
+  readonly v3: VersionSpec | null;
+}
+
+const V3_AUTH = ['randomVector', 'messageDigest'] as const;
+
+/**
+ * Required and optional AVPs per message and version; `null` where a version does not define
+ * the message. Extension messages (RFC 3573, 3817, 4045, 4951, 5515) are typed with their
+ * Message Type only: their AVPs are decoded as fields when present, none is enforced.
+ */
+export const MESSAGE_SPEC = {
+  SCCRQ: {
+    scope: 'tunnel',
+    v2: {
+      required: ['protocolVersion', 'hostName', 'framingCapabilities', 'assignedTunnelId'],
+      optional: [
+        'bearerCapabilities',
+        'receiveWindowSize',
+        'challenge',
+        'tieBreaker',
+        'firmwareRevision',
+        'vendorName',
+      ],
+      section: 'RFC 2661 §6.1',
+    },
+    v3: {
+      required: [
+        'hostName',
+        'routerId',
+        'assignedControlConnectionId',
+        'pseudowireCapabilitiesList',
+      ],
+      optional: [
+        'randomVector',
+        'controlMessageAuthenticationNonce',
+        'messageDigest',
+        'tieBreaker',
+        'vendorName',
+        'receiveWindowSize',
+        'preferredLanguage',
+      ],
+      section: 'RFC 3931 §6.1',
+    },
+  },
+  SCCRP: {
+    scope: 'tunnel',
+    v2: {
+      required: ['protocolVersion', 'framingCapabilities', 'hostName', 'assignedTunnelId'],
+      optional: [
+        'bearerCapabilities',
+        'firmwareRevision',
+        'vendorName',
+        'receiveWindowSize',
+        'challenge',
+        'challengeResponse',
+      ],
+      section: 'RFC 2661 §6.2',
+    },
+    v3: {
+      required: [
+        'hostName',
+        'routerId',
+        'assignedControlConnectionId',
+        'pseudowireCapabilitiesList',
+      ],
+      optional: [
+        'randomVector',
+        'controlMessageAuthenticationNonce',
+        'messageDigest',
+        'vendorName',
+        'receiveWindowSize',
+        'preferredLanguage',
+      ],
+      section: 'RFC 3931 §6.2',
+    },
+  },
+  SCCCN: {
+    scope: 'tunnel',
+    v2: { required: [], optional: ['challengeResponse'], section: 'RFC 2661 §6.3' },
+    v3: { required: [], optional: V3_AUTH, section: 'RFC 3931 §6.3' },
+  },
+  StopCCN: {
+    scope: 'tunnel',
+    v2: { required: ['assignedTunnelId', 'resultCode'], optional: [], section: 'RFC 2661 §6.4' },
+    v3: {
+      required: ['resultCode'],
+      optional: [...V3_AUTH, 'assignedControlConnectionId'],
+      section: 'RFC 3931 §6.4',
+    },
+  },
+  HELLO: {
+    scope: 'tunnel',
+    v2: { required: [], optional: [], section: 'RFC 2661 §6.5' },
+    v3: { required: [], optional: V3_AUTH, section: 'RFC 3931 §6.5' },
+  },
+  OCRQ: {
+    scope: 'session',
+    v2: {
+      required: [
+        'assignedSessionId',
+        'callSerialNumber',
+        'minimumBps',
+        'maximumBps',
+        'bearerType',
+        'framingType',
+        'calledNumber',
+      ],
+      optional: ['subAddress'],
+      section: 'RFC 2661 §6.9',
+    },
+    v3: {
+      required: [
+        'localSessionId',
+        'remoteSessionId',
+        'callSerialNumber',
+        'pseudowireType',
+        'remoteEndId',
+        'circuitStatus',
+      ],
+      optional: [
+        ...V3_AUTH,
+        'assignedCookie',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'tieBreaker',
+        'l2SpecificSublayer',
+        'dataSequencing',
+      ],
+      section: 'RFC 3931 §6.9',
+    },
+  },
+  OCRP: {
+    scope: 'session',
+    v2: {
+      required: ['assignedSessionId'],
+      optional: ['physicalChannelId'],
+      section: 'RFC 2661 §6.10',
+    },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId', 'circuitStatus'],
+      optional: [
+        ...V3_AUTH,
+        'assignedCookie',
+        'l2SpecificSublayer',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'dataSequencing',
+        'physicalChannelId',
+      ],
+      section: 'RFC 3931 §6.10',
+    },
+  },
+  OCCN: {
+    scope: 'session',
+    v2: {
+      required: ['txConnectSpeed', 'framingType'],
+      optional: ['rxConnectSpeed', 'sequencingRequired'],
+      section: 'RFC 2661 §6.11',
+    },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId'],
+      optional: [
+        ...V3_AUTH,
+        'l2SpecificSublayer',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'dataSequencing',
+        'circuitStatus',
+      ],
+      section: 'RFC 3931 §6.11',
+    },
+  },
+  ICRQ: {
+    scope: 'session',
+    v2: {
+      required: ['assignedSessionId', 'callSerialNumber'],
+      optional: ['bearerType', 'physicalChannelId', 'callingNumber', 'calledNumber', 'subAddress'],
+      section: 'RFC 2661 §6.6',
+    },
+    v3: {
+      required: [
+        'localSessionId',
+        'remoteSessionId',
+        'callSerialNumber',
+        'pseudowireType',
+        'remoteEndId',
+        'circuitStatus',
+      ],
+      optional: [
+        ...V3_AUTH,
+        'assignedCookie',
+        'tieBreaker',
+        'l2SpecificSublayer',
+        'dataSequencing',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'physicalChannelId',
+      ],
+      section: 'RFC 3931 §6.6',
+    },
+  },
+  ICRP: {
+    scope: 'session',
+    v2: { required: ['assignedSessionId'], optional: [], section: 'RFC 2661 §6.7' },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId', 'circuitStatus'],
+      optional: [
+        ...V3_AUTH,
+        'assignedCookie',
+        'l2SpecificSublayer',
+        'dataSequencing',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'physicalChannelId',
+      ],
+      section: 'RFC 3931 §6.7',
+    },
+  },
+  ICCN: {
+    scope: 'session',
+    v2: {
+      required: ['txConnectSpeed', 'framingType'],
+      optional: [
+        'initialReceivedLcpConfreq',
+        'lastSentLcpConfreq',
+        'lastReceivedLcpConfreq',
+        'proxyAuthenType',
+        'proxyAuthenName',
+        'proxyAuthenChallenge',
+        'proxyAuthenId',
+        'proxyAuthenResponse',
+        'privateGroupId',
+        'rxConnectSpeed',
+        'sequencingRequired',
+      ],
+      section: 'RFC 2661 §6.8',
+    },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId'],
+      optional: [
+        ...V3_AUTH,
+        'l2SpecificSublayer',
+        'dataSequencing',
+        'txConnectSpeedV3',
+        'rxConnectSpeedV3',
+        'circuitStatus',
+      ],
+      section: 'RFC 3931 §6.8',
+    },
+  },
+  CDN: {
+    scope: 'session',
+    v2: {
+      required: ['resultCode', 'assignedSessionId'],
+      // RFC 3145 §2 adds the PPP Disconnect Cause Code to CDN.
+      optional: ['q931CauseCode', 'pppDisconnectCauseCode'],
+      section: 'RFC 2661 §6.12',
+    },
+    v3: {
+      required: ['resultCode', 'localSessionId', 'remoteSessionId'],
+      optional: V3_AUTH,
+      section: 'RFC 3931 §6.12',
+    },
+  },
+  WEN: {
+    scope: 'session',
+    v2: { required: ['callErrors'], optional: [], section: 'RFC 2661 §6.13' },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId', 'callErrors'],
+      optional: V3_AUTH,
+      section: 'RFC 3931 §6.13',
+    },
+  },
+  SLI: {
+    scope: 'session',
+    v2: { required: ['accm'], optional: [], section: 'RFC 2661 §6.14' },
+    v3: {
+      required: ['localSessionId', 'remoteSessionId'],
+      optional: [...V3_AUTH, 'circuitStatus'],
+      section: 'RFC 3931 §6.14',
+    },
+  },
+  ACK: {
+    scope: 'tunnel',
+    v2: null,
+    v3: { required: [], optional: V3_AUTH, section: 'RFC 3931 §6.15' },
+  },
+  MDMST: extension('session', 'RFC 3573'),
+  SRRQ: extension('session', 'RFC 3817'),
+  SRRP: extension('session', 'RFC 3817'),
+  FSQ: extension('tunnel', 'RFC 4951 §4.1'),
+  FSR: extension('tunnel', 'RFC 4951 §4.2'),
+  MSRQ: extension('session', 'RFC 4045'),
+  MSRP: extension('session', 'RFC 4045'),
+  MSE: extension('session', 'RFC 4045'),
+  MSI: extension('tunnel', 'RFC 4045'),
+  MSEN: extension('session', 'RFC 4045'),
+  CSUN: extension('tunnel', 'RFC 5515 §4.1'),
+  CSURQ: extension('tunnel', 'RFC 5515 §4.2'),
+} as const satisfies Record<string, MessageSpecRow>;
+
+function extension<S extends 'tunnel' | 'session'>(scope: S, section: string) {
+  const spec = { required: [], optional: [], section } as const;
+  return { scope, v2: spec, v3: spec } as const;
+}
+
+/** A message type name that has a typed form. */
+export type KnownMessageName = keyof typeof MESSAGE_SPEC;
+type SpecOf<
+  K extends KnownMessageName,
+  V extends L2tpVersion,
+> = (typeof MESSAGE_SPEC)[K][V extends 2 ? 'v2' : 'v3'];
+type RequiredOf<K extends KnownMessageName, V extends L2tpVersion> =
+  SpecOf<K, V> extends { readonly required: readonly (infer F)[] } ? F & FieldName : never;
+type DefinedIn<V extends L2tpVersion> = {
+  [K in KnownMessageName]: SpecOf<K, V> extends null ? never : K;
+}[KnownMessageName];
+
+/** One typed message of a given type and version: required AVPs as required properties. */
+export type TypedMessage<K extends KnownMessageName, V extends L2tpVersion> = {
+  readonly type: K;
+  readonly version: V;
+} & { readonly [F in RequiredOf<K, V>]: FieldValue<F> } & Omit<MessageFields, RequiredOf<K, V>>;
+
+/** A Zero-Length Body acknowledgement (RFC 2661 §5.8): a header without AVPs. */
+export interface ZlbMessage {
+  readonly type: 'ZLB';
+  readonly version: L2tpVersion;
+}
+
+/** A message whose Message Type is unknown and not mandatory (RFC 2661 §4.4.1: ignored). */
+export interface UnknownMessage {
+  readonly type: 'UNKNOWN';
+  readonly version: L2tpVersion;
+  readonly messageType: number;
+}
+
+/** Every typed L2TPv2 message. */
+export type V2Message = { [K in DefinedIn<2>]: TypedMessage<K, 2> }[DefinedIn<2>];
+/** Every typed L2TPv3 message. */
+export type V3Message = { [K in DefinedIn<3>]: TypedMessage<K, 3> }[DefinedIn<3>];
+/** Any typed control message, ZLB and ignorable unknown messages included. */
+export type ControlMessage = V2Message | V3Message | ZlbMessage | UnknownMessage;
+
+/** Narrowing helper: the message if it has type `K`, else undefined. */
+export function messageOfType<K extends KnownMessageName>(
+  message: ControlMessage,
+  type: K,
+): Extract<ControlMessage, { type: K }> | undefined {
+  return message.type === type ? (message as Extract<ControlMessage, { type: K }>) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw → typed
+
+/** Options for `toTyped`. */
+export interface ToTypedOptions {
+  /** Shared secret, needed when the message has hidden AVPs (RFC 2661 §4.3, RFC 3931 §5.3). */
+  readonly secret?: Uint8Array;
+  /** Hash functions for unhiding; required with `secret` when AVPs are hidden. */
+  readonly crypto?: L2tpCrypto;
+  /**
+   * Tolerance: accept unknown AVPs with the M bit set instead of tearing down (some vendor
+   * stacks set M on private AVPs). Default false, as RFC 2661 §4.2 requires.
+   */
+  readonly acceptUnknownMandatoryAvps?: boolean;
+}
+
+/** The Error Code table entry for a problem, with the scope of the message it was found in. */
+function protocolFailure(
+  scope: 'tunnel' | 'session',
+  errorCode: number,
+  extra: Partial<ProtocolErrorOptions> = {},
+): ProtocolErrorOptions {
+  return {
+    ...extra,
+    scope,
+    resultCode: scope === 'session' ? CdnResult.GeneralError : StopCcnResult.GeneralError,
+    errorCode,
+  };
+}
+
+const MESSAGE_NAME_BY_CODE: (KnownMessageName | undefined)[] = [];
+for (const [name, code] of Object.entries(MessageType)) {
+  if (name in MESSAGE_SPEC) MESSAGE_NAME_BY_CODE[code] = name as KnownMessageName;
+}
+
+/** The typed name of a message type number, or undefined when there is no typed form. */
+export function knownMessageName(messageType: number): KnownMessageName | undefined {
+  return MESSAGE_NAME_BY_CODE[messageType];
+}
+
+/**
+ * Builds the typed message from a raw AVP list, unhiding hidden AVPs and validating it against
+ * MESSAGE_SPEC. An empty list is a ZLB. Values in the result may alias the input bytes.
+ *
+ * @throws ProtocolError for every rule the RFC answers with StopCCN or CDN: Message Type missing
+ *   or not first, unknown mandatory Message Type, unknown AVP with M=1, required AVP missing, a
+ *   malformed value in a mandatory or required AVP, an out-of-range identifier, hidden AVPs that
+ *   cannot be unhidden. `scope` says which of StopCCN or CDN answers it.
+ */
+export function toTyped(
+  avps: readonly RawAvp[],
+  version: L2tpVersion,
+  options: ToTypedOptions = {},
+): ControlMessage {
+  if (avps.length === 0) return { type: 'ZLB', version };
+  const first = avps[0] as RawAvp;
+  if (first.vendorId !== 0 || first.attributeType !== AvpType.MessageType) {
+    // RFC 2661 §4.4.1: "The Message Type AVP MUST be the first AVP in a message".
+    throw new ProtocolError(
+      'L2TP_ERR_MISSING_MESSAGE_TYPE',
+      'the first AVP is not a Message Type AVP',
+      protocolFailure('tunnel', GeneralError.VendorSpecific, {
+        attributeType: first.attributeType,
+      }),
+    );
+  }
+  if (first.hidden || first.value.length !== 2) {
+    throw new ProtocolError(
+      'L2TP_ERR_INVALID_AVP',
+      `malformed Message Type AVP (${first.hidden ? 'hidden' : `${first.value.length} bytes`})`,
+      protocolFailure('tunnel', GeneralError.BadLength, { attributeType: 0 }),
+    );
+  }
+  const messageType = ((first.value[0] as number) << 8) | (first.value[1] as number);
+  const name = knownMessageName(messageType);
+  const row: MessageSpecRow | undefined = name === undefined ? undefined : MESSAGE_SPEC[name];
+  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
+  if (name === undefined || row === undefined || spec === null) {
+    if (!first.mandatory) return { type: 'UNKNOWN', version, messageType };
+    // RFC 2661 §4.4.1: an unknown Message Type with the M bit set clears the tunnel.
+    throw new ProtocolError(
+      'L2TP_ERR_UNKNOWN_MESSAGE_TYPE',
+      `unknown mandatory Message Type ${messageType} for L2TPv${version}`,
+      protocolFailure('tunnel', GeneralError.OutOfRange, { attributeType: 0 }),
+    );
+  }
+  const scope = row.scope;
+  const list = hasHidden(avps) ? unhideAll(avps, version, options, scope) : avps;
+  const fields: Record<string, unknown> = {};
+  for (let i = 1; i < list.length; i++) {
+    const avp = list[i] as RawAvp;
+    const info = avp.vendorId === 0 ? lookupAvp(0, avp.attributeType) : undefined;
+    const field = info?.formatKnown ? fieldNameOf(avp.attributeType) : undefined;
+    if (info === undefined || field === undefined) {
+      if (avp.mandatory && !options.acceptUnknownMandatoryAvps) {
+        // RFC 2661 §4.2 / RFC 3931 §5.2: unknown AVP with M=1 → tear down, Error Code 8.
+        throw new ProtocolError(
+          'L2TP_ERR_UNKNOWN_MANDATORY_AVP',
+          `unknown mandatory AVP ${avp.vendorId}:${avp.attributeType} in ${name}`,
+          protocolFailure(scope, GeneralError.UnknownMandatoryAvp, {
+            attributeType: avp.attributeType,
+            vendorId: avp.vendorId,
+          }),
+        );
+      }
+      continue; // M=0: skipped, never changes the typed result.
+    }
+    if (field in fields) continue; // repeated AVP: the first one counts
+    fields[field] = decodeField(info, avp, field, spec, scope, name);
+  }
+  for (const field of spec.required) {
+    if (!(field in fields)) {
+      throw new ProtocolError(
+        'L2TP_ERR_MISSING_AVP',
+        `${name} without its required ${lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field])?.name} AVP (${spec.section})`,
+        protocolFailure(scope, GeneralError.VendorSpecific, {
+          attributeType: FIELD_ATTRIBUTE_TYPE[field],
+        }),
+      );
+    }
+  }
+  checkRanges(fields, name, scope);
+  return { type: name, version, ...fields } as ControlMessage;
+}
+
+function hasHidden(avps: readonly RawAvp[]): boolean {
+  for (const avp of avps) if (avp.hidden) return true;
+  return false;
+}
+
+function unhideAll(
+  avps: readonly RawAvp[],
+  version: L2tpVersion,
+  options: ToTypedOptions,
+  scope: 'tunnel' | 'session',
+): readonly RawAvp[] {
+  const { secret, crypto } = options;
+  if (secret !== undefined && crypto === undefined) {
+    throw new UsageError('toTyped: a secret was given without a crypto implementation');
+  }
+  try {
+    const key =
+      secret === undefined || crypto === undefined
+        ? undefined
+        : version === 3
+          ? deriveV3HidingKey(secret, crypto)
+          : secret;
+    return unhideAvps(avps, key, crypto as L2tpCrypto);
+  } catch (err) {
+    if (err instanceof ProtocolError && err.scope !== scope) {
+      throw new ProtocolError(err.code, err.message, {
+        ...protocolFailure(scope, err.errorCode ?? GeneralError.OutOfRange),
+        ...(err.attributeType === undefined ? {} : { attributeType: err.attributeType }),
+        ...(err.vendorId === undefined ? {} : { vendorId: err.vendorId }),
+        cause: err,
+      });
+    }
+    if (err instanceof DecodeError) {
+      throw new ProtocolError(err.code, err.message, {
+        ...protocolFailure(scope, GeneralError.BadLength),
+        ...(err.attributeType === undefined ? {} : { attributeType: err.attributeType }),
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+function decodeField(
+  info: AvpInfo,
+  avp: RawAvp,
+  field: FieldName,
+  spec: VersionSpec,
+  scope: 'tunnel' | 'session',
+  name: string,
+): unknown {
+  try {
+    return decodeAvpValue(info, avp.value).value;
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    // A malformed value we must act on tears down; an optional, non-mandatory one is skipped.
+    if (avp.mandatory || spec.required.includes(field)) {
+      throw new ProtocolError(
+        'L2TP_ERR_INVALID_AVP',
+        `${name}: ${err.message}`,
+        protocolFailure(scope, GeneralError.BadLength, {
+          attributeType: avp.attributeType,
+          cause: err,
+        }),
+      );
+    }
+    return undefined;
+  }
+}
+
+// Identifiers that RFC 2661 §4.4.3/§4.4.4 and RFC 3931 §5.4.3/§5.4.4 say are non-zero, and the
+// window size that RFC 2661 §5.8 says cannot be 0.
+const NON_ZERO: readonly FieldName[] = [
+  'assignedTunnelId',
+  'receiveWindowSize',
+  'assignedControlConnectionId',
+];
+const NON_ZERO_SESSION: readonly FieldName[] = ['assignedSessionId', 'localSessionId'];
+
+function checkRanges(fields: Record<string, unknown>, name: string, scope: 'tunnel' | 'session') {
+  const check = (field: FieldName) => {
+    if (fields[field] === 0) {
+      throw new ProtocolError(
+        'L2TP_ERR_INVALID_AVP',
+        `${name}: ${lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field])?.name} must not be 0`,
+        protocolFailure(scope, GeneralError.OutOfRange, {
+          attributeType: FIELD_ATTRIBUTE_TYPE[field],
+        }),
+      );
+    }
+  };
+  // StopCCN and CDN may name id 0 when they answer a peer before anything was assigned.
+  if (name !== 'StopCCN') for (const field of NON_ZERO) check(field);
+  if (name !== 'CDN') for (const field of NON_ZERO_SESSION) check(field);
+  // Undefined entries come from skipped malformed optional AVPs.
+  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed → raw
+
+/** Options for `fromTyped`. */
+export interface FromTypedOptions {
+  /**
+   * Fields to send hidden (RFC 2661 §4.3). Needs `secret`, `randomVector` and `crypto`. Fields
+   * whose AVP must not be hidden are refused with a UsageError.
+   */
+  readonly hide?: readonly FieldName[];
+  readonly secret?: Uint8Array;
+  /** Fresh random octets for the Random Vector AVP (16 recommended). */
+  readonly randomVector?: Uint8Array;
+  readonly crypto?: L2tpCrypto;
+  /** Per-AVP random padding for hidden values, to hide their length (RFC 2661 §4.3). */
+  readonly padding?: (attributeType: number) => Uint8Array | undefined;
+  /** Vendor or other raw AVPs appended after the typed fields. */
+  readonly extraAvps?: readonly RawAvp[];
+}
+
+const NO_HIDE: readonly FieldName[] = [];
+
+/**
+ * Turns a typed message into its raw AVP list: Message Type first (M=1), then the spec's
+ * required and optional fields in RFC order, then other fields in attribute order, then
+ * `extraAvps`. M bits come from the catalogue for the message's version. A ZLB gives [].
+ *
+ * @throws UsageError when a value cannot be encoded, a required field is missing, or hiding is
+ *   asked for without its inputs.
+ */
+export function fromTyped(message: ControlMessage, options: FromTypedOptions = {}): RawAvp[] {
+  if (message.type === 'ZLB') return [];
+  const version = message.version;
+  const messageType =
+    message.type === 'UNKNOWN' ? message.messageType : MessageType[message.type as MessageTypeName];
+  const avps: RawAvp[] = [
+    {
+      mandatory: true,
+      hidden: false,
+      vendorId: 0,
+      attributeType: AvpType.MessageType,
+      value: Uint8Array.of(messageType >> 8, messageType & 0xff),
+    },
+  ];
+  const fields = message as MessageFields;
+  const row: MessageSpecRow | undefined =
+    message.type === 'UNKNOWN' ? undefined : MESSAGE_SPEC[message.type];
+  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
+  if (row !== undefined && spec === null) {
+    throw new UsageError(`${message.type} does not exist in L2TPv${version}`);
+  }
+  const order = fieldOrder(spec);
+  for (const field of spec?.required ?? []) {
+    if (fields[field] === undefined) {
+      throw new UsageError(`${message.type} needs ${field} (${spec?.section})`);
+    }
+  }
+  for (const field of order) {
+    const value = fields[field];
+    if (value === undefined) continue;
+    const type = FIELD_ATTRIBUTE_TYPE[field];
+    const info = lookupAvp(0, type) as AvpInfo;
+    const typed = { kind: FIELD_KINDS[field], value } as TypedValue;
+    avps.push({
+      mandatory: mandatoryBitFor(info, version),
+      hidden: false,
+      vendorId: 0,
+      attributeType: type,
+      value: encodeAvpValue(info, typed),
+    });
+  }
+  if (options.extraAvps) avps.push(...options.extraAvps);
+  const hide = options.hide ?? NO_HIDE;
+  if (hide.length === 0) return avps;
+  return hideFields(avps, hide, version, options);
+}
+
+const ORDER_CACHE = new Map<VersionSpec | null, readonly FieldName[]>();
+
+function fieldOrder(spec: VersionSpec | null): readonly FieldName[] {
+  let order = ORDER_CACHE.get(spec);
+  if (order === undefined) {
+    const first = spec === null ? [] : [...spec.required, ...spec.optional];
+    const rest = FIELD_NAMES.filter((f) => !first.includes(f)).sort(
+      (a, b) => FIELD_ATTRIBUTE_TYPE[a] - FIELD_ATTRIBUTE_TYPE[b],
+    );
+    order = [...first, ...rest];
+    ORDER_CACHE.set(spec, order);
+  }
+  return order;
+}
+
+function hideFields(
+  avps: RawAvp[],
+  hide: readonly FieldName[],
+  version: L2tpVersion,
+  options: FromTypedOptions,
+): RawAvp[] {
+  const { secret, randomVector, crypto } = options;
+  if (secret === undefined || randomVector === undefined || crypto === undefined) {
+    throw new UsageError('fromTyped: hiding AVPs needs secret, randomVector and crypto');
+  }
+  const types = new Set<number>();
+  for (const field of hide) {
+    const type = FIELD_ATTRIBUTE_TYPE[field];
+    if (!lookupAvp(0, type)?.hideable) {
+      throw new UsageError(`fromTyped: ${field} must not be hidden (H bit MUST be 0)`, {
+        attributeType: type,
+      });
+    }
+    types.add(type);
+  }
+  const key = version === 3 ? deriveV3HidingKey(secret, crypto) : secret;
+  const padding = options.padding;
+  return hideAvps(
+    avps,
+    (avp, index) => index > 0 && avp.vendorId === 0 && types.has(avp.attributeType),
+    key,
+    randomVector,
+    crypto,
+    padding === undefined ? undefined : (avp) => padding(avp.attributeType),
+  );
+}

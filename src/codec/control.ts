@@ -1,0 +1,118 @@
+/**
+ * Whole control messages: header + AVP list, at the lossless raw level (`decodeControl` /
+ * `encodeControl`) and at the typed level (`parseControl` / `buildControl`).
+ *
+ * The raw level re-encodes byte for byte what it decoded (AVP order, unknown, vendor and hidden
+ * AVPs, reserved AVP bits). The typed level validates against the message table
+ * (src/avp/messages.ts). Ns/Nr are the reliable channel's business (src/seq); here they are just
+ * header fields.
+ */
+import {
+  type ControlMessage,
+  type FromTypedOptions,
+  fromTyped,
+  type ToTypedOptions,
+  toTyped,
+} from '../avp/messages.js';
+import { avpsLength, decodeAvps, encodeAvps, type RawAvp } from '../avp/raw.js';
+import { UsageError } from '../errors.js';
+import {
+  type ControlHeader,
+  type ControlHeaderV2,
+  type ControlHeaderV3,
+  controlHeaderLength,
+  decodeControlHeader,
+  type Encapsulation,
+  encodeControlHeader,
+} from './header.js';
+
+/** A control message at the raw level: the header and every AVP as on the wire. */
+export interface RawControlMessage {
+  readonly header: ControlHeader;
+  /** Values are views into the decoded datagram (copy to keep). */
+  readonly avps: readonly RawAvp[];
+}
+
+/** Header fields to send; Length is computed. */
+export type ControlHeaderInit = Omit<ControlHeaderV2, 'length'> | Omit<ControlHeaderV3, 'length'>;
+
+/** Encapsulation option shared by the control codecs. */
+export interface EncapsulationOptions {
+  /** 'udp' (default; v2 and v3) or 'ip' (L2TPv3 over IP protocol 115, RFC 3931 §4.1.1). */
+  readonly encap?: Encapsulation;
+}
+
+/**
+ * Decodes a control message at the raw level. Bytes after the header's Length are ignored (they
+ * are not part of the message). Total: returns or throws DecodeError.
+ */
+export function decodeControl(
+  bytes: Uint8Array,
+  options: EncapsulationOptions = {},
+): RawControlMessage {
+  const { header, avpStart, end } = decodeControlHeader(bytes, options.encap ?? 'udp');
+  return { header, avps: decodeAvps(bytes, avpStart, end) };
+}
+
+/** Length in octets of the encoded message (with the zero Session ID for v3 over IP). */
+export function controlLength(
+  header: ControlHeaderInit,
+  avps: readonly RawAvp[],
+  options: EncapsulationOptions = {},
+): number {
+  return controlHeaderLength(header.version, options.encap ?? 'udp') + avpsLength(avps);
+}
+
+/**
+ * Encodes a control message: into `target` at `offset` when given (returns the written view),
+ * or into a new array. A message without AVPs is a ZLB.
+ * @throws UsageError when a field is out of range or the message exceeds 65535 octets.
+ */
+export function encodeControl(
+  message: { readonly header: ControlHeaderInit; readonly avps: readonly RawAvp[] },
+  options: EncapsulationOptions & { readonly target?: Uint8Array; readonly offset?: number } = {},
+): Uint8Array {
+  const encap = options.encap ?? 'udp';
+  const headerLength = controlHeaderLength(message.header.version, encap);
+  const bodyLength = avpsLength(message.avps);
+  // Over IP the Length field does not count the 4-octet zero Session ID (RFC 3931 §4.1.1.2).
+  const length = headerLength - (encap === 'ip' ? 4 : 0) + bodyLength;
+  if (length > 0xffff) throw new UsageError(`control message of ${length} octets exceeds 65535`);
+  const total = headerLength + bodyLength;
+  const offset = options.offset ?? 0;
+  const target = options.target ?? new Uint8Array(total);
+  const header = { ...message.header, length } as ControlHeader;
+  const avpStart = encodeControlHeader(header, target, offset, encap);
+  encodeAvps(message.avps, target, avpStart);
+  return target.subarray(offset, offset + total);
+}
+
+/** A control message decoded to the typed level, with the raw form kept beside it. */
+export interface ParsedControlMessage extends RawControlMessage {
+  readonly message: ControlMessage;
+}
+
+/**
+ * Decodes and validates a control message: raw decode, then unhiding and `toTyped`.
+ * @throws DecodeError for unreadable bytes (drop the datagram), ProtocolError for violations the
+ *   RFC answers with StopCCN or CDN.
+ */
+export function parseControl(
+  bytes: Uint8Array,
+  options: EncapsulationOptions & ToTypedOptions = {},
+): ParsedControlMessage {
+  const raw = decodeControl(bytes, options);
+  return { ...raw, message: toTyped(raw.avps, raw.header.version, options) };
+}
+
+/** Builds the bytes of a typed message with the given header fields (`fromTyped` + encode). */
+export function buildControl(
+  header: ControlHeaderInit,
+  message: ControlMessage,
+  options: EncapsulationOptions & FromTypedOptions = {},
+): Uint8Array {
+  if (message.version !== header.version) {
+    throw new UsageError(`L2TPv${message.version} message in an L2TPv${header.version} header`);
+  }
+  return encodeControl({ header, avps: fromTyped(message, options) }, options);
+}
