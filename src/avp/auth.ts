@@ -7,18 +7,13 @@
  * Pure functions over bytes and an injected L2tpCrypto. Deciding when a digest is required,
  * and keeping the nonces of a control connection, belong to the state machines.
  */
+import { AvpType, DIGEST_LENGTH } from '../constants.js';
 import type { HmacAlgorithm, L2tpCrypto } from '../crypto.js';
 import { UsageError } from '../errors.js';
 import { AVP_HEADER_LENGTH } from './raw.js';
 
-/** Digest Type octet of the Message Digest AVP (RFC 3931 §5.4.1). */
-export const DigestType = { HMAC_MD5: 0, HMAC_SHA1: 1 } as const;
-/** A Digest Type value: 0 = HMAC-MD5 (16-byte digest), 1 = HMAC-SHA-1 (20-byte digest). */
-export type DigestType = (typeof DigestType)[keyof typeof DigestType];
-
-/** Attribute Type of the Message Digest AVP (RFC 3931 §5.4.1). */
-const MESSAGE_DIGEST = 59;
-const DIGEST_SIZE: Readonly<Record<number, number>> = { 0: 16, 1: 20 };
+const MESSAGE_DIGEST = AvpType.MessageDigest;
+const DIGEST_SIZE: Readonly<Record<number, number>> = DIGEST_LENGTH;
 const DIGEST_ALG: Readonly<Record<number, HmacAlgorithm>> = { 0: 'md5', 1: 'sha1' };
 const ZEROS = new Uint8Array(20);
 const EMPTY = new Uint8Array(0);

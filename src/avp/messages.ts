@@ -25,14 +25,8 @@ import type { L2tpCrypto } from '../crypto.js';
 import { DecodeError, ProtocolError, type ProtocolErrorOptions, UsageError } from '../errors.js';
 import { deriveV3HidingKey, hideAvps, unhideAvps } from './hidden.js';
 import type { RawAvp } from './raw.js';
-import {
-  type AvpInfo,
-  decodeAvpValue,
-  encodeAvpValue,
-  lookupAvp,
-  mandatoryBitFor,
-} from './registry.js';
-import type { TypedValue, ValueByKind, ValueKind } from './values.js';
+import { type AvpInfo, encodeAvpValue, lookupAvp, mandatoryBitFor } from './registry.js';
+import { decodeValue, type TypedValue, type ValueByKind, type ValueKind } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fields: one typed property per IETF AVP, named after AvpType in camelCase.
@@ -622,7 +616,7 @@ export function toTyped(
   }
   const scope = row.scope;
   const list = hasHidden(avps) ? unhideAll(avps, version, options, scope) : avps;
-  const fields: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = { type: name, version };
   for (let i = 1; i < list.length; i++) {
     const avp = list[i] as RawAvp;
     const info = avp.vendorId === 0 ? lookupAvp(0, avp.attributeType) : undefined;
@@ -641,11 +635,12 @@ export function toTyped(
       }
       continue; // M=0: skipped, never changes the typed result.
     }
-    if (field in fields) continue; // repeated AVP: the first one counts
-    fields[field] = decodeField(info, avp, field, spec, scope, name);
+    if (fields[field] !== undefined) continue; // repeated AVP: the first one counts
+    const value = decodeField(info, avp, field, spec, scope, name);
+    if (value !== undefined) fields[field] = value;
   }
   for (const field of spec.required) {
-    if (!(field in fields)) {
+    if (fields[field] === undefined) {
       throw new ProtocolError(
         'L2TP_ERR_MISSING_AVP',
         `${name} without its required ${lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field])?.name} AVP (${spec.section})`,
@@ -656,7 +651,7 @@ export function toTyped(
     }
   }
   checkRanges(fields, name, scope);
-  return { type: name, version, ...fields } as ControlMessage;
+  return fields as unknown as ControlMessage;
 }
 
 function hasHidden(avps: readonly RawAvp[]): boolean {
@@ -711,7 +706,16 @@ function decodeField(
   name: string,
 ): unknown {
   try {
-    return decodeAvpValue(info, avp.value).value;
+    const value = avp.value;
+    if (value.length < info.minLength || value.length > info.maxLength) {
+      throw new DecodeError(
+        'L2TP_ERR_BAD_AVP_VALUE',
+        `${info.name}: value of ${value.length} bytes outside ${info.minLength}…${info.maxLength}`,
+        { attributeType: info.attributeType },
+      );
+    }
+    // The catalogue's bounds are checked above; decodeValue checks the kind's own layout.
+    return decodeValue(info.kind, value);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     // A malformed value we must act on tears down; an optional, non-mandatory one is skipped.
@@ -753,8 +757,6 @@ function checkRanges(fields: Record<string, unknown>, name: string, scope: 'tunn
   // StopCCN and CDN may name id 0 when they answer a peer before anything was assigned.
   if (name !== 'StopCCN') for (const field of NON_ZERO) check(field);
   if (name !== 'CDN') for (const field of NON_ZERO_SESSION) check(field);
-  // Undefined entries come from skipped malformed optional AVPs.
-  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
 }
 
 // ---------------------------------------------------------------------------------------------

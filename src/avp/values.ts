@@ -320,7 +320,19 @@ function checkBytes(value: Uint8Array, what: string): void {
 /** Builds a StringValue from text (encoded as UTF-8) or from raw octets. */
 export function stringValue(source: string | Uint8Array): StringValue {
   if (typeof source === 'string') return { bytes: utf8Encoder.encode(source), text: source };
-  return { bytes: source, text: utf8.decode(source) };
+  return { bytes: source, text: decodeText(source) };
+}
+
+// Host and vendor names are short ASCII in practice; TextDecoder costs ~200 ns a call on V8.
+function decodeText(bytes: Uint8Array): string {
+  if (bytes.length > 64) return utf8.decode(bytes);
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    if (c >= 0x80) return utf8.decode(bytes);
+    text += String.fromCharCode(c);
+  }
+  return text;
 }
 
 function checkString(value: StringValue, what: string): void {

@@ -73,14 +73,24 @@ export function need(bytes: Uint8Array, end: number, offset: number, what: strin
  * Encoders call it once up front: a Uint8Array silently drops out-of-range writes.
  */
 export function needRoom(target: Uint8Array, offset: number, length: number, what: string): void {
-  if (!Number.isInteger(offset) || offset < 0 || offset + length > target.length) {
+  if (offset >>> 0 !== offset || offset + length > target.length) {
     throw new UsageError(
       `${what} needs ${length} bytes at offset ${offset}, buffer has ${target.length}`,
     );
   }
 }
 
-/** True when `value` is an integer in 0 … `max`. */
-export function isUint(value: number, max: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= max;
+/** True when `value` is an integer in 0 … 65535 (false for fractions, NaN, negatives). */
+export function isU16(value: number): boolean {
+  return (value & 0xffff) === value;
+}
+
+/** True when `value` is an integer in 0 … 2^24 − 1. */
+export function isU24(value: number): boolean {
+  return (value & 0xffffff) === value;
+}
+
+/** True when `value` is an integer in 0 … 2^32 − 1. */
+export function isU32(value: number): boolean {
+  return value >>> 0 === value;
 }

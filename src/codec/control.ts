@@ -102,7 +102,8 @@ export function parseControl(
   options: EncapsulationOptions & ToTypedOptions = {},
 ): ParsedControlMessage {
   const raw = decodeControl(bytes, options);
-  return { ...raw, message: toTyped(raw.avps, raw.header.version, options) };
+  const message = toTyped(raw.avps, raw.header.version, options);
+  return { header: raw.header, avps: raw.avps, message };
 }
 
 /** Builds the bytes of a typed message with the given header fields (`fromTyped` + encode). */

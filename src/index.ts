@@ -1,0 +1,23 @@
+/**
+ * l2tp-core: the L2TPv2 (RFC 2661) and L2TPv3 (RFC 3931) protocol engine, sans-I/O.
+ *
+ * This is the package's only main entry; it re-exports and holds no logic. Subpaths:
+ * `l2tp-core/testing` (virtual clock and network simulator) and `l2tp-core/arbitraries`
+ * (fast-check arbitraries for fuzzing hosts).
+ * @packageDocumentation
+ */
+
+export * from './avp/auth.js';
+export * from './avp/hidden.js';
+export * from './avp/messages.js';
+export * from './avp/raw.js';
+export * from './avp/registry.js';
+export * from './avp/values.js';
+export * from './codec/classify.js';
+export * from './codec/control.js';
+export * from './codec/describe.js';
+export * from './codec/header.js';
+export * from './constants.js';
+export type * from './crypto.js';
+export * from './errors.js';
+export { nodeCrypto } from './node/crypto.js';
