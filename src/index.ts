@@ -8,6 +8,7 @@
  */
 
 export * from './avp/auth.js';
+export * from './avp/describe.js';
 export * from './avp/hidden.js';
 export * from './avp/messages.js';
 export * from './avp/raw.js';
