@@ -314,7 +314,9 @@ export class ReliableChannel<T> {
     checkNow(now);
     this.#peerWindow = Math.min(size, MAX_WINDOW);
     // Appendix A: SSTHRESH starts at the advertised window; keep a congestion-lowered value.
-    this.#ssthresh = this.#congested ? Math.min(this.#ssthresh, this.#peerWindow) : this.#peerWindow;
+    this.#ssthresh = this.#congested
+      ? Math.min(this.#ssthresh, this.#peerWindow)
+      : this.#peerWindow;
     this.#cwnd = Math.min(this.#cwnd, this.#peerWindow);
     const out: ChannelOutput<T>[] = [];
     if (this.#active()) this.#pump(now, out, false);
@@ -522,7 +524,7 @@ export class ReliableChannel<T> {
   #pump(now: number, out: ChannelOutput<T>[], transmitted: boolean): void {
     const front = this.#inFlight.peek();
     if (front !== undefined && front.deadline <= now) {
-      if (front.retries >= this.#o.maxRetransmits - 1) {
+      if (front.retries >= this.#o.maxRetransmits) {
         this.#fail(front, out);
         return;
       }

@@ -250,7 +250,8 @@ export class ReorderBuffer<T> {
         this.#rxErrors++;
         return NONE;
       }
-      this.#rxResyncs++;
+      if (this.#rxPackets > 0) this.#rxResyncs++;
+      this.#oosCount = 0;
     }
     this.#resync = false;
     this.#expected = (ns + 1) & this.#mask;
@@ -277,7 +278,6 @@ export class ReorderBuffer<T> {
       this.#held.set(ns, entry);
       this.#arrivals.push(entry);
       if (highest === undefined || this.#before(highest, ns)) this.#highest = ns;
-      if (this.#held.size > this.#highWater) this.#highWater = this.#held.size;
       this.#compactArrivals();
     }
     this.#drain(out);
@@ -286,6 +286,7 @@ export class ReorderBuffer<T> {
       this.#rxOverflow++;
       this.#skipTo(this.#lowestHeld(), out);
     }
+    if (this.#held.size > this.#highWater) this.#highWater = this.#held.size;
     this.#expire(now, out);
     return out.length === 0 ? NONE : out;
   }
@@ -302,7 +303,8 @@ export class ReorderBuffer<T> {
     if (this.#resync && this.#held.size > 0) {
       const lowest = this.#lowestHeld();
       this.#resync = false;
-      if (lowest !== this.#expected) this.#rxResyncs++;
+      // The very first packet setting the sequence is not a resynchronisation.
+      if (lowest !== this.#expected && this.#rxPackets > 0) this.#rxResyncs++;
       this.#expected = lowest;
     }
     let e = this.#held.get(this.#expected);

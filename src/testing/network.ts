@@ -323,7 +323,8 @@ export class SimNetwork<P> {
     let best: { node: SimNode<P>; deadline: number } | undefined;
     for (const node of this.#nodes) {
       const d = node.nextDeadline();
-      if (d !== undefined && (best === undefined || d < best.deadline)) best = { node, deadline: d };
+      if (d !== undefined && (best === undefined || d < best.deadline))
+        best = { node, deadline: d };
     }
     return best;
   }
