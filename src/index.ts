@@ -22,3 +22,7 @@ export * from './constants.js';
 export type * from './crypto.js';
 export * from './errors.js';
 export { nodeCrypto } from './node/crypto.js';
+export * from './seq/data.js';
+export * from './seq/reliable.js';
+export * from './seq/reorder.js';
+export * from './seq/serial.js';

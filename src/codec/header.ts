@@ -383,67 +383,70 @@ export function decodeData(bytes: Uint8Array, params: DataParams, offset = 0): D
  * Allocates only the result and the payload view.
  */
 export function decodeDataV2(bytes: Uint8Array, offset = 0): DataMessageV2 {
-  need(bytes, offset + 2, offset, 'L2TPv2 data header');
-  const word = readU16(bytes, offset);
-  if ((word & HEADER_BITS.VERSION) !== 2) {
-    throw new DecodeError(
-      'L2TP_ERR_BAD_VERSION',
-      `expected L2TP version 2, got ${word & HEADER_BITS.VERSION}`,
-      { offset: offset + 1 },
-    );
+  const n = bytes.length;
+  if (offset + 6 > n) throw truncatedData(bytes, offset, 6);
+  const word = ((bytes[offset] as number) << 8) | (bytes[offset + 1] as number);
+  if ((word & (HEADER_BITS.T | HEADER_BITS.VERSION)) !== 2) throw badDataWord(word, 2, offset);
+  if ((word & (HEADER_BITS.L | HEADER_BITS.O)) !== 0) return decodeDataV2Full(bytes, offset, word);
+  // Common case, kept small enough for V8 to inline: no Length, no Offset Size.
+  let ns: number | undefined;
+  let nr: number | undefined;
+  let i = offset + 6;
+  if (word & HEADER_BITS.S) {
+    if (offset + 10 > n) throw truncatedData(bytes, offset, 10);
+    ns = readU16(bytes, i);
+    nr = readU16(bytes, i + 2);
+    i += 4;
   }
-  if ((word & HEADER_BITS.T) !== 0) {
-    throw new DecodeError('L2TP_ERR_BAD_HEADER', 'not a data message: T bit is 1', { offset });
-  }
-  const hasLength = (word & HEADER_BITS.L) !== 0;
-  const hasSeq = (word & HEADER_BITS.S) !== 0;
-  const hasOffset = (word & HEADER_BITS.O) !== 0;
+  return {
+    version: 2,
+    tunnelId: readU16(bytes, offset + 2),
+    sessionId: readU16(bytes, offset + 4),
+    length: undefined,
+    ns,
+    nr,
+    offsetSize: undefined,
+    priority: (word & HEADER_BITS.P) !== 0,
+    payload: bytes.subarray(i),
+  };
+}
+
+function decodeDataV2Full(bytes: Uint8Array, offset: number, word: number): DataMessageV2 {
+  const n = bytes.length;
   let i = offset + 2;
-  const fixedEnd = i + (hasLength ? 6 : 4) + (hasSeq ? 4 : 0) + (hasOffset ? 2 : 0);
-  need(bytes, fixedEnd, offset, 'L2TPv2 data header');
   let length: number | undefined;
-  if (hasLength) {
+  let ns: number | undefined;
+  let nr: number | undefined;
+  let offsetSize: number | undefined;
+  // Size of everything up to Offset Size, so one bounds check covers all fixed fields.
+  const fixed =
+    6 +
+    (word & HEADER_BITS.L ? 2 : 0) +
+    (word & HEADER_BITS.S ? 4 : 0) +
+    (word & HEADER_BITS.O ? 2 : 0);
+  if (offset + fixed > n) throw truncatedData(bytes, offset, fixed);
+  if (word & HEADER_BITS.L) {
     length = readU16(bytes, i);
     i += 2;
   }
   const tunnelId = readU16(bytes, i);
   const sessionId = readU16(bytes, i + 2);
   i += 4;
-  let ns: number | undefined;
-  let nr: number | undefined;
-  if (hasSeq) {
+  if (word & HEADER_BITS.S) {
     ns = readU16(bytes, i);
     nr = readU16(bytes, i + 2);
     i += 4;
   }
-  let offsetSize: number | undefined;
-  if (hasOffset) {
+  if (word & HEADER_BITS.O) {
     offsetSize = readU16(bytes, i);
     i += 2 + offsetSize;
   }
-  let end = bytes.length;
+  let end = n;
   if (length !== undefined) {
-    if (length < i - offset) {
-      throw new DecodeError(
-        'L2TP_ERR_BAD_LENGTH',
-        `data Length ${length} is shorter than the ${i - offset}-octet header`,
-        { offset: offset + 2 },
-      );
-    }
     end = offset + length;
-    if (end > bytes.length) {
-      throw new DecodeError(
-        'L2TP_ERR_BAD_LENGTH',
-        `data Length ${length} runs past the datagram (${bytes.length - offset} octets)`,
-        { offset: offset + 2 },
-      );
-    }
-  } else if (i > end) {
-    throw new DecodeError(
-      'L2TP_ERR_TRUNCATED',
-      `offset padding of ${offsetSize} octets runs past the datagram`,
-      { offset: i - 2 - (offsetSize as number) },
-    );
+    if (end < i || end > n) throw badDataLength(bytes, offset, length, i - offset);
+  } else if (i > n) {
+    throw truncatedData(bytes, offset, i - offset);
   }
   return {
     version: 2,
@@ -465,54 +468,80 @@ export function decodeDataV2(bytes: Uint8Array, offset = 0): DataMessageV2 {
  * (UDP: T = 1; Session ID 0), `L2TP_ERR_TRUNCATED`. Allocates only the result and the payload view.
  */
 export function decodeDataV3(bytes: Uint8Array, params: DataParamsV3, offset = 0): DataMessageV3 {
-  let i = offset;
-  if (params.encap === 'udp') {
-    need(bytes, offset + 2, offset, 'L2TPv3 data header');
-    const word = readU16(bytes, offset);
-    // RFC 3931 §4.1.2.1: inspect Ver before any other bit.
-    if ((word & HEADER_BITS.VERSION) !== 3) {
-      throw new DecodeError(
-        'L2TP_ERR_BAD_VERSION',
-        `expected L2TP version 3, got ${word & HEADER_BITS.VERSION}`,
-        { offset: offset + 1 },
-      );
-    }
-    if ((word & HEADER_BITS.T) !== 0) {
-      throw new DecodeError('L2TP_ERR_BAD_HEADER', 'not a data message: T bit is 1', { offset });
-    }
-    i += 4;
-  }
   const cookieLength = params.cookieLength;
-  const sublayerLength = params.sublayer === 'none' ? 0 : 4;
-  const headerEnd = i + 4 + cookieLength + sublayerLength;
-  need(bytes, headerEnd, offset, 'L2TPv3 data header');
-  const sessionId = readU32(bytes, i);
-  if (sessionId === 0) {
-    throw new DecodeError(
-      'L2TP_ERR_BAD_HEADER',
-      'L2TPv3 data message with Session ID 0 (reserved for control, RFC 3931 §4.1.1.1)',
-      { offset: i },
-    );
+  const sublayer = params.sublayer;
+  const udp = params.encap === 'udp';
+  const i = udp ? offset + 4 : offset; // Session ID
+  const headerEnd = i + 4 + cookieLength + (sublayer === 'none' ? 0 : 4);
+  if (udp) {
+    if (offset + 2 > bytes.length) throw truncatedData(bytes, offset, 2);
+    // RFC 3931 §4.1.2.1: inspect Ver before any other bit.
+    const word = ((bytes[offset] as number) << 8) | (bytes[offset + 1] as number);
+    if ((word & (HEADER_BITS.T | HEADER_BITS.VERSION)) !== 3) throw badDataWord(word, 3, offset);
   }
-  const cookieOffset = i + 4;
+  if (headerEnd > bytes.length) throw truncatedData(bytes, offset, headerEnd - offset);
+  const sessionId = readU32(bytes, i);
+  if (sessionId === 0) throw zeroSessionId(i);
   let ns: number | undefined;
   let atmFlags = 0;
-  if (sublayerLength !== 0) {
-    const at = cookieOffset + cookieLength;
+  if (sublayer !== 'none') {
+    const at = headerEnd - 4;
     const flags = bytes[at] as number;
     // RFC 3931 §4.6: with S = 0 the Sequence Number is undefined and MUST be ignored.
     if ((flags & SUBLAYER_BITS.S) !== 0) ns = readU24(bytes, at + 1);
-    if (params.sublayer === 'atm') atmFlags = flags & ATM_FLAGS_MASK;
+    if (sublayer === 'atm') atmFlags = flags & ATM_FLAGS_MASK;
   }
   return {
     version: 3,
     sessionId,
-    cookieOffset,
+    cookieOffset: i + 4,
     cookieLength,
     ns,
     atmFlags,
     payload: bytes.subarray(headerEnd),
   };
+}
+
+// Cold paths of the data decoders, kept out of line so the hot functions stay small.
+
+function truncatedData(bytes: Uint8Array, offset: number, needed: number): DecodeError {
+  return new DecodeError(
+    'L2TP_ERR_TRUNCATED',
+    `truncated data header: needs ${needed} octets, got ${bytes.length - offset}`,
+    { offset },
+  );
+}
+
+function badDataWord(word: number, version: 2 | 3, offset: number): DecodeError {
+  if ((word & HEADER_BITS.VERSION) !== version) {
+    return new DecodeError(
+      'L2TP_ERR_BAD_VERSION',
+      `expected L2TP version ${version}, got ${word & HEADER_BITS.VERSION}`,
+      { offset: offset + 1 },
+    );
+  }
+  return new DecodeError('L2TP_ERR_BAD_HEADER', 'not a data message: T bit is 1', { offset });
+}
+
+function badDataLength(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  header: number,
+): DecodeError {
+  return new DecodeError(
+    'L2TP_ERR_BAD_LENGTH',
+    `data Length ${length} outside the ${header}-octet header … ${bytes.length - offset} octets received`,
+    { offset: offset + 2 },
+  );
+}
+
+function zeroSessionId(offset: number): DecodeError {
+  return new DecodeError(
+    'L2TP_ERR_BAD_HEADER',
+    'L2TPv3 data message with Session ID 0 (reserved for control, RFC 3931 §4.1.1.1)',
+    { offset },
+  );
 }
 
 /**
@@ -575,6 +604,38 @@ export function encodeDataHeader(fields: DataHeader, target: Uint8Array, offset 
 
 /** `encodeDataHeader` for L2TPv2 (RFC 2661 §3.1). */
 export function encodeDataHeaderV2(fields: DataHeaderV2, target: Uint8Array, offset = 0): number {
+  if (fields.length !== undefined || fields.offsetSize !== undefined) {
+    return encodeDataHeaderV2Full(fields, target, offset);
+  }
+  // Common case, kept small enough for V8 to inline: no Length, no Offset Size.
+  const { tunnelId, sessionId, ns, nr } = fields;
+  const size = ns === undefined ? 6 : 10;
+  if (
+    (tunnelId & 0xffff) !== tunnelId ||
+    (sessionId & 0xffff) !== sessionId ||
+    (ns === undefined ? nr !== undefined : (ns & 0xffff) !== ns || !isU16(nr ?? 0))
+  ) {
+    throw badDataHeaderV2(fields, size);
+  }
+  if (offset >>> 0 !== offset || offset + size > target.length) throw noRoom(target, offset, size);
+  target[offset] =
+    ((ns === undefined ? 0 : HEADER_BITS.S) | (fields.priority === true ? HEADER_BITS.P : 0)) >>> 8;
+  target[offset + 1] = 2;
+  target[offset + 2] = tunnelId >>> 8;
+  target[offset + 3] = tunnelId;
+  target[offset + 4] = sessionId >>> 8;
+  target[offset + 5] = sessionId;
+  if (ns !== undefined) {
+    const r = nr ?? 0; // Nr is reserved on data messages (RFC 2661 §3.1)
+    target[offset + 6] = ns >>> 8;
+    target[offset + 7] = ns;
+    target[offset + 8] = r >>> 8;
+    target[offset + 9] = r;
+  }
+  return offset + size;
+}
+
+function encodeDataHeaderV2Full(fields: DataHeaderV2, target: Uint8Array, offset: number): number {
   const { tunnelId, sessionId, length, ns, nr, offsetSize } = fields;
   let word = 2;
   let size = 6;
@@ -592,41 +653,31 @@ export function encodeDataHeaderV2(fields: DataHeaderV2, target: Uint8Array, off
   }
   if (fields.priority === true) word |= HEADER_BITS.P;
   if (
-    (tunnelId & 0xffff) !== tunnelId ||
-    (sessionId & 0xffff) !== sessionId ||
-    (ns === undefined ? nr !== undefined : (ns & 0xffff) !== ns || !isU16(nr ?? 0)) ||
-    (offsetSize !== undefined && (offsetSize & 0xffff) !== offsetSize) ||
-    (length !== undefined && ((length & 0xffff) !== length || length < size))
+    !isU16(tunnelId) ||
+    !isU16(sessionId) ||
+    (ns === undefined ? nr !== undefined : !isU16(ns) || !isU16(nr ?? 0)) ||
+    (offsetSize !== undefined && !isU16(offsetSize)) ||
+    (length !== undefined && (!isU16(length) || length < size))
   ) {
     throw badDataHeaderV2(fields, size);
   }
-  if (offset >>> 0 !== offset || offset + size > target.length) {
-    throw noRoom(target, offset, size);
-  }
-  target[offset] = word >>> 8;
-  target[offset + 1] = word;
+  if (offset >>> 0 !== offset || offset + size > target.length) throw noRoom(target, offset, size);
+  writeU16(target, offset, word);
   let i = offset + 2;
   if (length !== undefined) {
-    target[i] = length >>> 8;
-    target[i + 1] = length;
+    writeU16(target, i, length);
     i += 2;
   }
-  target[i] = tunnelId >>> 8;
-  target[i + 1] = tunnelId;
-  target[i + 2] = sessionId >>> 8;
-  target[i + 3] = sessionId;
+  writeU16(target, i, tunnelId);
+  writeU16(target, i + 2, sessionId);
   i += 4;
   if (ns !== undefined) {
-    const r = nr ?? 0; // Nr is reserved on data messages (RFC 2661 §3.1)
-    target[i] = ns >>> 8;
-    target[i + 1] = ns;
-    target[i + 2] = r >>> 8;
-    target[i + 3] = r;
+    writeU16(target, i, ns);
+    writeU16(target, i + 2, nr ?? 0);
     i += 4;
   }
   if (offsetSize !== undefined) {
-    target[i] = offsetSize >>> 8;
-    target[i + 1] = offsetSize;
+    writeU16(target, i, offsetSize);
     i += 2;
     target.fill(0, i, i + offsetSize);
     i += offsetSize;
@@ -639,52 +690,26 @@ export function encodeDataHeaderV3(fields: DataHeaderV3, target: Uint8Array, off
   const { sessionId, cookie, ns, sublayer, atmFlags } = fields;
   const cookieLength = cookie === undefined ? 0 : cookie.length;
   const udp = fields.encap === 'udp';
-  const hasSublayer = sublayer !== 'none';
-  const size = (udp ? 8 : 4) + cookieLength + (hasSublayer ? 4 : 0);
+  const size = (udp ? 8 : 4) + cookieLength + (sublayer === 'none' ? 0 : 4);
   if (
     sessionId === 0 ||
     sessionId >>> 0 !== sessionId ||
     (cookieLength !== 0 && cookieLength !== 4 && cookieLength !== 8) ||
-    (ns !== undefined && (!hasSublayer || (ns & 0xffffff) !== ns)) ||
-    (atmFlags !== undefined &&
-      atmFlags !== 0 &&
-      (sublayer !== 'atm' || (atmFlags & ATM_FLAGS_MASK) !== atmFlags))
+    (ns !== undefined && (sublayer === 'none' || (ns & 0xffffff) !== ns)) ||
+    (atmFlags !== undefined && atmFlags !== 0 && !validAtmFlags(sublayer, atmFlags))
   ) {
     throw badDataHeaderV3(fields);
   }
-  if (offset >>> 0 !== offset || offset + size > target.length) {
-    throw noRoom(target, offset, size);
-  }
+  if (offset >>> 0 !== offset || offset + size > target.length) throw noRoom(target, offset, size);
   let i = offset;
   if (udp) {
-    // T = 0, reserved bits 0, Ver = 3, Reserved field 0 (RFC 3931 §4.1.2.1)
-    target[i] = 0;
-    target[i + 1] = 3;
-    target[i + 2] = 0;
-    target[i + 3] = 0;
+    writeU32(target, i, 0x00030000); // T = 0, Ver = 3, Reserved = 0 (RFC 3931 §4.1.2.1)
     i += 4;
   }
-  target[i] = sessionId >>> 24;
-  target[i + 1] = sessionId >>> 16;
-  target[i + 2] = sessionId >>> 8;
-  target[i + 3] = sessionId;
+  writeU32(target, i, sessionId);
   i += 4;
-  if (cookieLength !== 0) {
-    // Unrolled: TypedArray#set or a loop costs more than the rest of the header.
-    const c = cookie as Uint8Array;
-    target[i] = c[0] as number;
-    target[i + 1] = c[1] as number;
-    target[i + 2] = c[2] as number;
-    target[i + 3] = c[3] as number;
-    if (cookieLength === 8) {
-      target[i + 4] = c[4] as number;
-      target[i + 5] = c[5] as number;
-      target[i + 6] = c[6] as number;
-      target[i + 7] = c[7] as number;
-    }
-    i += cookieLength;
-  }
-  if (hasSublayer) {
+  if (cookieLength !== 0) i = writeCookie(target, i, cookie as Uint8Array, cookieLength);
+  if (sublayer !== 'none') {
     const seq = ns ?? 0;
     target[i] = (ns === undefined ? 0 : SUBLAYER_BITS.S) | (atmFlags ?? 0);
     target[i + 1] = seq >>> 16;
@@ -693,6 +718,25 @@ export function encodeDataHeaderV3(fields: DataHeaderV3, target: Uint8Array, off
     i += 4;
   }
   return i;
+}
+
+function validAtmFlags(sublayer: SublayerKind, atmFlags: number): boolean {
+  return sublayer === 'atm' && (atmFlags & ATM_FLAGS_MASK) === atmFlags;
+}
+
+/** Copies a 4- or 8-octet cookie; unrolled, as TypedArray#set or a loop costs more here. */
+function writeCookie(target: Uint8Array, i: number, c: Uint8Array, length: 4 | 8): number {
+  target[i] = c[0] as number;
+  target[i + 1] = c[1] as number;
+  target[i + 2] = c[2] as number;
+  target[i + 3] = c[3] as number;
+  if (length === 8) {
+    target[i + 4] = c[4] as number;
+    target[i + 5] = c[5] as number;
+    target[i + 6] = c[6] as number;
+    target[i + 7] = c[7] as number;
+  }
+  return i + length;
 }
 
 function badDataHeaderV2(f: DataHeaderV2, size: number): UsageError {
