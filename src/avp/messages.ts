@@ -841,7 +841,9 @@ const ORDER_CACHE = new Map<VersionSpec | null, readonly FieldName[]>();
 function fieldOrder(spec: VersionSpec | null): readonly FieldName[] {
   let order = ORDER_CACHE.get(spec);
   if (order === undefined) {
-    const first = spec === null ? [] : [...spec.required, ...spec.optional];
+    // RFC 3931 §5.4.1: the Message Digest AVP MUST come immediately after the Message Type AVP.
+    const listed = spec === null ? [] : [...spec.required, ...spec.optional];
+    const first: FieldName[] = ['messageDigest', ...listed.filter((f) => f !== 'messageDigest')];
     const rest = FIELD_NAMES.filter((f) => !first.includes(f)).sort(
       (a, b) => FIELD_ATTRIBUTE_TYPE[a] - FIELD_ATTRIBUTE_TYPE[b],
     );
