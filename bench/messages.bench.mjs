@@ -6,8 +6,8 @@
 // Measurements are interleaved over ROUNDS rounds and the median is reported (this VM is noisy).
 
 import { do_not_optimize, measure } from 'mitata';
-import { buildControl, parseControl, decodeControl } from '../dist/codec/control.js';
 import { stringValue } from '../dist/avp/values.js';
+import { buildControl, decodeControl, parseControl } from '../dist/codec/control.js';
 
 const ROUNDS = 5;
 
@@ -62,7 +62,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(results['baseline: DataView walk of the 9 AVP headers']);
-console.log(`\nSCCRQ, ${bytes.length} bytes, 9 AVPs — median of ${ROUNDS} rounds (ns/op, ratio to baseline)`);
+console.log(
+  `\nSCCRQ, ${bytes.length} bytes, 9 AVPs — median of ${ROUNDS} rounds (ns/op, ratio to baseline)`,
+);
 for (const [name, xs] of Object.entries(results)) {
   const ns = median(xs);
   console.log(`${name.padEnd(52)} ${ns.toFixed(1).padStart(8)} ns   ${(ns / base).toFixed(2)}×`);
