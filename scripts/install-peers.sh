@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the system peers used by `npm run test:interop`: tshark (Wireshark's dissector as an
+# oracle), xl2tpd (a real L2TPv2 peer) and iproute2 (network namespaces for captures).
+# Idempotent and non-interactive; needs root (or sudo) on Debian/Ubuntu. Does nothing when every
+# tool is already present. Set PEERS_FORCE=1 to run apt-get even then.
+set -euo pipefail
+
+packages=(tshark xl2tpd iproute2)
+missing=()
+for pkg in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != 'install ok installed' ]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ] && [ "${PEERS_FORCE:-0}" != 1 ]; then
+  echo "install-peers: already installed: ${packages[*]}"
+  exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo -E); else
+    echo 'install-peers: need root or sudo to install' "${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; answer "no" up front.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+  "${SUDO[@]}" debconf-set-selections
+
+# Only refresh the package lists when they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+  "${SUDO[@]}" apt-get update -q
+fi
+
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]:-${packages[@]}}"
+
+# xl2tpd's package starts a system daemon on port 1701 where systemd/init is present; the
+# captures and tests start their own instances on other ports, so stop it if it runs.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet xl2tpd 2>/dev/null; then
+  "${SUDO[@]}" systemctl stop xl2tpd || true
+fi
+
+# Report versions; sed/awk read all input, so no SIGPIPE under pipefail.
+tshark --version 2>/dev/null | sed -n 1p
+xl2tpd -v 2>&1 | awk '/version/ && !n++' || true
