@@ -26,7 +26,13 @@ import { DecodeError, ProtocolError, type ProtocolErrorOptions, UsageError } fro
 import { deriveV3HidingKey, hideAvps, unhideAvps } from './hidden.js';
 import type { RawAvp } from './raw.js';
 import { type AvpInfo, encodeAvpValue, lookupAvp, mandatoryBitFor } from './registry.js';
-import { decodeValue, type TypedValue, type ValueByKind, type ValueKind } from './values.js';
+import {
+  decodeValue,
+  stringValue,
+  type TypedValue,
+  type ValueByKind,
+  type ValueKind,
+} from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fields: one typed property per IETF AVP, named after AvpType in camelCase.
@@ -147,6 +153,8 @@ export type FieldValue<F extends FieldName> = ValueByKind[(typeof FIELD_KINDS)[F
 export type MessageFields = { readonly [F in FieldName]?: FieldValue<F> };
 
 const FIELD_NAMES = Object.keys(FIELD_KINDS) as FieldName[];
+
+const LAST_FIELD_TYPE = 101;
 
 function fieldNameOf(attributeType: number): FieldName | undefined {
   return FIELD_BY_TYPE[attributeType];
@@ -654,6 +662,118 @@ export function toTyped(
   return fields as unknown as ControlMessage;
 }
 
+/**
+ * The common case of `toTyped(decodeAvps(bytes, start, end), version)` without building the raw
+ * list: walks the AVP headers in the datagram and reads fixed-size numeric values in place.
+ * Returns undefined, never throws, as soon as anything is unusual (hidden, unknown mandatory or
+ * malformed AVPs, a missing required AVP, a zero identifier…); the caller then takes the general
+ * path, which gives the exact error. A property test checks that both paths agree.
+ */
+export function toTypedFromWire(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  version: L2tpVersion,
+): ControlMessage | undefined {
+  if (start === end) return { type: 'ZLB', version };
+  // Message Type AVP: M=1 or 0, H=0, reserved 0, Length 8, IETF, type 0.
+  if (end - start < 8 || (bytes[start] as number) & 0x7f || bytes[start + 1] !== 8)
+    return undefined;
+  if (bytes[start + 2] !== 0 || bytes[start + 3] !== 0 || bytes[start + 4] !== 0) return undefined;
+  if (bytes[start + 5] !== 0) return undefined;
+  const name = knownMessageName(((bytes[start + 6] as number) << 8) | (bytes[start + 7] as number));
+  if (name === undefined) return undefined;
+  const row: MessageSpecRow = MESSAGE_SPEC[name];
+  const spec = version === 2 ? row.v2 : row.v3;
+  if (spec === null) return undefined;
+  // Only keyed stores on the result: keyed loads on a growing object are slow on V8, so
+  // repeats and required AVPs are tracked by attribute type in `seen`.
+  const seen = SEEN.fill(0);
+  const zeroForbidden =
+    name === 'StopCCN'
+      ? NON_ZERO_SESSION_TYPE
+      : name === 'CDN'
+        ? NON_ZERO_TUNNEL_TYPE
+        : NON_ZERO_TYPE;
+  const fields: Record<string, unknown> = { type: name, version };
+  let off = start + 8;
+  while (off < end) {
+    if (end - off < 6) return undefined;
+    const b0 = bytes[off] as number;
+    const length = ((b0 & 0x03) << 8) | (bytes[off + 1] as number);
+    if (length < 6 || length > end - off || (b0 & 0x40) !== 0) return undefined;
+    const vendorId = ((bytes[off + 2] as number) << 8) | (bytes[off + 3] as number);
+    const type = ((bytes[off + 4] as number) << 8) | (bytes[off + 5] as number);
+    const valueStart = off + 6;
+    const valueLength = length - 6;
+    off += length;
+    const info = vendorId === 0 ? lookupAvp(0, type) : undefined;
+    const field = info?.formatKnown ? fieldNameOf(type) : undefined;
+    if (info === undefined || field === undefined) {
+      if ((b0 & 0x80) !== 0) return undefined; // unknown mandatory: the general path answers
+      continue;
+    }
+    if (seen[type] === 1) continue; // repeated AVP: the first one counts
+    if (valueLength < info.minLength || valueLength > info.maxLength) return undefined;
+    const value = readValue(bytes, valueStart, valueLength, info.kind);
+    if (value === undefined || (value === 0 && zeroForbidden[type] === 1)) return undefined;
+    seen[type] = 1;
+    fields[field] = value;
+  }
+  for (const type of requiredTypes(spec)) if (seen[type] !== 1) return undefined;
+  return fields as unknown as ControlMessage;
+}
+
+const SEEN = new Uint8Array(LAST_FIELD_TYPE + 1);
+const REQUIRED_TYPES = new Map<VersionSpec, readonly number[]>();
+
+function requiredTypes(spec: VersionSpec): readonly number[] {
+  let types = REQUIRED_TYPES.get(spec);
+  if (types === undefined) {
+    types = spec.required.map((f) => FIELD_ATTRIBUTE_TYPE[f]);
+    REQUIRED_TYPES.set(spec, types);
+  }
+  return types;
+}
+
+function typeMask(fields: readonly FieldName[]): Uint8Array {
+  const mask = new Uint8Array(LAST_FIELD_TYPE + 1);
+  for (const f of fields) mask[FIELD_ATTRIBUTE_TYPE[f]] = 1;
+  return mask;
+}
+
+// Fixed-size numbers are read in place; other kinds get a view and their codec.
+function readValue(bytes: Uint8Array, at: number, length: number, kind: ValueKind): unknown {
+  switch (kind) {
+    case 'u16':
+    case 'messageType':
+    case 'l2SpecificSublayer':
+    case 'dataSequencing':
+      return length === 2 ? ((bytes[at] as number) << 8) | (bytes[at + 1] as number) : undefined;
+    case 'u32':
+    case 'bitset32':
+      return length === 4
+        ? (bytes[at] as number) * 0x1000000 +
+            (((bytes[at + 1] as number) << 16) |
+              ((bytes[at + 2] as number) << 8) |
+              (bytes[at + 3] as number))
+        : undefined;
+    case 'protocolVersion':
+      return length === 2 ? { version: bytes[at], revision: bytes[at + 1] } : undefined;
+    case 'string':
+      return stringValue(new Uint8Array(bytes.buffer, bytes.byteOffset + at, length));
+    case 'bytes':
+      return new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
+    default:
+      try {
+        return decodeValue(kind, new Uint8Array(bytes.buffer, bytes.byteOffset + at, length));
+      } catch (err) {
+        if (err instanceof DecodeError) return undefined;
+        throw err;
+      }
+  }
+}
+
 function hasHidden(avps: readonly RawAvp[]): boolean {
   for (const avp of avps) if (avp.hidden) return true;
   return false;
@@ -741,6 +861,10 @@ const NON_ZERO: readonly FieldName[] = [
   'assignedControlConnectionId',
 ];
 const NON_ZERO_SESSION: readonly FieldName[] = ['assignedSessionId', 'localSessionId'];
+// The same rules as masks by attribute type, for the fast path (toTypedFromWire).
+const NON_ZERO_TYPE = typeMask([...NON_ZERO, ...NON_ZERO_SESSION]);
+const NON_ZERO_TUNNEL_TYPE = typeMask(NON_ZERO); // CDN: session ids may be 0
+const NON_ZERO_SESSION_TYPE = typeMask(NON_ZERO_SESSION); // StopCCN: tunnel ids may be 0
 
 function checkRanges(fields: Record<string, unknown>, name: string, scope: 'tunnel' | 'session') {
   const check = (field: FieldName) => {
@@ -810,18 +934,22 @@ export function fromTyped(message: ControlMessage, options: FromTypedOptions = {
   if (row !== undefined && spec === null) {
     throw new UsageError(`${message.type} does not exist in L2TPv${version}`);
   }
-  const order = fieldOrder(spec);
   for (const field of spec?.required ?? []) {
     if (fields[field] === undefined) {
       throw new UsageError(`${message.type} needs ${field} (${spec?.section})`);
     }
   }
-  for (const field of order) {
-    const value = fields[field];
-    if (value === undefined) continue;
+  // Walk the message's own properties (a handful), not all 100 fields, then put them in order.
+  const rank = fieldRank(spec);
+  const present: FieldName[] = [];
+  for (const key in message) {
+    if (rank.has(key) && fields[key as FieldName] !== undefined) present.push(key as FieldName);
+  }
+  present.sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number));
+  for (const field of present) {
     const type = FIELD_ATTRIBUTE_TYPE[field];
     const info = lookupAvp(0, type) as AvpInfo;
-    const typed = { kind: FIELD_KINDS[field], value } as TypedValue;
+    const typed = { kind: FIELD_KINDS[field], value: fields[field] } as TypedValue;
     avps.push({
       mandatory: mandatoryBitFor(info, version),
       hidden: false,
@@ -836,21 +964,22 @@ export function fromTyped(message: ControlMessage, options: FromTypedOptions = {
   return hideFields(avps, hide, version, options);
 }
 
-const ORDER_CACHE = new Map<VersionSpec | null, readonly FieldName[]>();
+const RANK_CACHE = new Map<VersionSpec | null, ReadonlyMap<string, number>>();
 
-function fieldOrder(spec: VersionSpec | null): readonly FieldName[] {
-  let order = ORDER_CACHE.get(spec);
-  if (order === undefined) {
+// Send order: the spec's fields in RFC order, then the others by attribute type.
+function fieldRank(spec: VersionSpec | null): ReadonlyMap<string, number> {
+  let rank = RANK_CACHE.get(spec);
+  if (rank === undefined) {
     // RFC 3931 §5.4.1: the Message Digest AVP MUST come immediately after the Message Type AVP.
     const listed = spec === null ? [] : [...spec.required, ...spec.optional];
     const first: FieldName[] = ['messageDigest', ...listed.filter((f) => f !== 'messageDigest')];
     const rest = FIELD_NAMES.filter((f) => !first.includes(f)).sort(
       (a, b) => FIELD_ATTRIBUTE_TYPE[a] - FIELD_ATTRIBUTE_TYPE[b],
     );
-    order = [...first, ...rest];
-    ORDER_CACHE.set(spec, order);
+    rank = new Map([...first, ...rest].map((f, i) => [f, i]));
+    RANK_CACHE.set(spec, rank);
   }
-  return order;
+  return rank;
 }
 
 function hideFields(

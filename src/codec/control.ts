@@ -13,6 +13,7 @@ import {
   fromTyped,
   type ToTypedOptions,
   toTyped,
+  toTypedFromWire,
 } from '../avp/messages.js';
 import { avpsLength, decodeAvps, encodeAvps, type RawAvp } from '../avp/raw.js';
 import { UsageError } from '../errors.js';
@@ -81,7 +82,11 @@ export function encodeControl(
   const total = headerLength + bodyLength;
   const offset = options.offset ?? 0;
   const target = options.target ?? new Uint8Array(total);
-  const header = { ...message.header, length } as ControlHeader;
+  const h = message.header;
+  const header: ControlHeader =
+    h.version === 2
+      ? { version: 2, tunnelId: h.tunnelId, sessionId: h.sessionId, ns: h.ns, nr: h.nr, length }
+      : { version: 3, connectionId: h.connectionId, ns: h.ns, nr: h.nr, length };
   const avpStart = encodeControlHeader(header, target, offset, encap);
   encodeAvps(message.avps, target, avpStart);
   return target.subarray(offset, offset + total);
@@ -101,9 +106,42 @@ export function parseControl(
   bytes: Uint8Array,
   options: EncapsulationOptions & ToTypedOptions = {},
 ): ParsedControlMessage {
-  const raw = decodeControl(bytes, options);
-  const message = toTyped(raw.avps, raw.header.version, options);
-  return { header: raw.header, avps: raw.avps, message };
+  const { header, avpStart, end } = decodeControlHeader(bytes, options.encap ?? 'udp');
+  // Fast path: typed values read in place; the raw list is built only if someone asks for it.
+  const fast = toTypedFromWire(bytes, avpStart, end, header.version);
+  if (fast !== undefined) return new LazyParsedControl(header, fast, bytes, avpStart, end);
+  const avps = decodeAvps(bytes, avpStart, end);
+  return { header, avps, message: toTyped(avps, header.version, options) };
+}
+
+// A parsed message whose raw AVP list is decoded on first access (the bytes were already
+// validated by the fast path, so decoding them cannot fail).
+class LazyParsedControl implements ParsedControlMessage {
+  readonly header: ControlHeader;
+  readonly message: ControlMessage;
+  #avps: readonly RawAvp[] | undefined;
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(
+    header: ControlHeader,
+    message: ControlMessage,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ) {
+    this.header = header;
+    this.message = message;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get avps(): readonly RawAvp[] {
+    this.#avps ??= decodeAvps(this.#bytes, this.#start, this.#end);
+    return this.#avps;
+  }
 }
 
 /** Builds the bytes of a typed message with the given header fields (`fromTyped` + encode). */
