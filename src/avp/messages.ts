@@ -134,7 +134,7 @@ export const FIELD_KINDS = {
   localEndIdentifier: 'bytes',
   interfaceMtu: 'bytes',
   fcsRetention: 'bytes',
-  tunnelSwitchingAggregatorId: 'bytes',
+  tunnelSwitchingAggregatorId: 'string',
   maximumReceiveUnit: 'bytes',
   maximumReassembledReceiveUnit: 'bytes',
   vccvCapability: 'bytes',
@@ -628,7 +628,12 @@ export function toTyped(
   for (let i = 1; i < list.length; i++) {
     const avp = list[i] as RawAvp;
     const info = avp.vendorId === 0 ? lookupAvp(0, avp.attributeType) : undefined;
-    const field = info?.formatKnown ? fieldNameOf(avp.attributeType) : undefined;
+    // Rows whose layout is not known are kept as bytes when M=0; with M=1 we cannot honour
+    // them, so they count as unrecognised (RFC 2661 §4.2).
+    const field =
+      info !== undefined && (info.formatKnown || !avp.mandatory)
+        ? fieldNameOf(avp.attributeType)
+        : undefined;
     if (info === undefined || field === undefined) {
       if (avp.mandatory && !options.acceptUnknownMandatoryAvps) {
         // RFC 2661 §4.2 / RFC 3931 §5.2: unknown AVP with M=1 → tear down, Error Code 8.
@@ -708,7 +713,8 @@ export function toTypedFromWire(
     const valueLength = length - 6;
     off += length;
     const info = vendorId === 0 ? lookupAvp(0, type) : undefined;
-    const field = info?.formatKnown ? fieldNameOf(type) : undefined;
+    const field =
+      info !== undefined && (info.formatKnown || (b0 & 0x80) === 0) ? fieldNameOf(type) : undefined;
     if (info === undefined || field === undefined) {
       if ((b0 & 0x80) !== 0) return undefined; // unknown mandatory: the general path answers
       continue;
