@@ -1,0 +1,275 @@
+/**
+ * The node:dgram DatagramTransport on real loopback sockets (127.0.0.1 and ::1): single and
+ * scatter/gather sends arrive byte for byte, the source address is reported, unsubscribe and
+ * close stop delivery, asynchronous send failures reach onError, bad arguments throw UsageError.
+ * Waits on datagrams, never on wall-clock sleeps. Also the Node clock, timer and random ports.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
+import { UdpTransport, type UdpTransportOptions } from '../../src/node/udp.js';
+import type { PeerAddress } from '../../src/transport.js';
+
+const open: UdpTransport[] = [];
+
+async function transport(options: UdpTransportOptions): Promise<UdpTransport> {
+  const t = await UdpTransport.open(options);
+  open.push(t);
+  return t;
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+interface Received {
+  readonly bytes: Uint8Array;
+  readonly from: PeerAddress;
+}
+
+/** Collects datagrams; `next()` resolves with the next one (queued or future). */
+function collector(t: UdpTransport) {
+  const queue: Received[] = [];
+  const waiting: ((r: Received) => void)[] = [];
+  const all: Received[] = [];
+  const unsubscribe = t.onDatagram((bytes, from) => {
+    const r = { bytes, from };
+    all.push(r);
+    const w = waiting.shift();
+    if (w) w(r);
+    else queue.push(r);
+  });
+  return {
+    all,
+    unsubscribe,
+    next(): Promise<Received> {
+      const r = queue.shift();
+      return r ? Promise.resolve(r) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+for (const [family, loopback] of [
+  ['IPv4', '127.0.0.1'],
+  ['IPv6', '::1'],
+] as const) {
+  describe(`UdpTransport over ${family} loopback (${loopback})`, () => {
+    it('binds an ephemeral port and reports it', async () => {
+      const a = await transport({ address: loopback });
+      expect(a.local.address).toBe(loopback);
+      expect(a.local.family).toBe(family);
+      expect(a.local.port).toBeGreaterThan(0);
+    });
+
+    it('delivers a datagram with its source address and port', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      // An L2TPv2 ZLB header: T, L, S, Ver=2; Length 12; tunnel 7; session 0; Ns 1; Nr 2.
+      const zlb = bytes(0xc8, 0x02, 0x00, 0x0c, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01, 0x00, 0x02);
+      a.send(zlb, b.local);
+      const got = await rx.next();
+      expect(got.bytes).toEqual(zlb);
+      expect(got.bytes.constructor).toBe(Uint8Array); // a plain view, not a Buffer
+      expect(got.from).toEqual({ address: loopback, port: a.local.port, family });
+      expect(b.stats()).toMatchObject({ datagramsReceived: 1, bytesReceived: 12 });
+    });
+
+    it('sends [header, payload] as one datagram, byte for byte', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      // v2 data header (L bit, tunnel 0x1234, session 0x5678) + a PPP LCP Echo-Request.
+      const header = bytes(0x40, 0x02, 0x00, 0x12, 0x12, 0x34, 0x56, 0x78);
+      const payload = bytes(0xff, 0x03, 0xc0, 0x21, 0x09, 0x01, 0x00, 0x08, 0xde, 0xad);
+      // The payload is a view into a larger buffer: only its own bytes must go out.
+      const big = new Uint8Array(64).fill(0xee);
+      big.set(payload, 20);
+      a.send([header, big.subarray(20, 20 + payload.length)], b.local);
+      const got = await rx.next();
+      expect(got.bytes).toEqual(Uint8Array.from([...header, ...payload]));
+      // An empty payload is a header-only datagram.
+      a.send([header, new Uint8Array(0)], b.local);
+      expect((await rx.next()).bytes).toEqual(header);
+    });
+
+    it('keeps datagram boundaries and order on loopback for a burst of 200', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      for (let i = 0; i < 200; i++) a.send([bytes(i >> 8, i & 0xff), new Uint8Array(i)], b.local);
+      for (let i = 0; i < 200; i++) {
+        const got = await rx.next();
+        expect(got.bytes.length).toBe(2 + i);
+        expect((got.bytes[0] as number) * 256 + (got.bytes[1] as number)).toBe(i);
+      }
+      expect(a.stats()).toMatchObject({ datagramsSent: 200, errors: 0 });
+    });
+
+    it('stops delivering to a handler once unsubscribed; others still receive', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const first = collector(b);
+      const second = collector(b);
+      a.send(bytes(1), b.local);
+      await second.next();
+      first.unsubscribe();
+      first.unsubscribe(); // idempotent
+      a.send(bytes(2), b.local);
+      expect((await second.next()).bytes).toEqual(bytes(2));
+      expect(first.all.map((r) => r.bytes)).toEqual([bytes(1)]);
+    });
+
+    it('close() stops delivery at once and frees the port', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      const port = b.local.port;
+      a.send(bytes(0xaa), b.local);
+      // Closed before the event loop could deliver the datagram sent above, if it arrived at all.
+      await b.close();
+      await b.close(); // idempotent
+      expect(b.closed).toBe(true);
+      expect(() => b.send(bytes(1), a.local)).toThrow(UsageError);
+      // The port is free again: a new socket binds it and receives the next datagram there.
+      const c = await transport({ address: loopback, port });
+      const rxC = collector(c);
+      a.send(bytes(0xbb), c.local);
+      expect((await rxC.next()).bytes).toEqual(bytes(0xbb));
+      expect(rx.all).toEqual([]);
+    });
+
+    it('reports asynchronous send failures to onError (EMSGSIZE), without throwing', async () => {
+      const errors: { error: Error; op: string; port: number | undefined }[] = [];
+      let failed!: () => void;
+      const done = new Promise<void>((resolve) => {
+        failed = resolve;
+      });
+      const a = await transport({
+        address: loopback,
+        onError: (error, ctx) => {
+          errors.push({ error, op: ctx.op, port: ctx.peer?.port });
+          failed();
+        },
+      });
+      const b = await transport({ address: loopback });
+      a.send([new Uint8Array(40_000), new Uint8Array(40_000)], b.local); // > 65507 octets
+      await done;
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.op).toBe('send');
+      expect(errors[0]?.port).toBe(b.local.port);
+      expect((errors[0]?.error as NodeJS.ErrnoException | undefined)?.code).toBe('EMSGSIZE');
+      expect(a.stats()).toMatchObject({ datagramsSent: 0, errors: 1 });
+    });
+
+    it('reports a throwing handler to onError and still runs the other handlers', async () => {
+      const seen: string[] = [];
+      const a = await transport({ address: loopback });
+      const b = await transport({
+        address: loopback,
+        onError: (error, ctx) => seen.push(`${ctx.op}:${error.message}:${ctx.peer?.port}`),
+      });
+      b.onDatagram(() => {
+        throw new Error('boom');
+      });
+      const rx = collector(b);
+      a.send(bytes(7), b.local);
+      await rx.next();
+      expect(seen).toEqual([`handler:boom:${a.local.port}`]);
+    });
+
+    it('refuses a port already bound (EADDRINUSE) when opening', async () => {
+      const a = await transport({ address: loopback });
+      await expect(UdpTransport.open({ address: loopback, port: a.local.port })).rejects.toThrow(
+        /EADDRINUSE/,
+      );
+    });
+  });
+}
+
+describe('UdpTransport argument checks', () => {
+  it('throws UsageError for bad peers and bind options', async () => {
+    const v4 = await transport({ address: '127.0.0.1' });
+    expect(() => v4.send(bytes(1), { address: '::1', port: 1701 })).toThrow(UsageError);
+    expect(() => v4.send(bytes(1), { address: 'localhost', port: 1701 })).toThrow(UsageError);
+    expect(() => v4.send(bytes(1), { address: '127.0.0.1', port: 0 })).toThrow(UsageError);
+    expect(() => v4.send(bytes(1), { address: '127.0.0.1', port: 65536 })).toThrow(UsageError);
+    await expect(UdpTransport.open({ address: 'localhost' })).rejects.toThrow(UsageError);
+    await expect(UdpTransport.open({ port: -1 })).rejects.toThrow(UsageError);
+    await expect(UdpTransport.open({ address: '::1', type: 'udp4' })).rejects.toThrow(UsageError);
+  });
+
+  it('a dual-stack udp6 socket sends to IPv4 peers as IPv4-mapped addresses', async () => {
+    const v4 = await transport({ address: '127.0.0.1' });
+    const v6 = await transport({ type: 'udp6', address: '::' });
+    const rx4 = collector(v4);
+    const rx6 = collector(v6);
+    v6.send(bytes(4), v4.local);
+    const got = await rx4.next();
+    expect(got.bytes).toEqual(bytes(4));
+    expect(got.from.port).toBe(v6.local.port);
+    v4.send(bytes(6), { address: '127.0.0.1', port: v6.local.port });
+    const back = await rx6.next();
+    expect(back.from).toEqual({ address: '::ffff:127.0.0.1', port: v4.local.port, family: 'IPv6' });
+  });
+
+  it('fromSocket wraps a bound socket and requires one', async () => {
+    const { createSocket } = await import('node:dgram');
+    const raw = createSocket('udp4');
+    expect(() => UdpTransport.fromSocket(raw)).toThrow(UsageError);
+    await new Promise<void>((resolve) => raw.bind({ address: '127.0.0.1', port: 0 }, resolve));
+    const t = UdpTransport.fromSocket(raw);
+    open.push(t);
+    const a = await transport({ address: '127.0.0.1' });
+    const rx = collector(t);
+    a.send(bytes(9), t.local);
+    expect((await rx.next()).from.port).toBe(a.local.port);
+  });
+});
+
+describe('Node clock, timers and random bytes', () => {
+  it('the clock is monotonic', () => {
+    let last = nodeClock.now();
+    for (let i = 0; i < 1000; i++) {
+      const now = nodeClock.now();
+      expect(now).toBeGreaterThanOrEqual(last);
+      last = now;
+    }
+  });
+
+  it('timers fire once, in deadline order; cleared timers never fire', async () => {
+    const fired: string[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const cleared = nodeTimers.set(0, () => fired.push('cleared'));
+    nodeTimers.set(2, () => {
+      fired.push('second');
+      done();
+    });
+    nodeTimers.set(Number.NaN, () => fired.push('first'));
+    nodeTimers.clear(cleared);
+    nodeTimers.clear(cleared); // harmless twice
+    await all;
+    expect(fired).toEqual(['first', 'second']);
+  });
+
+  it('random bytes: exact lengths, chunked past 65536, distinct draws, bad lengths refused', () => {
+    expect(nodeRandomBytes(0)).toEqual(new Uint8Array(0));
+    const a = nodeRandomBytes(16);
+    const b = nodeRandomBytes(16);
+    expect(a).toHaveLength(16);
+    expect(a).not.toEqual(b); // 2^-128 chance of a false failure
+    const big = nodeRandomBytes(65536 * 2 + 5);
+    expect(big).toHaveLength(131077);
+    // Each 64 KiB chunk was filled: none of them is still all zeros.
+    for (const start of [0, 65536, 131072]) {
+      expect(big.subarray(start, start + 5).some((x) => x !== 0)).toBe(true);
+    }
+    expect(() => nodeRandomBytes(-1)).toThrow(UsageError);
+    expect(() => nodeRandomBytes(1.5)).toThrow(UsageError);
+  });
+});
