@@ -20,9 +20,31 @@ export * from './codec/describe.js';
 export * from './codec/header.js';
 export * from './constants.js';
 export type * from './crypto.js';
+export * from './endpoint.js';
+export type { TransmitOutput } from './engine.js';
+export * from './engine.js';
 export * from './errors.js';
+export * from './node/clock.js';
 export { nodeCrypto } from './node/crypto.js';
+export * from './node/udp.js';
+export type {
+  IncomingSessionInfo,
+  ResolvedTunnelEngineOptions,
+  SessionOptions,
+  SessionVerdict,
+  ToleranceOptions,
+  TunnelEngineOptions,
+} from './options.js';
+export {
+  DEFAULTS as TUNNEL_ENGINE_DEFAULTS,
+  resolveOptions as resolveTunnelEngineOptions,
+  resolveSessionOptions,
+} from './options.js';
 export * from './seq/data.js';
+// Both the reliable channel and the engine name an output 'TransmitOutput'.
+export type { TransmitOutput as ChannelTransmitOutput } from './seq/reliable.js';
 export * from './seq/reliable.js';
 export * from './seq/reorder.js';
 export * from './seq/serial.js';
+export type * from './transport.js';
+export * from './tunnel.js';

@@ -1,0 +1,289 @@
+/**
+ * An Endpoint owns one datagram transport (one UDP socket) and serves many tunnels on it, in
+ * either role: an LNS on port 1701 with thousands of LACs, LACs dialling out, or both at once.
+ *
+ * Demultiplexing (RFC 2661 §3.1): every L2TPv2 datagram names the recipient's Tunnel ID, ours;
+ * Tunnel ID 0 is only legal on an SCCRQ, which opens a new tunnel (after the `acceptTunnel`
+ * hook) unless it collides with one of our own outstanding SCCRQs to the same peer, in which case
+ * that tunnel's engine decides by Tie Breaker (RFC 2661 §4.4.3). Tunnel IDs are allocated so they
+ * never collide across the endpoint. L2TPv3 is not routed yet: such datagrams are counted and
+ * dropped. Not here: protocol logic (engine.ts), the per-tunnel loop (tunnel.ts).
+ */
+import createDebug from 'debug';
+import { EventEmitter } from 'eventemitter3';
+import { toHex } from './avp/describe.js';
+import { findAvp } from './avp/raw.js';
+import { classify } from './codec/classify.js';
+import { decodeControl } from './codec/control.js';
+import { AvpType, MessageType } from './constants.js';
+import type { L2tpCrypto } from './crypto.js';
+import { TunnelEngine } from './engine.js';
+import { L2tpError, UsageError } from './errors.js';
+import type { TunnelEngineOptions } from './options.js';
+import type {
+  Clock,
+  DatagramData,
+  DatagramTransport,
+  PeerAddress,
+  RandomBytes,
+  TimerHost,
+} from './transport.js';
+import { Tunnel, type TunnelHost } from './tunnel.js';
+
+const log = createDebug('l2tp:endpoint');
+
+/** Engine options an endpoint fills in itself. */
+type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId';
+
+/** Tunnel options as given to an endpoint: the engine's, minus what the endpoint supplies. */
+export type TunnelOptions = Omit<TunnelEngineOptions, EndpointManaged>;
+
+/** What the host learns about a tunnel a peer opens, to accept or refuse it. */
+export interface IncomingTunnelInfo {
+  readonly peer: PeerAddress;
+  /** The SCCRQ datagram (a view: copy to keep). */
+  readonly sccrq: Uint8Array;
+}
+
+export interface EndpointOptions {
+  readonly transport: DatagramTransport;
+  readonly clock: Clock;
+  readonly timers: TimerHost;
+  readonly randomBytes: RandomBytes;
+  /** Needed when any tunnel uses a secret. */
+  readonly crypto?: L2tpCrypto;
+  /**
+   * Options for tunnels peers open. Without it, incoming SCCRQs are ignored (a LAC-only
+   * endpoint). May be a function of the peer, returning undefined to refuse silently.
+   */
+  readonly acceptTunnel?: TunnelOptions | ((info: IncomingTunnelInfo) => TunnelOptions | undefined);
+  /** Most tunnels at once (half-open included); further SCCRQs are dropped. Default 4096. */
+  readonly maxTunnels?: number;
+}
+
+export interface EndpointEvents {
+  /** A peer opened a tunnel and the endpoint accepted it (it is not up yet). */
+  tunnel: [tunnel: Tunnel];
+  /** Host faults of the transport. */
+  error: [error: Error];
+}
+
+/** Counters of the demultiplexer. */
+export interface EndpointStats {
+  readonly tunnels: number;
+  readonly datagramsReceived: number;
+  /** Not L2TP, L2TPv3 (not routed yet) or unreadable. */
+  readonly datagramsInvalid: number;
+  /** For a Tunnel ID we do not have, or not from that tunnel's peer. */
+  readonly datagramsUnknownTunnel: number;
+  /** SCCRQs refused by `acceptTunnel`, `maxTunnels` or a lost tie. */
+  readonly tunnelsRefused: number;
+}
+
+const sameAddress = (a: PeerAddress, b: PeerAddress) =>
+  a.address === b.address && a.port === b.port;
+
+/** One socket, many tunnels. */
+export class Endpoint extends EventEmitter<EndpointEvents> {
+  readonly #o: EndpointOptions;
+  readonly #maxTunnels: number;
+  readonly #tunnels = new Map<number, Tunnel>();
+  // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
+  readonly #accepted = new Map<string, Tunnel>();
+  readonly #unsubscribe: () => void;
+  readonly #host: TunnelHost;
+  #closed = false;
+  #received = 0;
+  #invalid = 0;
+  #unknown = 0;
+  #refused = 0;
+
+  constructor(options: EndpointOptions) {
+    super();
+    this.#o = options;
+    this.#maxTunnels = options.maxTunnels ?? 4096;
+    if (!Number.isInteger(this.#maxTunnels) || this.#maxTunnels < 1) {
+      throw new UsageError(`maxTunnels must be a positive integer, got ${options.maxTunnels}`);
+    }
+    this.#host = {
+      clock: options.clock,
+      timers: options.timers,
+      send: (data: DatagramData, peer: PeerAddress) => options.transport.send(data, peer),
+      release: (tunnel: Tunnel) => {
+        if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
+      },
+    };
+    this.#unsubscribe = options.transport.onDatagram((bytes, from) => this.#receive(bytes, from));
+  }
+
+  /** Live tunnels by our Tunnel ID. */
+  get tunnels(): ReadonlyMap<number, Tunnel> {
+    return this.#tunnels;
+  }
+
+  stats(): EndpointStats {
+    return {
+      tunnels: this.#tunnels.size,
+      datagramsReceived: this.#received,
+      datagramsInvalid: this.#invalid,
+      datagramsUnknownTunnel: this.#unknown,
+      tunnelsRefused: this.#refused,
+    };
+  }
+
+  /**
+   * Creates a tunnel to `peer` (not yet connected: call `tunnel.connect()` or
+   * `tunnel.openSession()`).
+   */
+  tunnel(peer: PeerAddress, options: TunnelOptions): Tunnel {
+    if (this.#closed) throw new UsageError('endpoint is closed');
+    if (this.#tunnels.size >= this.#maxTunnels) {
+      throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
+    }
+    const engine = new TunnelEngine(this.#engineOptions(options));
+    return this.#add(engine, peer);
+  }
+
+  /** Creates a tunnel to `peer` and resolves once it is up. */
+  async connect(
+    peer: PeerAddress,
+    options: TunnelOptions,
+    control: { readonly signal?: AbortSignal } = {},
+  ): Promise<Tunnel> {
+    const tunnel = this.tunnel(peer, options);
+    await tunnel.connect(control);
+    return tunnel;
+  }
+
+  /**
+   * Closes every tunnel gracefully (StopCCN) and waits for their post-close holds (bounded by
+   * one retransmission cycle each, in parallel), then stops listening. The transport is the
+   * host's to close.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#tunnels.values()].map((t) => t.close()));
+    this.#unsubscribe();
+  }
+
+  /** Drops every tunnel at once without sending anything, and stops listening. */
+  destroy(): void {
+    this.#closed = true;
+    for (const t of [...this.#tunnels.values()]) t.destroy();
+    this.#unsubscribe();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #engineOptions(options: TunnelOptions): TunnelEngineOptions {
+    const crypto = this.#o.crypto;
+    return {
+      ...options,
+      randomBytes: this.#o.randomBytes,
+      ...(crypto === undefined ? {} : { crypto }),
+      isIdInUse: (kind, id) => kind === 'tunnel' && this.#tunnels.has(id),
+    };
+  }
+
+  #add(engine: TunnelEngine, peer: PeerAddress): Tunnel {
+    const tunnel = new Tunnel(engine, peer, this.#host);
+    this.#tunnels.set(tunnel.id, tunnel);
+    tunnel.on('error', (err) => this.emit('error', err));
+    return tunnel;
+  }
+
+  #receive(bytes: Uint8Array, from: PeerAddress): void {
+    if (this.#closed) return;
+    this.#received++;
+    const c = classify(bytes, 'udp');
+    if (c.kind === 'invalid' || c.version !== 2) {
+      this.#invalid++;
+      return;
+    }
+    const tunnelId = c.tunnelId;
+    if (tunnelId !== 0) {
+      const tunnel = this.#tunnels.get(tunnelId);
+      if (tunnel === undefined || !sameAddress(tunnel.peer, from)) {
+        this.#unknown++;
+        return;
+      }
+      tunnel.handleDatagram(bytes);
+      return;
+    }
+    if (c.kind === 'control') this.#incomingSccrq(bytes, from);
+    else this.#unknown++;
+  }
+
+  // Tunnel ID 0: an SCCRQ, a retransmission of one we already accepted, or a collision with
+  // our own SCCRQ to the same peer.
+  #incomingSccrq(bytes: Uint8Array, from: PeerAddress): void {
+    const now = this.#o.clock.now();
+    const key = sccrqKey(bytes, from);
+    if (key === undefined) {
+      this.#invalid++;
+      return;
+    }
+    const accepted = this.#accepted.get(key.id);
+    if (accepted !== undefined) {
+      // An SCCRQ retransmission, or a StopCCN sent before the peer learned our id.
+      accepted.handleDatagram(bytes);
+      return;
+    }
+    if (!key.sccrq) {
+      this.#unknown++;
+      return;
+    }
+    for (const t of this.#tunnels.values()) {
+      if (!sameAddress(t.peer, from) || t.engine.state !== 'wait-ctl-reply') continue;
+      const { outcome, outputs } = t.engine.handleCollision(bytes, now);
+      t.perform(outputs);
+      if (outcome === 'local-wins' || outcome === 'both-lose') {
+        this.#refused++;
+        return;
+      }
+    }
+    const accept = this.#o.acceptTunnel;
+    const options = typeof accept === 'function' ? accept({ peer: from, sccrq: bytes }) : accept;
+    if (options === undefined || this.#tunnels.size >= this.#maxTunnels) {
+      this.#refused++;
+      log('SCCRQ from %s:%d refused', from.address, from.port);
+      return;
+    }
+    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options));
+    const tunnel = this.#add(engine, from);
+    this.#accepted.set(key.id, tunnel);
+    tunnel.once('close', () => this.#accepted.delete(key.id));
+    log('tunnel %d accepted from %s:%d', tunnel.id, from.address, from.port);
+    this.emit('tunnel', tunnel);
+    tunnel.perform(outputs);
+  }
+}
+
+/**
+ * Identifies the tunnel a Tunnel-ID-0 message belongs to: the peer's address and its Assigned
+ * Tunnel ID AVP as on the wire (a hidden one is byte-identical in retransmissions, which reuse
+ * the message). Undefined when the datagram is not a readable control message with that AVP.
+ */
+function sccrqKey(
+  bytes: Uint8Array,
+  from: PeerAddress,
+): { readonly id: string; readonly sccrq: boolean } | undefined {
+  try {
+    const avps = decodeControl(bytes).avps;
+    const avp = findAvp(avps, AvpType.AssignedTunnelId);
+    if (avp === undefined) return undefined;
+    const first = avps[0];
+    const sccrq =
+      first !== undefined &&
+      first.attributeType === AvpType.MessageType &&
+      first.vendorId === 0 &&
+      first.value.length === 2 &&
+      first.value[0] === 0 &&
+      first.value[1] === MessageType.SCCRQ;
+    return { id: `${from.address}|${from.port}|${toHex(avp.value, 64)}`, sccrq };
+  } catch (err) {
+    if (err instanceof L2tpError) return undefined;
+    throw err;
+  }
+}

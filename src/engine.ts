@@ -1,0 +1,1363 @@
+/**
+ * TunnelEngine: the sans-I/O core of one L2TPv2 control connection (RFC 2661) and its sessions.
+ * Composes the codec (src/codec, src/avp), the reliable channel (src/seq/reliable.ts), the state
+ * machines (src/fsm) and per-session data sequencing (src/seq/data.ts). No sockets, timers,
+ * clocks or Math.random: time comes in as `now` (monotonic ms), randomness and hashing are
+ * injected. L2TPv3 (RFC 3931) is not implemented yet (`version` is an option for it).
+ *
+ * Contract (quinn/h11 style). Four families of methods:
+ * - getters: `state`, `localTunnelId`, `peerTunnelId`, `stats()`, `sessionState(id)`;
+ * - inputs: `handleDatagram(bytes, now)` for every datagram routed to this tunnel, and
+ *   `handleTimeout(now)` whenever the clock reaches `nextDeadline()` (early or repeated calls are
+ *   harmless no-ops);
+ * - commands: `connect`, `openSession`, `closeSession`, `sendFrame`, `close`, `handleCollision`;
+ * - outputs: every input and command returns `EngineOutput[]`, to be performed in order:
+ *   `transmit` (send the bytes, or the `[header, payload]` pair, to the peer), `frame` (a data
+ *   payload for the host; a view into the received datagram) and `event`.
+ * After every call, re-arm the host's one timer from `nextDeadline()`. `now` must never go back.
+ * Inputs never throw because of peer bytes: unreadable datagrams are counted and dropped, rule
+ * violations are answered on the wire (StopCCN / CDN). Any other exception is a bug. Commands
+ * throw UsageError on host misuse (unknown session, closed tunnel, bad options).
+ *
+ * A responder engine is made with `TunnelEngine.accept(sccrqBytes, now, options)`; an endpoint
+ * demultiplexes datagrams by Tunnel ID and, on an SCCRQ while one of its initiators waits for an
+ * SCCRP from the same peer, asks that initiator's `handleCollision` (RFC 2661 §4.4.3).
+ * Received datagrams held for reordering are kept by reference until delivered: don't reuse them.
+ */
+import { challengeResponse, verifyChallengeResponse } from './avp/auth.js';
+import {
+  type ControlMessage,
+  type FieldName,
+  fromTyped,
+  type MessageFields,
+  type TypedMessage,
+} from './avp/messages.js';
+import { decodeAvps, encodeAvps, findAvp } from './avp/raw.js';
+import { type AccmValue, type CallErrorsValue, stringValue } from './avp/values.js';
+import { parseControl } from './codec/control.js';
+import {
+  type ControlHeaderV2,
+  decodeControlHeader,
+  decodeDataV2,
+  encodeControlHeader,
+  encodeData,
+} from './codec/header.js';
+import {
+  AvpType,
+  CdnResult,
+  DEFAULT_RECEIVE_WINDOW_SIZE,
+  GeneralError,
+  StopCcnResult,
+} from './constants.js';
+import { ChannelError, DecodeError, ProtocolError, UsageError } from './errors.js';
+import {
+  type SessionAction,
+  type SessionEvent,
+  type SessionKind,
+  type SessionState,
+  stepSession,
+} from './fsm/session.js';
+import { stepTunnel, type TunnelAction, type TunnelEvent, type TunnelState } from './fsm/tunnel.js';
+import type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
+import {
+  type IncomingSessionInfo,
+  type ResolvedTunnelEngineOptions,
+  resolveOptions,
+  resolveSessionOptions,
+  type SessionOptions,
+  type TunnelEngineOptions,
+} from './options.js';
+import { DataSequencer } from './seq/data.js';
+import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
+
+export type { SessionState } from './fsm/session.js';
+export type { TunnelState } from './fsm/tunnel.js';
+export type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
+export type {
+  IncomingSessionInfo,
+  SessionOptions,
+  SessionVerdict,
+  ToleranceOptions,
+  TunnelEngineOptions,
+} from './options.js';
+
+// ---------------------------------------------------------------------------------------------
+// Outputs and events
+
+/** The control connection is up (SCCCN sent or accepted). */
+export interface TunnelUpEvent {
+  readonly type: 'tunnel-up';
+  readonly localTunnelId: number;
+  readonly peerTunnelId: number;
+  /** Host Name AVP of the peer, read as UTF-8. */
+  readonly peerHostName: string;
+  readonly peerVendorName: string | undefined;
+  readonly peerFirmwareRevision: number | undefined;
+  readonly peerFramingCapabilities: number;
+  readonly peerBearerCapabilities: number | undefined;
+  /** The peer's Receive Window Size (4 when it sent none, RFC 2661 §4.4.3). */
+  readonly peerReceiveWindow: number;
+  /** True when the peer proved the shared secret with a Challenge Response. */
+  readonly peerAuthenticated: boolean;
+  /** True when we sent the SCCRQ. */
+  readonly initiator: boolean;
+}
+
+/** The control connection is down (once per engine); its sessions went down just before. */
+export interface TunnelDownEvent {
+  readonly type: 'tunnel-down';
+  readonly reason: DownReason;
+}
+
+/** The engine is finished (post-close hold over, or state discarded): forget it, free its id. */
+export interface TunnelClosedEvent {
+  readonly type: 'tunnel-closed';
+}
+
+/** A session reached the established state: frames may flow. */
+export interface SessionUpEvent {
+  readonly type: 'session-up';
+  readonly sessionId: number;
+  readonly peerSessionId: number;
+  /** 'incoming' = ICRQ/ICRP/ICCN, 'outgoing' = OCRQ/OCRP/OCCN. */
+  readonly call: 'incoming' | 'outgoing';
+  /** Whether our data packets carry Ns now. */
+  readonly sequencing: boolean;
+}
+
+/** A session the host knew about ended (once per session). */
+export interface SessionDownEvent {
+  readonly type: 'session-down';
+  readonly sessionId: number;
+  readonly reason: DownReason;
+}
+
+/** The peer opened a call; `accepted` is the verdict of the `acceptSession` option. */
+export interface IncomingSessionEvent {
+  readonly type: 'incoming-session';
+  readonly sessionId: number;
+  readonly peerSessionId: number;
+  readonly call: 'incoming' | 'outgoing';
+  readonly accepted: boolean;
+}
+
+/** Set-Link-Info received (RFC 2661 §6.14), passed to the host. */
+export interface SetLinkInfoEvent {
+  readonly type: 'sli';
+  readonly sessionId: number;
+  readonly accm: AccmValue;
+}
+
+/** WAN-Error-Notify received (RFC 2661 §6.13), passed to the host. */
+export interface WanErrorNotifyEvent {
+  readonly type: 'wen';
+  readonly sessionId: number;
+  readonly callErrors: CallErrorsValue;
+}
+
+/** Everything the engine reports to the host. */
+export type EngineEvent =
+  | TunnelUpEvent
+  | TunnelDownEvent
+  | TunnelClosedEvent
+  | SessionUpEvent
+  | SessionDownEvent
+  | IncomingSessionEvent
+  | SetLinkInfoEvent
+  | WanErrorNotifyEvent;
+
+/** Send these bytes to the peer; a pair is header + payload for a vectored send (no copy). */
+export interface TransmitOutput {
+  readonly type: 'transmit';
+  readonly packet: Uint8Array | readonly [Uint8Array, Uint8Array];
+}
+
+/** A data payload for session `sessionId`: a view into the received datagram (copy to keep). */
+export interface FrameOutput {
+  readonly type: 'frame';
+  readonly sessionId: number;
+  readonly frame: Uint8Array;
+}
+
+/** An event for the host. */
+export interface EventOutput {
+  readonly type: 'event';
+  readonly event: EngineEvent;
+}
+
+/** One thing the host must do; outputs are returned in the order they must be performed. */
+export type EngineOutput = TransmitOutput | FrameOutput | EventOutput;
+
+/** Who wins when our SCCRQ and the peer's cross (RFC 2661 §4.4.3). */
+export type TieBreakOutcome = 'local-wins' | 'peer-wins' | 'both-lose' | 'no-tie';
+
+/**
+ * RFC 2661 §4.4.3: the lower Tie Breaker wins; equal values make both lose; a side that sent
+ * one wins against a side that did not; with none on either side there is no tie (two tunnels).
+ */
+export function compareTieBreakers(
+  local: bigint | undefined,
+  peer: bigint | undefined,
+): TieBreakOutcome {
+  if (local === undefined) return peer === undefined ? 'no-tie' : 'peer-wins';
+  if (peer === undefined) return 'local-wins';
+  return local < peer ? 'local-wins' : local > peer ? 'peer-wins' : 'both-lose';
+}
+
+/** Counters and current values of one engine. */
+export interface TunnelEngineStats {
+  readonly state: TunnelState;
+  readonly localTunnelId: number;
+  readonly peerTunnelId: number;
+  readonly sessions: number;
+  readonly datagramsReceived: number;
+  /** Datagrams dropped as unreadable (DecodeError) or not for this tunnel / version. */
+  readonly datagramsDropped: number;
+  /** Control messages that broke a rule (ProtocolError), answered with StopCCN/CDN. */
+  readonly protocolErrors: number;
+  /** Messages ignored: unknown M=0 types, unsupported extensions, calls we do not know. */
+  readonly messagesIgnored: number;
+  /** Control messages we could not queue (send queue full); counted, not sent. */
+  readonly controlDropped: number;
+  readonly hellosSent: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  /** Data packets dropped: unknown or not established session, decode errors, sequencing. */
+  readonly framesDropped: number;
+  readonly channel: ReliableChannelStats;
+}
+
+/** Options of a call opened with `openSession` (override the tunnel's `session` defaults). */
+export type OpenSessionOptions = SessionOptions;
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+
+/** A control message we send: AVP octets and the header Session ID. */
+interface Outbound {
+  readonly dir: 'out';
+  readonly sessionId: number;
+  readonly avps: Uint8Array;
+  readonly name: string;
+}
+
+/** A control message we received, parsed or refused by the decoder. */
+interface Inbound {
+  readonly dir: 'in';
+  readonly header: ControlHeaderV2;
+  readonly message: ControlMessage | undefined;
+  readonly error: ProtocolError | undefined;
+  readonly bytes: Uint8Array;
+}
+
+type Body = Outbound | Inbound;
+
+interface SessionRecord {
+  readonly id: number;
+  peerId: number;
+  readonly kind: SessionKind;
+  state: SessionState;
+  readonly options: ResolvedTunnelEngineOptions['session'];
+  readonly seq: DataSequencer<Uint8Array>;
+}
+
+interface PeerInfo {
+  hostName: string;
+  vendorName: string | undefined;
+  firmwareRevision: number | undefined;
+  framingCapabilities: number;
+  bearerCapabilities: number | undefined;
+  receiveWindow: number;
+}
+
+/** Control messages waiting for the send window, at most (then counted and dropped). */
+const MAX_PENDING = 256;
+
+const SESSION_MESSAGES = new Set([
+  'ICRQ',
+  'ICRP',
+  'ICCN',
+  'OCRQ',
+  'OCRP',
+  'OCCN',
+  'CDN',
+  'WEN',
+  'SLI',
+]);
+
+function checkNow(now: number): void {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new UsageError(`now must be a finite number of ms, got ${String(now)}`);
+  }
+}
+
+function u16(bytes: Uint8Array): number {
+  return bytes.length === 2 ? ((bytes[0] as number) << 8) | (bytes[1] as number) : 0;
+}
+
+function readBigU64(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes.subarray(0, 8)) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+function codesOf(r: { resultCode: number; errorCode?: number; errorMessage?: { text: string } }) {
+  const codes: { resultCode: number; errorCode?: number; message?: string } = {
+    resultCode: r.resultCode,
+  };
+  if (r.errorCode !== undefined) codes.errorCode = r.errorCode;
+  if (r.errorMessage !== undefined && r.errorMessage.text.length > 0) {
+    codes.message = r.errorMessage.text;
+  }
+  return codes as ResultCodes;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The sans-I/O engine of one L2TPv2 control connection. See the file header for the contract. */
+export class TunnelEngine {
+  readonly #o: ResolvedTunnelEngineOptions;
+  readonly #channel: ReliableChannel<Body>;
+  readonly #sessions = new Map<number, SessionRecord>();
+  readonly #localTunnelId: number;
+  #peerTunnelId = 0;
+  #state: TunnelState = 'idle';
+  #initiator = false;
+  #dead = false;
+  #helloDueAt: number | undefined;
+  #ourChallenge: Uint8Array | undefined;
+  #peerChallenge: Uint8Array | undefined;
+  #peerAuthenticated = false;
+  readonly #tieBreaker: bigint | undefined;
+  #peer: PeerInfo | undefined;
+  #callSerial: number;
+  // the inbound message being processed (for session routing and WEN/SLI)
+  #current: Inbound | undefined;
+  #out: EngineOutput[] = [];
+  #pending: Outbound[] = [];
+  // counters
+  #datagrams = 0;
+  #dropped = 0;
+  #protocolErrors = 0;
+  #ignored = 0;
+  #controlDropped = 0;
+  #hellos = 0;
+  #framesSent = 0;
+  #framesReceived = 0;
+  #framesDropped = 0;
+
+  /**
+   * Creates an engine in the idle state. Call `connect` to send an SCCRQ, or use
+   * `TunnelEngine.accept` for a tunnel the peer opens.
+   * @throws UsageError on bad options.
+   */
+  constructor(options: TunnelEngineOptions) {
+    this.#o = resolveOptions(options);
+    this.#channel = new ReliableChannel<Body>(this.#o.channel);
+    this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel', () => false);
+    const tb = this.#o.tieBreaker;
+    this.#tieBreaker = tb === 'random' ? readBigU64(this.#random(8)) : tb;
+    const serial = this.#random(4);
+    this.#callSerial = ((serial[0] as number) << 8) | (serial[1] as number);
+  }
+
+  /**
+   * Creates a responder engine from a received SCCRQ and processes it (RFC 2661 §7.2.1:
+   * idle + Receive SCCRQ). Never throws for bad bytes: an unusable first datagram leaves the
+   * engine `closing` (StopCCN sent) or `closed`; the outputs say which.
+   * @throws UsageError on bad options or `now`.
+   */
+  static accept(
+    sccrq: Uint8Array,
+    now: number,
+    options: TunnelEngineOptions,
+  ): { engine: TunnelEngine; outputs: EngineOutput[] } {
+    const engine = new TunnelEngine(options);
+    const outputs = engine.handleDatagram(sccrq, now);
+    if (engine.#state === 'idle') {
+      // Not an SCCRQ at all (unreadable, a ZLB, ignorable): there never was a tunnel.
+      engine.#state = 'closed';
+      engine.#dead = true;
+    }
+    return { engine, outputs };
+  }
+
+  /** Current control-connection state. */
+  get state(): TunnelState {
+    return this.#state;
+  }
+
+  /** Our Tunnel ID (non-zero). */
+  get localTunnelId(): number {
+    return this.#localTunnelId;
+  }
+
+  /** The peer's Tunnel ID, 0 until known. */
+  get peerTunnelId(): number {
+    return this.#peerTunnelId;
+  }
+
+  /** The Tie Breaker value we send in SCCRQ, if any. */
+  get tieBreaker(): bigint | undefined {
+    return this.#tieBreaker;
+  }
+
+  /** State of one of our sessions, or undefined when it does not exist (any more). */
+  sessionState(sessionId: number): SessionState | undefined {
+    return this.#sessions.get(sessionId)?.state;
+  }
+
+  /** Our Session IDs of the live sessions. */
+  sessionIds(): number[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /**
+   * Earliest time (ms) at which `handleTimeout` has work: retransmission, delayed ack, HELLO,
+   * end of the post-close hold, reorder expiry. Undefined when nothing is pending.
+   */
+  nextDeadline(): number | undefined {
+    if (this.#dead) return undefined;
+    let d = this.#channel.nextDeadline();
+    if (this.#state === 'established' && this.#helloDueAt !== undefined) {
+      if (d === undefined || this.#helloDueAt < d) d = this.#helloDueAt;
+    }
+    for (const s of this.#sessions.values()) {
+      const sd = s.seq.nextDeadline();
+      if (sd !== undefined && (d === undefined || sd < d)) d = sd;
+    }
+    return d;
+  }
+
+  /** Runs everything due at `now`. Idempotent; harmless when early. */
+  handleTimeout(now: number): EngineOutput[] {
+    checkNow(now);
+    if (this.#dead) return [];
+    this.#perform(this.#channel.handleTimeout(now), now);
+    if (
+      !this.#dead &&
+      this.#state === 'established' &&
+      this.#helloDueAt !== undefined &&
+      this.#helloDueAt <= now
+    ) {
+      // RFC 2661 §5.5: a HELLO after a period with nothing received; its loss is detected by
+      // the reliable channel's retry budget.
+      this.#helloDueAt = now + this.#o.helloIntervalMs;
+      this.#hellos++;
+      this.#send({ type: 'HELLO', version: 2 } as ControlMessage, 0, now);
+    }
+    for (const s of this.#sessions.values()) {
+      if (s.seq.nextDeadline() === undefined) continue;
+      for (const frame of s.seq.handleTimeout(now)) this.#frame(s.id, frame);
+    }
+    this.#flush(now, false);
+    return this.#drain();
+  }
+
+  /**
+   * Processes one datagram routed to this tunnel (control or data). Never throws for its
+   * content: unreadable datagrams are counted and dropped (RFC 2661 §3.1).
+   * @throws UsageError only for a non-finite `now` or a non-Uint8Array.
+   */
+  handleDatagram(bytes: Uint8Array, now: number): EngineOutput[] {
+    checkNow(now);
+    if (!(bytes instanceof Uint8Array)) throw new UsageError('datagram must be a Uint8Array');
+    if (this.#dead) return [];
+    this.#datagrams++;
+    if (bytes.length < 2 || ((bytes[0] as number) & 0x80) === 0) {
+      this.#onData(bytes, now);
+      return this.#drain();
+    }
+    let header: ControlHeaderV2;
+    try {
+      const h = decodeControlHeader(bytes, 'udp').header;
+      if (h.version !== 2) throw new DecodeError('L2TP_ERR_BAD_VERSION', 'not L2TPv2');
+      header = h;
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.#dropped++;
+      return [];
+    }
+    if (header.tunnelId !== this.#localTunnelId && header.tunnelId !== 0) {
+      this.#dropped++;
+      return [];
+    }
+    let message: ControlMessage | undefined;
+    let error: ProtocolError | undefined;
+    try {
+      message = parseControl(bytes, this.#parseOptions()).message;
+    } catch (err) {
+      if (err instanceof ProtocolError) error = err;
+      else if (err instanceof DecodeError) {
+        this.#dropped++;
+        return [];
+      } else throw err;
+    }
+    if (message?.type === 'SCCRQ' && this.#initiator) {
+      // An SCCRQ never belongs to our own sequence: it is a collision (RFC 2661 §4.4.3).
+      this.#collision(message as TypedMessage<'SCCRQ', 2>, now);
+      return this.#drain();
+    }
+    this.#touch(now);
+    const body: Body | undefined =
+      message?.type === 'ZLB' ? undefined : { dir: 'in', header, message, error, bytes };
+    this.#perform(this.#channel.receive({ ns: header.ns, nr: header.nr, body }, now), now);
+    this.#flush(now, false); // acknowledgements may have opened the window
+    return this.#drain();
+  }
+
+  /**
+   * Initiator: sends the SCCRQ (RFC 2661 §5.1, §7.2.1 idle + Local Open request).
+   * @throws UsageError unless the engine is idle.
+   */
+  connect(now: number): EngineOutput[] {
+    checkNow(now);
+    if (this.#state !== 'idle') throw new UsageError(`connect() in state ${this.#state}`);
+    this.#initiator = true;
+    this.#tunnel({ event: 'open' }, now);
+    return this.#drain();
+  }
+
+  /**
+   * An SCCRQ from the peer we are connecting to crossed ours. Decides the tie (RFC 2661
+   * §4.4.3); when we lose, this tunnel is silently discarded (tunnel-down `tie-breaker`, and
+   * session-down for calls waiting on it, which the host re-opens on the winner's tunnel).
+   * `peer-wins`: accept the SCCRQ with `TunnelEngine.accept`. `local-wins` and `both-lose`:
+   * drop it. `no-tie` (no SCCRQ outstanding, or no Tie Breaker anywhere): treat it as a new
+   * tunnel. Never throws for the bytes (unreadable → `no-tie`).
+   */
+  handleCollision(
+    sccrq: Uint8Array,
+    now: number,
+  ): { outcome: TieBreakOutcome; outputs: EngineOutput[] } {
+    checkNow(now);
+    let message: ControlMessage | undefined;
+    try {
+      message = parseControl(sccrq, this.#parseOptions()).message;
+    } catch {
+      message = undefined;
+    }
+    if (message?.type !== 'SCCRQ' || message.version !== 2) {
+      return { outcome: 'no-tie', outputs: [] };
+    }
+    const outcome = this.#collision(message as TypedMessage<'SCCRQ', 2>, now);
+    return { outcome, outputs: this.#drain() };
+  }
+
+  /**
+   * Opens a call: as LAC an incoming call (ICRQ/ICRP/ICCN, RFC 2661 §5.2.1), as LNS an outgoing
+   * call (OCRQ/OCRP/OCCN, §5.2.2). Before the tunnel is up the call waits for it (and an idle
+   * initiator connects). Returns our Session ID; `session-up` follows when established.
+   * @throws UsageError when the tunnel is closing/closed, at maxSessions, or on bad options.
+   */
+  openSession(
+    now: number,
+    options?: OpenSessionOptions,
+  ): { sessionId: number; outputs: EngineOutput[] } {
+    checkNow(now);
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      throw new UsageError(`openSession() on a ${this.#state} tunnel`);
+    }
+    if (this.#sessions.size >= this.#o.maxSessions) {
+      throw new UsageError(`maxSessions (${this.#o.maxSessions}) reached`);
+    }
+    const resolved = resolveSessionOptions(options, this.#o.session);
+    const rec = this.#newSession(this.#o.mode === 'lac' ? 'lac-ic' : 'lns-oc', 0, resolved);
+    this.#sessions.set(rec.id, rec);
+    this.#session(rec, { event: 'open' }, now);
+    if (this.#state === 'idle') {
+      this.#initiator = true;
+      this.#tunnel({ event: 'open' }, now);
+    } else if (this.#state === 'established') {
+      this.#session(rec, { event: 'tunnel-open' }, now);
+    }
+    return { sessionId: rec.id, outputs: this.#drain() };
+  }
+
+  /**
+   * Closes a call: CDN with `reason` (default Result 3, administrative; RFC 2661 §5.6), or just
+   * forgets it while it still waits for the tunnel.
+   * @throws UsageError for an unknown session.
+   */
+  closeSession(sessionId: number, now: number, reason?: Partial<ResultCodes>): EngineOutput[] {
+    checkNow(now);
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined) throw new UsageError(`no session ${sessionId}`);
+    const codes: ResultCodes = {
+      resultCode: reason?.resultCode ?? CdnResult.Administrative,
+      errorCode: reason?.errorCode,
+      message: reason?.message,
+    };
+    this.#session(rec, { event: 'close', codes: clean(codes) }, now);
+    return this.#drain();
+  }
+
+  /**
+   * Sends one data frame on an established session. Returns one `transmit` whose packet is
+   * `[header, frame]` (the frame is not copied); Ns is stamped when the session sequences.
+   * @throws UsageError when the session is unknown or not established.
+   */
+  sendFrame(sessionId: number, frame: Uint8Array, now: number): EngineOutput[] {
+    checkNow(now);
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
+      throw new UsageError(`session ${sessionId} is not established`);
+    }
+    const ns = rec.seq.nextSendNs();
+    const packet = encodeData(
+      ns === undefined
+        ? { version: 2, tunnelId: this.#peerTunnelId, sessionId: rec.peerId }
+        : { version: 2, tunnelId: this.#peerTunnelId, sessionId: rec.peerId, ns, nr: 0 },
+      frame,
+    );
+    this.#framesSent++;
+    return [{ type: 'transmit', packet }];
+  }
+
+  /**
+   * Closes the tunnel: StopCCN with `reason` (default Result 1, General request to clear) and
+   * the post-close hold (RFC 2661 §5.7); all sessions go down. No-op when already closing.
+   */
+  close(now: number, reason?: Partial<ResultCodes>): EngineOutput[] {
+    checkNow(now);
+    const codes: ResultCodes = {
+      resultCode: reason?.resultCode ?? StopCcnResult.GeneralClear,
+      errorCode: reason?.errorCode,
+      message: reason?.message,
+    };
+    this.#tunnel({ event: 'close', codes: clean(codes) }, now);
+    return this.#drain();
+  }
+
+  /** A snapshot of counters. */
+  stats(): TunnelEngineStats {
+    return {
+      state: this.#state,
+      localTunnelId: this.#localTunnelId,
+      peerTunnelId: this.#peerTunnelId,
+      sessions: this.#sessions.size,
+      datagramsReceived: this.#datagrams,
+      datagramsDropped: this.#dropped,
+      protocolErrors: this.#protocolErrors,
+      messagesIgnored: this.#ignored,
+      controlDropped: this.#controlDropped,
+      hellosSent: this.#hellos,
+      framesSent: this.#framesSent,
+      framesReceived: this.#framesReceived,
+      framesDropped: this.#framesDropped,
+      channel: this.#channel.stats(),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+
+  #parseOptions() {
+    return {
+      ...(this.#o.secret === undefined ? {} : { secret: this.#o.secret }),
+      ...(this.#o.crypto === undefined ? {} : { crypto: this.#o.crypto }),
+      acceptUnknownMandatoryAvps: this.#o.tolerance.acceptUnknownMandatoryAvps,
+    };
+  }
+
+  #drain(): EngineOutput[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  #event(event: EngineEvent): void {
+    this.#out.push({ type: 'event', event });
+  }
+
+  #frame(sessionId: number, frame: Uint8Array): void {
+    this.#framesReceived++;
+    this.#out.push({ type: 'frame', sessionId, frame });
+  }
+
+  #random(n: number): Uint8Array {
+    const r = this.#o.randomBytes(n);
+    if (!(r instanceof Uint8Array) || r.length < n) {
+      throw new UsageError(`randomBytes(${n}) returned ${r?.length} bytes`);
+    }
+    return r;
+  }
+
+  // Random non-zero 16-bit id not in use here or elsewhere (isIdInUse); linear scan as fallback.
+  #allocateId(kind: 'tunnel' | 'session', local: (id: number) => boolean): number {
+    const taken = (id: number) => id === 0 || local(id) || this.#o.isIdInUse(kind, id);
+    for (let i = 0; i < 16; i++) {
+      const id = u16(this.#random(2).subarray(0, 2));
+      if (!taken(id)) return id;
+    }
+    const start = u16(this.#random(2).subarray(0, 2));
+    for (let k = 0; k < 0x10000; k++) {
+      const id = (start + k) & 0xffff;
+      if (!taken(id)) return id;
+    }
+    throw new UsageError(`no free ${kind} id`);
+  }
+
+  #touch(now: number): void {
+    if (this.#state === 'established' && this.#o.helloIntervalMs > 0) {
+      this.#helloDueAt = now + this.#o.helloIntervalMs;
+    }
+  }
+
+  // Builds and queues a control message on the reliable channel.
+  #send(message: ControlMessage, sessionId: number, now: number): void {
+    const o = this.#o;
+    const fields = message as MessageFields;
+    const hide: FieldName[] = o.hiddenFields.filter((f) => fields[f] !== undefined);
+    const avps =
+      hide.length === 0 || o.secret === undefined || o.crypto === undefined
+        ? fromTyped(message)
+        : fromTyped(message, {
+            hide,
+            secret: o.secret,
+            crypto: o.crypto,
+            randomVector: this.#random(16).slice(0, 16),
+          });
+    const body: Outbound = { dir: 'out', sessionId, avps: encodeAvps(avps), name: message.type };
+    if (this.#pending.length >= MAX_PENDING) {
+      this.#controlDropped++; // the peer is not acknowledging: bounded memory
+      return;
+    }
+    this.#pending.push(body);
+    this.#flush(now, false);
+  }
+
+  // Messages wait here, not in the channel, until the send window has room: a StopCCN can
+  // then drop what was never transmitted, so nothing new follows it (RFC 2661 §5.7).
+  #flush(now: number, force: boolean): void {
+    while (this.#pending.length > 0 && !this.#dead) {
+      const st = this.#channel.stats();
+      if (st.state !== 'open') break;
+      if (!force && (st.queued > 0 || st.inFlight >= Math.min(st.cwnd, st.peerReceiveWindow))) {
+        break;
+      }
+      const body = this.#pending.shift() as Outbound;
+      let outputs: ChannelOutput<Body>[];
+      try {
+        outputs = this.#channel.send(body, now);
+      } catch (err) {
+        if (!(err instanceof ChannelError)) throw err;
+        this.#controlDropped++; // channel queue full: nothing to transmit
+        continue;
+      }
+      this.#perform(outputs, now);
+    }
+  }
+
+  #dropPending(): void {
+    this.#controlDropped += this.#pending.length;
+    this.#pending = [];
+  }
+
+  #transmitControl(sessionId: number, ns: number, nr: number, avps: Uint8Array): void {
+    const packet = new Uint8Array(12 + avps.length);
+    const header = {
+      version: 2,
+      tunnelId: this.#peerTunnelId,
+      sessionId,
+      ns,
+      nr,
+      length: packet.length,
+    } as const;
+    encodeControlHeader(header, packet, 0, 'udp');
+    packet.set(avps, 12);
+    this.#out.push({ type: 'transmit', packet });
+  }
+
+  #perform(outputs: readonly ChannelOutput<Body>[], now: number): void {
+    for (const o of outputs) {
+      if (this.#dead) return;
+      switch (o.type) {
+        case 'transmit':
+          if (o.body.dir === 'out')
+            this.#transmitControl(o.body.sessionId, o.ns, o.nr, o.body.avps);
+          break;
+        case 'ack':
+          this.#transmitControl(0, o.ns, o.nr, new Uint8Array(0)); // ZLB (RFC 2661 §5.8)
+          break;
+        case 'deliver':
+          if (o.body.dir === 'in') this.#onControl(o.body, now);
+          break;
+        case 'failed':
+          this.#tunnel({ event: 'channel-failed' }, now);
+          break;
+        case 'closed':
+          this.#tunnel({ event: 'channel-closed' }, now);
+          break;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tunnel level
+
+  #tunnel(input: { event: TunnelEvent; codes?: ResultCodes | undefined }, now: number): void {
+    const step = stepTunnel(this.#state, input);
+    this.#state = step.state;
+    for (const a of step.actions) this.#tunnelAction(a, now);
+  }
+
+  #tunnelAction(a: TunnelAction, now: number): void {
+    switch (a.type) {
+      case 'send':
+        if (a.message === 'StopCCN') {
+          this.#dropPending(); // calls in the queue need no CDN: StopCCN clears them all
+          this.#send(
+            {
+              type: 'StopCCN',
+              version: 2,
+              assignedTunnelId: this.#localTunnelId,
+              resultCode: resultValue(a.codes),
+            } as ControlMessage,
+            0,
+            now,
+          );
+        } else this.#send(this.#setupMessage(a.message), 0, now);
+        break;
+      case 'tunnel-up': {
+        const p = this.#peer as PeerInfo;
+        if (this.#o.helloIntervalMs > 0) this.#helloDueAt = now + this.#o.helloIntervalMs;
+        this.#event({
+          type: 'tunnel-up',
+          localTunnelId: this.#localTunnelId,
+          peerTunnelId: this.#peerTunnelId,
+          peerHostName: p.hostName,
+          peerVendorName: p.vendorName,
+          peerFirmwareRevision: p.firmwareRevision,
+          peerFramingCapabilities: p.framingCapabilities,
+          peerBearerCapabilities: p.bearerCapabilities,
+          peerReceiveWindow: p.receiveWindow,
+          peerAuthenticated: this.#peerAuthenticated,
+          initiator: this.#initiator,
+        });
+        // "Send tunnel-open event to waiting sessions" (RFC 2661 §7.2.1).
+        for (const s of [...this.#sessions.values()]) {
+          if (s.state === 'wait-tunnel') this.#session(s, { event: 'tunnel-open' }, now);
+        }
+        break;
+      }
+      case 'tunnel-down':
+        this.#helloDueAt = undefined;
+        if (a.reason.by !== 'local' && a.reason.by !== 'error') this.#dropPending();
+        for (const s of [...this.#sessions.values()]) {
+          this.#session(s, { event: 'tunnel-down', by: a.reason.by }, now);
+        }
+        this.#sessions.clear();
+        this.#event({ type: 'tunnel-down', reason: a.reason });
+        break;
+      case 'hold':
+        this.#flush(now, true); // the StopCCN joins the channel's queue before it closes
+        this.#perform(this.#channel.close(now), now);
+        break;
+      case 'discard':
+        this.#dead = true;
+        this.#event({ type: 'tunnel-closed' });
+        break;
+      case 'release':
+        this.#dead = true;
+        this.#event({ type: 'tunnel-closed' });
+        break;
+      case 'route-session':
+        if (this.#current !== undefined) this.#routeSession(this.#current, now);
+        break;
+    }
+  }
+
+  #setupMessage(type: 'SCCRQ' | 'SCCRP' | 'SCCCN'): ControlMessage {
+    const o = this.#o;
+    const secret = o.secret;
+    const crypto = o.crypto;
+    if (type === 'SCCCN') {
+      const m: Record<string, unknown> = { type, version: 2 };
+      if (this.#peerChallenge !== undefined && secret !== undefined && crypto !== undefined) {
+        m.challengeResponse = challengeResponse(3, secret, this.#peerChallenge, crypto);
+      }
+      return m as unknown as ControlMessage;
+    }
+    const m: Record<string, unknown> = {
+      type,
+      version: 2,
+      protocolVersion: { version: 1, revision: 0 },
+      hostName: stringValue(o.hostName),
+      framingCapabilities: o.framingCapabilities,
+      assignedTunnelId: this.#localTunnelId,
+      receiveWindowSize: o.channel.receiveWindow,
+    };
+    if (o.bearerCapabilities !== undefined) m.bearerCapabilities = o.bearerCapabilities;
+    if (o.firmwareRevision !== undefined) m.firmwareRevision = o.firmwareRevision;
+    if (o.vendorName !== undefined) m.vendorName = stringValue(o.vendorName);
+    if (o.authenticatePeer) {
+      this.#ourChallenge ??= this.#random(16).slice(0, 16);
+      m.challenge = this.#ourChallenge;
+    }
+    if (type === 'SCCRQ' && this.#tieBreaker !== undefined) m.tieBreaker = this.#tieBreaker;
+    if (type === 'SCCRP' && this.#peerChallenge !== undefined && secret && crypto) {
+      m.challengeResponse = challengeResponse(2, secret, this.#peerChallenge, crypto);
+    }
+    return m as unknown as ControlMessage;
+  }
+
+  #collision(sccrq: TypedMessage<'SCCRQ', 2>, now: number): TieBreakOutcome {
+    if (this.#state !== 'wait-ctl-reply') {
+      this.#ignored++;
+      return 'no-tie';
+    }
+    const outcome = compareTieBreakers(this.#tieBreaker, sccrq.tieBreaker);
+    if (outcome === 'peer-wins' || outcome === 'both-lose')
+      this.#tunnel({ event: 'lose-tie' }, now);
+    return outcome;
+  }
+
+  #onControl(inb: Inbound, now: number): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return; // hold: ack only
+    if (inb.error !== undefined) {
+      this.#protocolErrors++;
+      const err = inb.error;
+      const codes = clean({
+        resultCode: err.resultCode,
+        errorCode: err.errorCode,
+        message: err.message,
+      });
+      if (err.scope === 'session' && this.#state === 'established') {
+        this.#sessionError(inb, codes, now);
+      } else {
+        if (this.#peerTunnelId === 0)
+          this.#peerTunnelId = rawU16(inb.bytes, AvpType.AssignedTunnelId);
+        this.#tunnel({ event: 'protocol-error', codes }, now);
+      }
+      return;
+    }
+    const m = inb.message as ControlMessage;
+    switch (m.type) {
+      case 'SCCRQ':
+        this.#onSccrq(m as TypedMessage<'SCCRQ', 2>, now);
+        return;
+      case 'SCCRP':
+        this.#onSccrp(m as TypedMessage<'SCCRP', 2>, now);
+        return;
+      case 'SCCCN':
+        this.#onScccn(m as TypedMessage<'SCCCN', 2>, now);
+        return;
+      case 'StopCCN':
+        this.#tunnel(
+          { event: 'recv-StopCCN', codes: codesOf((m as TypedMessage<'StopCCN', 2>).resultCode) },
+          now,
+        );
+        return;
+      case 'HELLO':
+        this.#tunnel({ event: 'recv-HELLO' }, now);
+        return;
+      default:
+        if (SESSION_MESSAGES.has(m.type)) {
+          this.#current = inb;
+          try {
+            this.#tunnel({ event: 'recv-session' }, now);
+          } finally {
+            this.#current = undefined;
+          }
+          return;
+        }
+        this.#ignored++; // UNKNOWN (M=0) or an extension message we do not implement
+    }
+  }
+
+  #learnPeer(m: TypedMessage<'SCCRQ', 2> | TypedMessage<'SCCRP', 2>, now: number): void {
+    this.#peerTunnelId = m.assignedTunnelId;
+    this.#peer = {
+      hostName: m.hostName.text,
+      vendorName: m.vendorName?.text,
+      firmwareRevision: m.firmwareRevision,
+      framingCapabilities: m.framingCapabilities,
+      bearerCapabilities: m.bearerCapabilities,
+      receiveWindow: m.receiveWindowSize ?? DEFAULT_RECEIVE_WINDOW_SIZE,
+    };
+    if (m.receiveWindowSize !== undefined) {
+      this.#perform(this.#channel.setPeerReceiveWindow(m.receiveWindowSize, now), now);
+    }
+    this.#peerChallenge = m.challenge === undefined ? undefined : m.challenge.slice();
+  }
+
+  // Version and challenge checks shared by SCCRQ and SCCRP; undefined when acceptable.
+  #setupVerdict(m: TypedMessage<'SCCRQ', 2> | TypedMessage<'SCCRP', 2>): ResultCodes | undefined {
+    const v = m.protocolVersion;
+    if (v.version !== 1 || v.revision !== 0) {
+      // Result 5: the Error Code carries the highest version we support (1.0).
+      return {
+        resultCode: StopCcnResult.UnsupportedVersion,
+        errorCode: 0x0100,
+        message: `protocol version ${v.version}.${v.revision} not supported`,
+      };
+    }
+    if (m.challenge !== undefined && this.#o.secret === undefined) {
+      return {
+        resultCode: StopCcnResult.NotAuthorized,
+        message: 'challenged, but no shared secret is configured',
+      };
+    }
+    return undefined;
+  }
+
+  #onSccrq(m: TypedMessage<'SCCRQ', 2>, now: number): void {
+    if (this.#state === 'idle') this.#learnPeer(m, now);
+    const bad = this.#state === 'idle' ? this.#setupVerdict(m) : undefined;
+    this.#tunnel(
+      { event: bad === undefined ? 'recv-SCCRQ-ok' : 'recv-SCCRQ-bad', codes: bad },
+      now,
+    );
+  }
+
+  #onSccrp(m: TypedMessage<'SCCRP', 2>, now: number): void {
+    if (this.#state !== 'wait-ctl-reply') {
+      this.#tunnel({ event: 'recv-SCCRP-ok' }, now); // out of place: the table answers
+      return;
+    }
+    this.#learnPeer(m, now);
+    let bad = this.#setupVerdict(m);
+    if (bad === undefined && this.#ourChallenge !== undefined) {
+      bad = this.#checkResponse(2, m.challengeResponse);
+    }
+    this.#tunnel(
+      { event: bad === undefined ? 'recv-SCCRP-ok' : 'recv-SCCRP-bad', codes: bad },
+      now,
+    );
+  }
+
+  #onScccn(m: TypedMessage<'SCCCN', 2>, now: number): void {
+    let bad: ResultCodes | undefined;
+    if (this.#state === 'wait-ctl-conn' && this.#ourChallenge !== undefined) {
+      bad = this.#checkResponse(3, m.challengeResponse);
+    }
+    this.#tunnel(
+      { event: bad === undefined ? 'recv-SCCCN-ok' : 'recv-SCCCN-bad', codes: bad },
+      now,
+    );
+  }
+
+  // RFC 2661 §5.1.1: a missing or wrong response disallows the tunnel (StopCCN Result 4).
+  #checkResponse(type: 2 | 3, response: Uint8Array | undefined): ResultCodes | undefined {
+    const { secret, crypto } = this.#o;
+    const challenge = this.#ourChallenge;
+    if (secret === undefined || crypto === undefined || challenge === undefined) return undefined;
+    if (response === undefined) {
+      return { resultCode: StopCcnResult.NotAuthorized, message: 'no Challenge Response' };
+    }
+    if (!verifyChallengeResponse(type, secret, challenge, response, crypto)) {
+      return { resultCode: StopCcnResult.NotAuthorized, message: 'wrong Challenge Response' };
+    }
+    this.#peerAuthenticated = true;
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Session level
+
+  #newSession(
+    kind: SessionKind,
+    peerId: number,
+    options: ResolvedTunnelEngineOptions['session'],
+  ): SessionRecord {
+    const id = this.#allocateId('session', (i) => this.#sessions.has(i));
+    const seq = new DataSequencer<Uint8Array>({
+      version: 2,
+      lnsMode: this.#o.mode === 'lns',
+      sendSeq: options.sendSequenceNumbers || options.requireSequenceNumbers,
+      recvSeq: options.requireSequenceNumbers,
+      reorderTimeoutMs: options.reorderTimeoutMs,
+    });
+    return { id, peerId, kind, state: 'idle', options, seq };
+  }
+
+  #session(
+    rec: SessionRecord,
+    input: { event: SessionEvent; codes?: ResultCodes | undefined; by?: DownBy },
+    now: number,
+  ): void {
+    const step = stepSession(rec.kind, rec.state, input, { version: 2 });
+    rec.state = step.state;
+    for (const a of step.actions) this.#sessionAction(rec, a, now);
+    if (rec.state === 'closed') this.#sessions.delete(rec.id);
+  }
+
+  #sessionAction(rec: SessionRecord, a: SessionAction, now: number): void {
+    const call = rec.kind === 'lac-ic' || rec.kind === 'lns-ic' ? 'incoming' : 'outgoing';
+    switch (a.type) {
+      case 'send': {
+        const codes = a.message === 'CDN' ? a.codes : undefined;
+        // A request goes to session 0; everything else to the peer's id (0 if still unknown).
+        const to = a.message === 'ICRQ' || a.message === 'OCRQ' ? 0 : rec.peerId;
+        this.#send(this.#callMessage(rec, a.message, codes), to, now);
+        break;
+      }
+      case 'session-up':
+        this.#event({
+          type: 'session-up',
+          sessionId: rec.id,
+          peerSessionId: rec.peerId,
+          call,
+          sequencing: rec.seq.sendSeq,
+        });
+        break;
+      case 'session-down':
+        this.#event({ type: 'session-down', sessionId: rec.id, reason: a.reason });
+        break;
+      case 'notify': {
+        const m = this.#current?.message;
+        if (m?.type === 'SLI') {
+          this.#event({ type: 'sli', sessionId: rec.id, accm: (m as TypedMessage<'SLI', 2>).accm });
+        } else if (m?.type === 'WEN') {
+          const callErrors = (m as TypedMessage<'WEN', 2>).callErrors;
+          this.#event({ type: 'wen', sessionId: rec.id, callErrors });
+        }
+        break;
+      }
+    }
+  }
+
+  #callMessage(rec: SessionRecord, type: string, codes: ResultCodes | undefined): ControlMessage {
+    const s = rec.options;
+    const m: Record<string, unknown> = { type, version: 2 };
+    switch (type) {
+      case 'ICRQ':
+        m.assignedSessionId = rec.id;
+        m.callSerialNumber = this.#nextSerial();
+        if (s.bearerType !== 0) m.bearerType = s.bearerType;
+        if (s.callingNumber !== undefined) m.callingNumber = stringValue(s.callingNumber);
+        if (s.calledNumber.length > 0) m.calledNumber = stringValue(s.calledNumber);
+        break;
+      case 'OCRQ':
+        m.assignedSessionId = rec.id;
+        m.callSerialNumber = this.#nextSerial();
+        m.minimumBps = s.minimumBps;
+        m.maximumBps = s.maximumBps;
+        m.bearerType = s.bearerType;
+        m.framingType = s.framingType;
+        m.calledNumber = stringValue(s.calledNumber);
+        break;
+      case 'ICRP':
+      case 'OCRP':
+        m.assignedSessionId = rec.id;
+        break;
+      case 'ICCN':
+      case 'OCCN':
+        m.txConnectSpeed = s.connectSpeedBps;
+        m.framingType = s.framingType;
+        if (s.requireSequenceNumbers) m.sequencingRequired = null;
+        break;
+      case 'CDN':
+        m.assignedSessionId = rec.id;
+        m.resultCode = resultValue(codes ?? { resultCode: CdnResult.Administrative });
+        break;
+    }
+    return m as unknown as ControlMessage;
+  }
+
+  #nextSerial(): number {
+    this.#callSerial = (this.#callSerial + 1) >>> 0;
+    return this.#callSerial;
+  }
+
+  // A session-scoped ProtocolError: CDN for a known call, or a bare CDN for a new one.
+  #sessionError(inb: Inbound, codes: ResultCodes, now: number): void {
+    const rec = inb.header.sessionId === 0 ? undefined : this.#sessions.get(inb.header.sessionId);
+    if (rec !== undefined) {
+      this.#session(rec, { event: 'protocol-error', codes }, now);
+      return;
+    }
+    const peerId = rawU16(inb.bytes, AvpType.AssignedSessionId);
+    if (peerId === 0 && inb.header.sessionId !== 0) {
+      this.#ignored++; // a message for a call we do not know; nobody to answer
+      return;
+    }
+    this.#bareCdn(peerId, codes, now);
+  }
+
+  #bareCdn(peerSessionId: number, codes: ResultCodes, now: number): void {
+    this.#send(
+      {
+        type: 'CDN',
+        version: 2,
+        assignedSessionId: 0,
+        resultCode: resultValue(codes),
+      } as ControlMessage,
+      peerSessionId,
+      now,
+    );
+  }
+
+  #routeSession(inb: Inbound, now: number): void {
+    const m = inb.message as ControlMessage;
+    if (m.type === 'ICRQ' || m.type === 'OCRQ') {
+      this.#incomingCall(m as TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>, now);
+      return;
+    }
+    let rec = inb.header.sessionId === 0 ? undefined : this.#sessions.get(inb.header.sessionId);
+    if (rec === undefined && m.type === 'CDN') {
+      const peer = (m as TypedMessage<'CDN', 2>).assignedSessionId;
+      for (const s of this.#sessions.values()) if (peer !== 0 && s.peerId === peer) rec = s;
+    }
+    if (rec === undefined) {
+      // Idle rows: an LNS answers a stray ICRP with CDN (§7.4.2), a LAC a stray OCRP (§7.5.1),
+      // so the peer frees its side; a reply to a call we gave up on (the LAC's ICRP, §7.4.1;
+      // the LNS's OCRP, §7.5.2), ICCN, OCCN, CDN, WEN and SLI are just cleaned up.
+      const lns = this.#o.mode === 'lns';
+      if ((m.type === 'ICRP' && lns) || (m.type === 'OCRP' && !lns)) {
+        const peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
+        this.#bareCdn(
+          peerId,
+          {
+            resultCode: CdnResult.GeneralError,
+            errorCode: GeneralError.InvalidSessionId,
+            message: `no session ${inb.header.sessionId}`,
+          },
+          now,
+        );
+      } else this.#ignored++;
+      return;
+    }
+    switch (m.type) {
+      case 'ICRP':
+      case 'OCRP': {
+        const expected = m.type === 'ICRP' ? 'lac-ic' : 'lns-oc';
+        if (rec.kind === expected && rec.state === 'wait-reply') {
+          rec.peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
+        }
+        this.#session(rec, { event: `recv-${m.type}-ok` }, now);
+        break;
+      }
+      case 'ICCN':
+      case 'OCCN': {
+        // RFC 2661 §4.4.6: Sequencing Required obliges us to send Ns for the whole session.
+        if ((m as TypedMessage<'ICCN', 2>).sequencingRequired !== undefined)
+          rec.seq.setSendSeq(true);
+        this.#session(rec, { event: `recv-${m.type}-ok` }, now);
+        break;
+      }
+      case 'CDN':
+        this.#session(
+          rec,
+          { event: 'recv-CDN', codes: codesOf((m as TypedMessage<'CDN', 2>).resultCode) },
+          now,
+        );
+        break;
+      case 'WEN':
+      case 'SLI':
+        this.#session(rec, { event: `recv-${m.type}` }, now);
+        break;
+      default:
+        this.#ignored++;
+    }
+  }
+
+  #incomingCall(m: TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>, now: number): void {
+    const call = m.type === 'ICRQ' ? 'incoming' : 'outgoing';
+    const kind: SessionKind = m.type === 'ICRQ' ? 'lns-ic' : 'lac-oc';
+    if (this.#sessions.size >= this.#o.maxSessions) {
+      this.#bareCdn(
+        m.assignedSessionId,
+        { resultCode: CdnResult.NoFacilitiesTemporary, message: 'session limit reached' },
+        now,
+      );
+      return;
+    }
+    const rec = this.#newSession(kind, m.assignedSessionId, this.#o.session);
+    const info: IncomingSessionInfo = {
+      sessionId: rec.id,
+      peerSessionId: rec.peerId,
+      call,
+      request: m,
+    };
+    // Without a hook: an LNS takes incoming calls, a LAC places outgoing ones (RFC 2661 §5.2).
+    const hook = this.#o.acceptSession;
+    const verdict =
+      hook === undefined ? (call === 'incoming') === (this.#o.mode === 'lns') : hook(info);
+    const accepted = verdict === true;
+    const codes: ResultCodes | undefined =
+      verdict === true
+        ? undefined
+        : verdict === false
+          ? { resultCode: CdnResult.Administrative, message: 'call refused' }
+          : verdict;
+    this.#event({
+      type: 'incoming-session',
+      sessionId: rec.id,
+      peerSessionId: rec.peerId,
+      call,
+      accepted,
+    });
+    if (accepted) this.#sessions.set(rec.id, rec);
+    this.#session(
+      rec,
+      { event: `recv-${m.type}-${accepted ? 'ok' : 'bad'}`, codes: accepted ? undefined : codes },
+      now,
+    );
+    // The LAC's bearer is virtual: the outgoing call is "answered" at once (RFC 2661 §7.5.1).
+    if (accepted && kind === 'lac-oc' && rec.state === 'wait-cs-answer') {
+      this.#session(rec, { event: 'answer' }, now);
+    }
+  }
+
+  #onData(bytes: Uint8Array, now: number): void {
+    if (this.#state !== 'established') {
+      this.#framesDropped++;
+      return;
+    }
+    let m: ReturnType<typeof decodeDataV2>;
+    try {
+      m = decodeDataV2(bytes);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.#framesDropped++;
+      return;
+    }
+    const rec = this.#sessions.get(m.sessionId);
+    if (m.tunnelId !== this.#localTunnelId || rec === undefined || rec.state !== 'established') {
+      this.#framesDropped++;
+      return;
+    }
+    this.#touch(now); // RFC 2661 §5.5: data counts as activity
+    const before = rec.seq.stats().rxErrors;
+    for (const frame of rec.seq.receive(m.payload, m.ns, now)) this.#frame(rec.id, frame);
+    this.#framesDropped += rec.seq.stats().rxErrors - before;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function clean(codes: ResultCodes): ResultCodes {
+  const r: { resultCode: number; errorCode?: number; message?: string } = {
+    resultCode: codes.resultCode,
+  };
+  if (codes.errorCode !== undefined) r.errorCode = codes.errorCode;
+  if (codes.message !== undefined) r.message = codes.message;
+  return r;
+}
+
+// The Result Code AVP value; a message needs an Error Code before it (0 = no general error).
+function resultValue(codes: ResultCodes) {
+  if (codes.message === undefined || codes.message.length === 0) {
+    return codes.errorCode === undefined
+      ? { resultCode: codes.resultCode }
+      : { resultCode: codes.resultCode, errorCode: codes.errorCode };
+  }
+  return {
+    resultCode: codes.resultCode,
+    errorCode: codes.errorCode ?? GeneralError.NoError,
+    errorMessage: stringValue(codes.message.slice(0, 256)),
+  };
+}
+
+// Best effort: an unhidden 2-octet AVP from a message the typed decoder refused (0 if none).
+function rawU16(bytes: Uint8Array, attributeType: number): number {
+  try {
+    const { avpStart, end } = decodeControlHeader(bytes, 'udp');
+    const avp = findAvp(decodeAvps(bytes, avpStart, end), attributeType);
+    return avp === undefined || avp.hidden ? 0 : u16(avp.value);
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * Options of the sans-I/O TunnelEngine (src/engine.ts): the interface, DEFAULTS and
+ * resolveOptions(), which fills defaults and throws UsageError naming the first bad option.
+ * Units are in the names (…Ms, …Bps). Tolerance switches for real peers are grouped under
+ * `tolerance`. L2TPv2 (RFC 2661) only for now; `version` is there so v3 can be added.
+ */
+import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
+import { lookupAvp } from './avp/registry.js';
+import { BearerBit, FramingBit } from './constants.js';
+import type { L2tpCrypto } from './crypto.js';
+import { UsageError } from './errors.js';
+import type { ResultCodes } from './fsm/types.js';
+import {
+  type ReliableChannelOptions,
+  type ResolvedReliableChannelOptions,
+  resolveReliableChannelOptions,
+} from './seq/reliable.js';
+import type { RandomBytes } from './transport.js';
+
+/** What the host learns about a call the peer opened, to accept or refuse it. */
+export interface IncomingSessionInfo {
+  /** Our Session ID for the call (already allocated). */
+  readonly sessionId: number;
+  /** The peer's Session ID (its Assigned Session ID AVP). */
+  readonly peerSessionId: number;
+  /** 'incoming' = the peer (a LAC) sent ICRQ; 'outgoing' = the peer (an LNS) sent OCRQ. */
+  readonly call: 'incoming' | 'outgoing';
+  /** The request as received (values may alias the datagram: copy to keep). */
+  readonly request: TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>;
+}
+
+/**
+ * The host's answer to an incoming call: true accepts, false refuses with CDN Result 3
+ * (administrative), or explicit CDN codes refuse with those.
+ */
+export type SessionVerdict = boolean | ResultCodes;
+
+/** Per-session data-plane and call parameters (defaults for every session of the tunnel). */
+export interface SessionOptions {
+  /** SENDSEQ: put Ns on our data packets from the start (RFC 2661 §5.4). Default false. */
+  readonly sendSequenceNumbers?: boolean;
+  /**
+   * RECVSEQ: drop data without Ns; as LAC also send the Sequencing Required AVP in ICCN/OCCN,
+   * which obliges both sides to sequence (RFC 2661 §4.4.6). Default false.
+   */
+  readonly requireSequenceNumbers?: boolean;
+  /** REORDERTO for sequenced data in ms; 0 = drop out-of-order frames. Default 0. */
+  readonly reorderTimeoutMs?: number;
+  /** (Tx) Connect Speed we report in ICCN/OCCN, bits per second. Default 100 000 000. */
+  readonly connectSpeedBps?: number;
+  /** Framing Type bits we report in ICCN/OCCN/OCRQ (FramingBit). Default Sync. */
+  readonly framingType?: number;
+  /** Bearer Type bits for ICRQ/OCRQ (BearerBit). Default Digital (ICRQ: omitted when 0). */
+  readonly bearerType?: number;
+  /** Called Number for OCRQ (required there) and ICRQ. Default '' (OCRQ). */
+  readonly calledNumber?: string;
+  /** Calling Number for ICRQ. */
+  readonly callingNumber?: string;
+  /** Minimum / Maximum BPS for OCRQ. Defaults 0 and 100 000 000. */
+  readonly minimumBps?: number;
+  readonly maximumBps?: number;
+}
+
+/** Named tolerances for real-world peers. Receiving a Result Code without an Error Code
+ * (MikroTik, Android) and a peer that never sends HELLO are always accepted. */
+export interface ToleranceOptions {
+  /**
+   * Accept unknown AVPs with the M bit set instead of tearing down with Result 2 / Error 8
+   * (RFC 2661 §4.2 says tear down; some vendor stacks set M on private AVPs). Default false.
+   */
+  readonly acceptUnknownMandatoryAvps?: boolean;
+}
+
+/** Options of a TunnelEngine. */
+export interface TunnelEngineOptions
+  extends Pick<
+    ReliableChannelOptions,
+    'retransmitTimeoutMs' | 'maxRetransmitTimeoutMs' | 'maxRetransmits' | 'ackDelayMs'
+  > {
+  /** Protocol version. Only 2 (RFC 2661) is implemented. Default 2. */
+  readonly version?: 2;
+  /**
+   * Our role: 'lac' opens incoming calls (ICRQ) and places outgoing calls (accepts OCRQ);
+   * 'lns' opens outgoing calls (OCRQ) and accepts incoming calls (ICRQ). Required.
+   */
+  readonly mode: 'lac' | 'lns';
+  /** Host Name AVP we send (RFC 2661 §4.4.3). Required, non-empty. */
+  readonly hostName: string;
+  /** Random source (ids, challenges, random vectors, tie breakers). Required. */
+  readonly randomBytes: RandomBytes;
+  /** Shared secret for tunnel authentication and hidden AVPs (RFC 2661 §4.3, §5.1.1). */
+  readonly secret?: string | Uint8Array;
+  /** Hash functions; required with `secret`. */
+  readonly crypto?: L2tpCrypto;
+  /**
+   * Send a Challenge and insist on the right Challenge Response (StopCCN Result 4 otherwise).
+   * Default: true when a secret is set. Needs `secret`.
+   */
+  readonly authenticatePeer?: boolean;
+  /** Fields sent hidden wherever they appear (RFC 2661 §4.3). Needs `secret`. Default none. */
+  readonly hiddenFields?: readonly FieldName[];
+  /** Tie Breaker AVP value for our SCCRQ (RFC 2661 §4.4.3); 'random' draws 8 bytes. Default none. */
+  readonly tieBreaker?: bigint | 'random';
+  /** Send HELLO after this many ms without receiving anything (RFC 2661 §5.5). 0 = never. Default 60 000. */
+  readonly helloIntervalMs?: number;
+  /** Our Receive Window Size (advertised; RFC 2661 §5.8). Default 8. */
+  readonly receiveWindow?: number;
+  /** Most sessions at once on this tunnel; more are refused (CDN Result 4) or throw. Default 1024. */
+  readonly maxSessions?: number;
+  /** Framing Capabilities bits (FramingBit). Default Sync | Async. */
+  readonly framingCapabilities?: number;
+  /** Bearer Capabilities bits (BearerBit); omitted when undefined (an LNS). Default: LAC Digital | Analog. */
+  readonly bearerCapabilities?: number;
+  /** Firmware Revision AVP; omitted when undefined. */
+  readonly firmwareRevision?: number;
+  /** Vendor Name AVP; omitted when undefined. */
+  readonly vendorName?: string;
+  /** Our Tunnel ID; drawn at random (non-zero, not in use) when undefined. */
+  readonly localTunnelId?: number;
+  /** Tells whether an id is taken elsewhere (an endpoint's other tunnels). Default: none is. */
+  readonly isIdInUse?: (kind: 'tunnel' | 'session', id: number) => boolean;
+  /**
+   * Decides on a call the peer opens (within maxSessions). Default: an LNS accepts incoming
+   * calls (ICRQ) and a LAC outgoing calls (OCRQ); the other direction is refused (CDN Result 3).
+   */
+  readonly acceptSession?: (info: IncomingSessionInfo) => SessionVerdict;
+  /** Defaults for every session (openSession may override per call). */
+  readonly session?: SessionOptions;
+  readonly tolerance?: ToleranceOptions;
+}
+
+/** Every option resolved. */
+export interface ResolvedTunnelEngineOptions {
+  readonly version: 2;
+  readonly mode: 'lac' | 'lns';
+  readonly hostName: string;
+  readonly randomBytes: RandomBytes;
+  readonly secret: Uint8Array | undefined;
+  readonly crypto: L2tpCrypto | undefined;
+  readonly authenticatePeer: boolean;
+  readonly hiddenFields: readonly FieldName[];
+  readonly tieBreaker: bigint | 'random' | undefined;
+  readonly helloIntervalMs: number;
+  readonly maxSessions: number;
+  readonly framingCapabilities: number;
+  readonly bearerCapabilities: number | undefined;
+  readonly firmwareRevision: number | undefined;
+  readonly vendorName: string | undefined;
+  readonly localTunnelId: number | undefined;
+  readonly isIdInUse: (kind: 'tunnel' | 'session', id: number) => boolean;
+  /** Undefined when the host gave no hook (the engine's default policy applies). */
+  readonly acceptSession: ((info: IncomingSessionInfo) => SessionVerdict) | undefined;
+  readonly session: Required<Omit<SessionOptions, 'callingNumber'>> &
+    Pick<SessionOptions, 'callingNumber'>;
+  readonly tolerance: Required<ToleranceOptions>;
+  /** Options handed to the reliable control channel. */
+  readonly channel: ResolvedReliableChannelOptions;
+}
+
+/** Defaults of the optional engine options. */
+export const DEFAULTS = Object.freeze({
+  version: 2,
+  helloIntervalMs: 60_000,
+  receiveWindow: 8,
+  maxSessions: 1024,
+  framingCapabilities: FramingBit.Sync | FramingBit.Async,
+  lacBearerCapabilities: BearerBit.Digital | BearerBit.Analog,
+  session: Object.freeze({
+    sendSequenceNumbers: false,
+    requireSequenceNumbers: false,
+    reorderTimeoutMs: 0,
+    connectSpeedBps: 100_000_000,
+    framingType: FramingBit.Sync,
+    bearerType: BearerBit.Digital,
+    calledNumber: '',
+    minimumBps: 0,
+    maximumBps: 100_000_000,
+  }),
+  tolerance: Object.freeze({ acceptUnknownMandatoryAvps: false }),
+} as const);
+
+function int(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(`${name} must be an integer in ${min}…${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+const U32 = 0xffffffff;
+const encoder = new TextEncoder();
+
+/** Resolves session options over `base`. @throws UsageError naming the first bad one. */
+export function resolveSessionOptions(
+  options: SessionOptions | undefined,
+  base: ResolvedTunnelEngineOptions['session'] = DEFAULTS.session,
+): ResolvedTunnelEngineOptions['session'] {
+  const o = { ...base, ...options };
+  if (typeof o.sendSequenceNumbers !== 'boolean') {
+    throw new UsageError('session.sendSequenceNumbers must be a boolean');
+  }
+  if (typeof o.requireSequenceNumbers !== 'boolean') {
+    throw new UsageError('session.requireSequenceNumbers must be a boolean');
+  }
+  int('session.reorderTimeoutMs', o.reorderTimeoutMs, 0, 60_000);
+  int('session.connectSpeedBps', o.connectSpeedBps, 0, U32);
+  int('session.framingType', o.framingType, 0, U32);
+  int('session.bearerType', o.bearerType, 0, U32);
+  int('session.minimumBps', o.minimumBps, 0, U32);
+  int('session.maximumBps', o.maximumBps, 0, U32);
+  if (typeof o.calledNumber !== 'string')
+    throw new UsageError('session.calledNumber must be a string');
+  if (o.callingNumber !== undefined && typeof o.callingNumber !== 'string') {
+    throw new UsageError('session.callingNumber must be a string');
+  }
+  return o;
+}
+
+/**
+ * Fills in defaults and validates.
+ * @throws UsageError naming the first bad option.
+ */
+export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngineOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new UsageError('engine options must be an object');
+  }
+  const version = options.version ?? DEFAULTS.version;
+  if (version !== 2) {
+    throw new UsageError(`version ${String(version)} is not supported yet (only L2TPv2)`);
+  }
+  if (options.mode !== 'lac' && options.mode !== 'lns') {
+    throw new UsageError(`mode must be 'lac' or 'lns', got ${String(options.mode)}`);
+  }
+  if (typeof options.hostName !== 'string' || options.hostName.length === 0) {
+    throw new UsageError('hostName must be a non-empty string');
+  }
+  if (encoder.encode(options.hostName).length > 1017) {
+    throw new UsageError('hostName is longer than 1017 octets');
+  }
+  if (typeof options.randomBytes !== 'function') {
+    throw new UsageError('randomBytes must be a function (length) => Uint8Array');
+  }
+  const secret =
+    options.secret === undefined
+      ? undefined
+      : typeof options.secret === 'string'
+        ? encoder.encode(options.secret)
+        : options.secret;
+  if (secret !== undefined && !(secret instanceof Uint8Array)) {
+    throw new UsageError('secret must be a string or a Uint8Array');
+  }
+  if (secret !== undefined && options.crypto === undefined) {
+    throw new UsageError('crypto is required when a secret is set');
+  }
+  const authenticatePeer = options.authenticatePeer ?? secret !== undefined;
+  if (authenticatePeer && secret === undefined) {
+    throw new UsageError('authenticatePeer needs a secret');
+  }
+  const hiddenFields = options.hiddenFields ?? [];
+  if (hiddenFields.length > 0 && secret === undefined) {
+    throw new UsageError('hiddenFields needs a secret');
+  }
+  for (const f of hiddenFields) {
+    const type = FIELD_ATTRIBUTE_TYPE[f];
+    if (type === undefined || !lookupAvp(0, type)?.hideable) {
+      throw new UsageError(`hiddenFields: ${String(f)} cannot be hidden (RFC 2661 §4.3)`);
+    }
+  }
+  const tb = options.tieBreaker;
+  if (
+    tb !== undefined &&
+    tb !== 'random' &&
+    (typeof tb !== 'bigint' || tb < 0n || tb >= 1n << 64n)
+  ) {
+    throw new UsageError("tieBreaker must be a 64-bit unsigned bigint or 'random'");
+  }
+  const helloIntervalMs = int(
+    'helloIntervalMs',
+    options.helloIntervalMs ?? DEFAULTS.helloIntervalMs,
+    0,
+    86_400_000,
+  );
+  const maxSessions = int('maxSessions', options.maxSessions ?? DEFAULTS.maxSessions, 0, 65535);
+  const framingCapabilities = int(
+    'framingCapabilities',
+    options.framingCapabilities ?? DEFAULTS.framingCapabilities,
+    0,
+    U32,
+  );
+  const bearerCapabilities =
+    options.bearerCapabilities === undefined
+      ? options.mode === 'lac'
+        ? DEFAULTS.lacBearerCapabilities
+        : undefined
+      : int('bearerCapabilities', options.bearerCapabilities, 0, U32);
+  const firmwareRevision =
+    options.firmwareRevision === undefined
+      ? undefined
+      : int('firmwareRevision', options.firmwareRevision, 0, 0xffff);
+  if (options.vendorName !== undefined && typeof options.vendorName !== 'string') {
+    throw new UsageError('vendorName must be a string');
+  }
+  const localTunnelId =
+    options.localTunnelId === undefined
+      ? undefined
+      : int('localTunnelId', options.localTunnelId, 1, 0xffff);
+  if (options.isIdInUse !== undefined && typeof options.isIdInUse !== 'function') {
+    throw new UsageError('isIdInUse must be a function');
+  }
+  if (options.acceptSession !== undefined && typeof options.acceptSession !== 'function') {
+    throw new UsageError('acceptSession must be a function');
+  }
+  const channel = resolveReliableChannelOptions({
+    ...(options.retransmitTimeoutMs === undefined
+      ? {}
+      : { retransmitTimeoutMs: options.retransmitTimeoutMs }),
+    ...(options.maxRetransmitTimeoutMs === undefined
+      ? {}
+      : { maxRetransmitTimeoutMs: options.maxRetransmitTimeoutMs }),
+    ...(options.maxRetransmits === undefined ? {} : { maxRetransmits: options.maxRetransmits }),
+    ...(options.ackDelayMs === undefined ? {} : { ackDelayMs: options.ackDelayMs }),
+    receiveWindow: options.receiveWindow ?? DEFAULTS.receiveWindow,
+    ackStyle: 'zlb',
+  });
+  const acceptUnknownMandatoryAvps = options.tolerance?.acceptUnknownMandatoryAvps ?? false;
+  if (typeof acceptUnknownMandatoryAvps !== 'boolean') {
+    throw new UsageError('tolerance.acceptUnknownMandatoryAvps must be a boolean');
+  }
+  return {
+    version,
+    mode: options.mode,
+    hostName: options.hostName,
+    randomBytes: options.randomBytes,
+    secret,
+    crypto: options.crypto,
+    authenticatePeer,
+    hiddenFields,
+    tieBreaker: tb,
+    helloIntervalMs,
+    maxSessions,
+    framingCapabilities,
+    bearerCapabilities,
+    firmwareRevision,
+    vendorName: options.vendorName,
+    localTunnelId,
+    isIdInUse: options.isIdInUse ?? (() => false),
+    acceptSession: options.acceptSession,
+    session: resolveSessionOptions(options.session),
+    tolerance: { acceptUnknownMandatoryAvps },
+    channel,
+  };
+}

@@ -1,0 +1,472 @@
+/**
+ * The imperative shell around one TunnelEngine: it owns one host timer, sends the engine's
+ * datagrams through the endpoint, turns engine events into typed eventemitter3 events and offers
+ * promise-based commands (`connect`, `openSession`, `close`).
+ *
+ * The loop (str0m / quinn style): every input or command goes to the engine with `clock.now()`;
+ * the returned outputs are performed in order; then the single timer is re-armed from
+ * `nextDeadline()`. Events are emitted only after the engine call has returned, so a listener
+ * may call back into the tunnel. Protocol outcomes arrive as 'down' / 'session-down' events
+ * with the reason, never through 'error' (eventemitter3 does not throw on an unheard 'error').
+ * Not here: sockets and demultiplexing (endpoint.ts), protocol logic (engine.ts).
+ */
+import createDebug from 'debug';
+import { EventEmitter } from 'eventemitter3';
+import type {
+  DownReason,
+  EngineEvent,
+  EngineOutput,
+  IncomingSessionEvent,
+  OpenSessionOptions,
+  ResultCodes,
+  SessionUpEvent,
+  SetLinkInfoEvent,
+  TunnelEngine,
+  TunnelEngineStats,
+  TunnelUpEvent,
+  WanErrorNotifyEvent,
+} from './engine.js';
+import { L2tpError, UsageError } from './errors.js';
+import type { Clock, DatagramData, PeerAddress, TimerHandle, TimerHost } from './transport.js';
+
+const log = createDebug('l2tp:tunnel');
+const logData = createDebug('l2tp:data');
+
+/** What a Tunnel needs from its host (an Endpoint provides it). */
+export interface TunnelHost {
+  readonly clock: Clock;
+  readonly timers: TimerHost;
+  /** Sends one datagram to the tunnel's peer. */
+  send(data: DatagramData, peer: PeerAddress): void;
+  /** Called once when the engine is finished, so the host can forget the tunnel. */
+  release(tunnel: Tunnel): void;
+}
+
+/** Events of a Tunnel. */
+export interface TunnelEvents {
+  /** The control connection is established. */
+  up: [info: TunnelUpEvent];
+  /** The control connection went down (once); its sessions went down just before. */
+  down: [reason: DownReason];
+  /** The engine is finished (post-close hold over); the tunnel object is inert. */
+  close: [];
+  /** A session is established (ours or the peer's). */
+  'session-up': [session: Session];
+  /** A session ended (once per session). */
+  'session-down': [session: Session, reason: DownReason];
+  /** The peer opened a call; `accepted` tells whether the `acceptSession` option took it. */
+  'incoming-session': [info: IncomingSessionEvent];
+  /** A data frame arrived on a session (a view into the datagram: copy to keep). */
+  frame: [session: Session, frame: Uint8Array];
+  sli: [info: SetLinkInfoEvent];
+  wen: [info: WanErrorNotifyEvent];
+  /** Host faults only (a send that threw); protocol failures are 'down'. */
+  error: [error: Error];
+}
+
+/** Events of a Session. */
+export interface SessionEvents {
+  up: [info: SessionUpEvent];
+  frame: [frame: Uint8Array];
+  down: [reason: DownReason];
+}
+
+/** Rejects with `signal.reason` when aborted; returns a disposer. */
+function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    abort(signal.reason);
+    return () => {};
+  }
+  const listener = () => abort(signal.reason);
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
+/** The error a pending `connect` / `openSession` rejects with when the tunnel or call goes down. */
+export class TunnelDownError extends L2tpError {
+  readonly reason: DownReason;
+  constructor(what: string, reason: DownReason) {
+    super('L2TP_ERR_CLOSED', `${what} went down (${describeReason(reason)})`);
+    this.reason = reason;
+  }
+}
+
+/** One readable line for a DownReason. */
+export function describeReason(reason: DownReason): string {
+  const parts = [`by ${reason.by}`];
+  if (reason.resultCode !== undefined) parts.push(`result ${reason.resultCode}`);
+  if (reason.errorCode !== undefined) parts.push(`error ${reason.errorCode}`);
+  if (reason.message !== undefined) parts.push(JSON.stringify(reason.message));
+  return parts.join(', ');
+}
+
+/** One call inside a tunnel. Created by the tunnel; `send` frames once it is up. */
+export class Session extends EventEmitter<SessionEvents> {
+  readonly tunnel: Tunnel;
+  /** Our Session ID. */
+  readonly id: number;
+  #peerId = 0;
+  #up = false;
+  #down: DownReason | undefined;
+
+  /** @internal created by Tunnel */
+  constructor(tunnel: Tunnel, id: number) {
+    super();
+    this.tunnel = tunnel;
+    this.id = id;
+  }
+
+  /** The peer's Session ID (0 until known). */
+  get peerId(): number {
+    return this.#peerId;
+  }
+
+  /** True between 'up' and 'down'. */
+  get isUp(): boolean {
+    return this.#up && this.#down === undefined;
+  }
+
+  /** Why the session ended, once it has. */
+  get downReason(): DownReason | undefined {
+    return this.#down;
+  }
+
+  /** Sends one frame (PPP for L2TPv2). The frame is not copied: don't reuse it until sent. */
+  send(frame: Uint8Array): void {
+    this.tunnel.sendFrame(this.id, frame);
+  }
+
+  /** Closes the call with a CDN (default Result 3, administrative). */
+  close(reason?: Partial<ResultCodes>): void {
+    if (this.#down !== undefined) return;
+    this.tunnel.closeSession(this.id, reason);
+  }
+
+  /** @internal */
+  markUp(info: SessionUpEvent): void {
+    this.#peerId = info.peerSessionId;
+    this.#up = true;
+    this.emit('up', info);
+  }
+
+  /** @internal */
+  markDown(reason: DownReason): void {
+    if (this.#down !== undefined) return;
+    this.#down = reason;
+    this.emit('down', reason);
+  }
+}
+
+/**
+ * One L2TP control connection and its sessions, driven by a TunnelEngine. Obtain it from an
+ * Endpoint (`endpoint.connect(...)` or the endpoint's 'tunnel' event).
+ */
+export class Tunnel extends EventEmitter<TunnelEvents> {
+  readonly engine: TunnelEngine;
+  readonly peer: PeerAddress;
+  readonly #host: TunnelHost;
+  readonly #sessions = new Map<number, Session>();
+  #timer: TimerHandle | undefined;
+  #timerAt: number | undefined;
+  #up: TunnelUpEvent | undefined;
+  #down: DownReason | undefined;
+  #closed = false;
+  #busy = false;
+
+  /** @internal created by Endpoint */
+  constructor(engine: TunnelEngine, peer: PeerAddress, host: TunnelHost) {
+    super();
+    this.engine = engine;
+    this.peer = peer;
+    this.#host = host;
+  }
+
+  /** Our Tunnel ID. */
+  get id(): number {
+    return this.engine.localTunnelId;
+  }
+
+  /** The peer's Tunnel ID (0 until known). */
+  get peerId(): number {
+    return this.engine.peerTunnelId;
+  }
+
+  /** What the peer told us when the tunnel came up. */
+  get info(): TunnelUpEvent | undefined {
+    return this.#up;
+  }
+
+  /** True between 'up' and 'down'. */
+  get isUp(): boolean {
+    return this.#up !== undefined && this.#down === undefined;
+  }
+
+  /** Why the tunnel went down, once it has. */
+  get downReason(): DownReason | undefined {
+    return this.#down;
+  }
+
+  /** True once the engine is finished ('close' emitted). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Live sessions by our Session ID. */
+  get sessions(): ReadonlyMap<number, Session> {
+    return this.#sessions;
+  }
+
+  /** Engine counters. */
+  stats(): TunnelEngineStats {
+    return this.engine.stats();
+  }
+
+  /**
+   * Sends the SCCRQ (when not already done) and resolves once the tunnel is up; rejects with
+   * TunnelDownError if it goes down first, or with the signal's reason when aborted (the tunnel
+   * is then closed).
+   */
+  connect(options: { readonly signal?: AbortSignal } = {}): Promise<TunnelUpEvent> {
+    if (this.#up !== undefined && this.#down === undefined) return Promise.resolve(this.#up);
+    if (this.#down !== undefined) {
+      return Promise.reject(new TunnelDownError('tunnel', this.#down));
+    }
+    return new Promise<TunnelUpEvent>((resolve, reject) => {
+      const cleanup = () => {
+        this.off('up', onUp);
+        this.off('down', onDown);
+        disposeAbort();
+      };
+      const onUp = (info: TunnelUpEvent) => {
+        cleanup();
+        resolve(info);
+      };
+      const onDown = (reason: DownReason) => {
+        cleanup();
+        reject(new TunnelDownError('tunnel', reason));
+      };
+      this.on('up', onUp);
+      this.on('down', onDown);
+      const disposeAbort = onAbort(options.signal, (reason) => {
+        cleanup();
+        this.close();
+        reject(reason);
+      });
+      if (this.engine.state === 'idle') this.#run((now) => this.engine.connect(now));
+    });
+  }
+
+  /**
+   * Opens a call (as LAC an incoming call, as LNS an outgoing call) and resolves with the
+   * established Session; connects the tunnel first when needed.
+   */
+  openSession(
+    options: OpenSessionOptions & { readonly signal?: AbortSignal } = {},
+  ): Promise<Session> {
+    const { signal, ...sessionOptions } = options;
+    let sessionId = 0;
+    this.#run((now) => {
+      const r = this.engine.openSession(now, sessionOptions);
+      sessionId = r.sessionId;
+      this.#session(sessionId);
+      return r.outputs;
+    });
+    const session = this.#sessions.get(sessionId) as Session;
+    if (session.isUp) return Promise.resolve(session);
+    if (session.downReason !== undefined) {
+      return Promise.reject(new TunnelDownError(`session ${sessionId}`, session.downReason));
+    }
+    return new Promise<Session>((resolve, reject) => {
+      const cleanup = () => {
+        session.off('up', onUp);
+        session.off('down', onDown);
+        disposeAbort();
+      };
+      const onUp = () => {
+        cleanup();
+        resolve(session);
+      };
+      const onDown = (reason: DownReason) => {
+        cleanup();
+        reject(new TunnelDownError(`session ${sessionId}`, reason));
+      };
+      session.on('up', onUp);
+      session.on('down', onDown);
+      const disposeAbort = onAbort(signal, (reason) => {
+        cleanup();
+        session.close();
+        reject(reason);
+      });
+    });
+  }
+
+  /** Sends one frame on an established session (`[header, frame]`, the frame is not copied). */
+  sendFrame(sessionId: number, frame: Uint8Array): void {
+    this.#run((now) => this.engine.sendFrame(sessionId, frame, now));
+  }
+
+  /** Closes one session with a CDN. */
+  closeSession(sessionId: number, reason?: Partial<ResultCodes>): void {
+    this.#run((now) => this.engine.closeSession(sessionId, now, reason));
+  }
+
+  /**
+   * Graceful close: StopCCN with `reason` (default Result 1) and the post-close hold. Resolves
+   * when the engine is finished ('close'), at the latest after one retransmission cycle.
+   */
+  close(reason?: Partial<ResultCodes>): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.once('close', () => resolve()));
+    this.#run((now) => this.engine.close(now, reason));
+    return done;
+  }
+
+  /** Drops all state at once, sending nothing; emits 'down' (if up) and 'close'. */
+  destroy(): void {
+    if (this.#closed) return;
+    this.#clearTimer();
+    const reason: DownReason = { by: 'local', message: 'destroyed' };
+    for (const s of this.#sessions.values()) {
+      s.markDown(reason);
+      this.emit('session-down', s, reason);
+    }
+    this.#sessions.clear();
+    if (this.#down === undefined) {
+      this.#down = reason;
+      this.emit('down', reason);
+    }
+    this.#finish();
+  }
+
+  /** @internal A datagram from the peer, routed here by the endpoint. */
+  handleDatagram(bytes: Uint8Array): void {
+    this.#run((now) => this.engine.handleDatagram(bytes, now));
+  }
+
+  /** @internal Feed outputs produced outside #run (TunnelEngine.accept). */
+  perform(outputs: readonly EngineOutput[]): void {
+    this.#run(() => outputs);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #session(id: number): Session {
+    let s = this.#sessions.get(id);
+    if (s === undefined) {
+      s = new Session(this, id);
+      this.#sessions.set(id, s);
+    }
+    return s;
+  }
+
+  // Runs one engine call, performs its outputs, emits events afterwards, re-arms the timer.
+  #run(call: (now: number) => readonly EngineOutput[]): void {
+    if (this.#closed) {
+      throw new UsageError(`tunnel ${this.id} is closed`);
+    }
+    const outputs = call(this.#host.clock.now());
+    const deferred: (() => void)[] = [];
+    for (const out of outputs) {
+      if (out.type === 'transmit') {
+        try {
+          this.#host.send(out.packet, this.peer);
+        } catch (err) {
+          deferred.push(() => this.emit('error', err as Error));
+        }
+      } else if (out.type === 'frame') {
+        const session = this.#sessions.get(out.sessionId);
+        if (session === undefined) continue;
+        if (logData.enabled)
+          logData('rx tunnel %d session %d %d bytes', this.id, out.sessionId, out.frame.length);
+        deferred.push(() => {
+          session.emit('frame', out.frame);
+          this.emit('frame', session, out.frame);
+        });
+      } else {
+        deferred.push(this.#eventHandler(out.event));
+      }
+    }
+    this.#arm();
+    if (this.#busy) {
+      for (const fn of deferred) queueMicrotask(fn);
+      return;
+    }
+    this.#busy = true;
+    try {
+      for (const fn of deferred) fn();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #eventHandler(event: EngineEvent): () => void {
+    log('tunnel %d: %s', this.id, event.type);
+    switch (event.type) {
+      case 'tunnel-up':
+        return () => {
+          this.#up = event;
+          this.emit('up', event);
+        };
+      case 'tunnel-down':
+        return () => {
+          if (this.#down !== undefined) return;
+          this.#down = event.reason;
+          this.emit('down', event.reason);
+        };
+      case 'tunnel-closed':
+        return () => this.#finish();
+      case 'session-up': {
+        const session = this.#session(event.sessionId);
+        return () => {
+          session.markUp(event);
+          this.emit('session-up', session);
+        };
+      }
+      case 'session-down': {
+        const session = this.#session(event.sessionId);
+        this.#sessions.delete(event.sessionId);
+        return () => {
+          session.markDown(event.reason);
+          this.emit('session-down', session, event.reason);
+        };
+      }
+      case 'incoming-session':
+        if (event.accepted) this.#session(event.sessionId);
+        return () => this.emit('incoming-session', event);
+      case 'sli':
+        return () => this.emit('sli', event);
+      case 'wen':
+        return () => this.emit('wen', event);
+    }
+  }
+
+  #arm(): void {
+    if (this.#closed) return;
+    const at = this.engine.nextDeadline();
+    if (at === this.#timerAt) return;
+    this.#clearTimer();
+    if (at === undefined) return;
+    this.#timerAt = at;
+    const delay = Math.max(0, at - this.#host.clock.now());
+    this.#timer = this.#host.timers.set(delay, () => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
+    });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#host.timers.clear(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimer();
+    this.#host.release(this);
+    this.emit('close');
+  }
+}

@@ -1,0 +1,129 @@
+// The imperative shell end to end on real loopback UDP: an LNS endpoint and a LAC endpoint in one
+// process, with tunnel authentication and hidden AVPs, several sessions, frames both ways, and a
+// graceful close. Timers are real but short (retransmission 50 ms, one retry) so the post-close
+// hold (RFC 2661 §5.7) ends within a few hundred ms.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
+import { nodeCrypto } from '../../src/node/crypto.js';
+import { UdpTransport } from '../../src/node/udp.js';
+import type { Session, Tunnel } from '../../src/tunnel.js';
+
+const fast = { retransmitTimeoutMs: 50, maxRetransmitTimeoutMs: 1000, maxRetransmits: 1 } as const;
+const secret = 'shell-test-secret';
+
+const opened: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) await o.close();
+});
+
+async function endpoint(acceptTunnel?: TunnelOptions) {
+  const transport = await UdpTransport.open({ address: '127.0.0.1' });
+  opened.push(transport);
+  const ep = new Endpoint({
+    transport,
+    clock: nodeClock,
+    timers: nodeTimers,
+    randomBytes: nodeRandomBytes,
+    crypto: nodeCrypto,
+    ...(acceptTunnel ? { acceptTunnel } : {}),
+  });
+  return { ep, port: transport.local.port };
+}
+
+function until<T>(emitter: object, event: string): Promise<T> {
+  const e = emitter as { once(event: string, listener: (value: T) => void): unknown };
+  return new Promise<T>((resolve) => e.once(event, resolve));
+}
+
+describe('Endpoint + Tunnel over loopback UDP', () => {
+  it('LAC and LNS: challenge both ways, hidden AVPs, 3 sessions, frames both ways, StopCCN', async () => {
+    const lns = await endpoint({
+      mode: 'lns',
+      hostName: 'lns.test',
+      secret,
+      hiddenFields: ['assignedTunnelId', 'assignedSessionId'],
+      ...fast,
+    });
+    const lac = await endpoint();
+    const accepted = until<Tunnel>(lns.ep, 'tunnel');
+    const tunnel = await lac.ep.connect(
+      { address: '127.0.0.1', port: lns.port },
+      { mode: 'lac', hostName: 'lac.test', secret, hiddenFields: ['assignedTunnelId'], ...fast },
+    );
+    const server = await accepted;
+    expect(tunnel.isUp).toBe(true);
+    expect(tunnel.info?.peerHostName).toBe('lns.test');
+    expect(tunnel.info?.peerAuthenticated).toBe(true);
+    if (!server.isUp) await until(server, 'up');
+    expect(server.info?.peerAuthenticated).toBe(true);
+    expect(server.peerId).toBe(tunnel.id);
+
+    const serverSessions: Session[] = [];
+    server.on('session-up', (s) => serverSessions.push(s));
+    const sessions = await Promise.all([
+      tunnel.openSession(),
+      tunnel.openSession(),
+      tunnel.openSession({ sendSequenceNumbers: true }),
+    ]);
+    expect(new Set(sessions.map((s) => s.id)).size).toBe(3);
+    while (serverSessions.length < 3) await until(server, 'session-up');
+
+    // LAC → LNS on every session, and LNS → LAC echoes.
+    const got: string[] = [];
+    const echoed = new Promise<void>((resolve) => {
+      tunnel.on('frame', (s, frame) => {
+        got.push(`${s.id}:${Buffer.from(frame).toString()}`);
+        if (got.length === 3) resolve();
+      });
+    });
+    server.on('frame', (s, frame) => s.send(Uint8Array.from(frame)));
+    for (const s of sessions) s.send(new TextEncoder().encode(`hello ${s.id}`));
+    await echoed;
+    expect(got.sort()).toEqual(sessions.map((s) => `${s.id}:hello ${s.id}`).sort());
+
+    // One CDN, then the tunnel: StopCCN brings the rest down on both sides.
+    const firstDown = until<unknown>(sessions[0] as Session, 'down');
+    (sessions[0] as Session).close();
+    expect(await firstDown).toMatchObject({ by: 'local', resultCode: 3 });
+    const serverDown = until<unknown>(server, 'down');
+    await tunnel.close();
+    expect(tunnel.downReason).toMatchObject({ by: 'local', resultCode: 1 });
+    expect(await serverDown).toMatchObject({ by: 'peer', resultCode: 1 });
+    expect(sessions.every((s) => s.downReason !== undefined)).toBe(true);
+    expect(tunnel.closed).toBe(true);
+    expect(lac.ep.tunnels.size).toBe(0);
+    const stats = tunnel.stats();
+    expect(stats.framesSent).toBe(3);
+    expect(stats.framesReceived).toBe(3);
+  });
+
+  it('a wrong secret: the LNS refuses the tunnel and connect() rejects with the codes', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', secret, ...fast });
+    const lac = await endpoint();
+    const err = await lac.ep
+      .connect(
+        { address: '127.0.0.1', port: lns.port },
+        { mode: 'lac', hostName: 'lac.test', secret: 'not-the-secret', ...fast },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'L2TP_ERR_CLOSED' });
+    expect((err as { reason: { resultCode?: number } }).reason.resultCode).toBe(4);
+  });
+
+  it('an aborted connect closes the tunnel and rejects with the abort reason', async () => {
+    const lac = await endpoint();
+    const controller = new AbortController();
+    // Nobody listens on this port: the SCCRQ goes unanswered.
+    const probe = await UdpTransport.open({ address: '127.0.0.1' });
+    const port = probe.local.port;
+    await probe.close();
+    const pending = lac.ep.connect(
+      { address: '127.0.0.1', port },
+      { mode: 'lac', hostName: 'lac.test', ...fast },
+      { signal: controller.signal },
+    );
+    controller.abort(new Error('give up'));
+    await expect(pending).rejects.toThrow('give up');
+  });
+});
