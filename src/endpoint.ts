@@ -59,6 +59,11 @@ export interface EndpointOptions {
   readonly acceptTunnel?: TunnelOptions | ((info: IncomingTunnelInfo) => TunnelOptions | undefined);
   /** Most tunnels at once (half-open included); further SCCRQs are dropped. Default 4096. */
   readonly maxTunnels?: number;
+  /**
+   * Most tunnels peers opened that are not established yet (SCCRP sent, no SCCCN): a bound on
+   * what a flood of SCCRQs can hold. Further SCCRQs are dropped silently. Default 256.
+   */
+  readonly maxHalfOpenTunnels?: number;
 }
 
 export interface EndpointEvents {
@@ -80,6 +85,13 @@ export interface EndpointStats {
   readonly tunnelsRefused: number;
 }
 
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
 const sameAddress = (a: PeerAddress, b: PeerAddress) =>
   a.address === b.address && a.port === b.port;
 
@@ -87,6 +99,7 @@ const sameAddress = (a: PeerAddress, b: PeerAddress) =>
 export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #o: EndpointOptions;
   readonly #maxTunnels: number;
+  readonly #maxHalfOpen: number;
   readonly #tunnels = new Map<number, Tunnel>();
   // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
   readonly #accepted = new Map<string, Tunnel>();
@@ -101,10 +114,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   constructor(options: EndpointOptions) {
     super();
     this.#o = options;
-    this.#maxTunnels = options.maxTunnels ?? 4096;
-    if (!Number.isInteger(this.#maxTunnels) || this.#maxTunnels < 1) {
-      throw new UsageError(`maxTunnels must be a positive integer, got ${options.maxTunnels}`);
-    }
+    this.#maxTunnels = positive('maxTunnels', options.maxTunnels ?? 4096);
+    this.#maxHalfOpen = positive('maxHalfOpenTunnels', options.maxHalfOpenTunnels ?? 256);
     this.#host = {
       clock: options.clock,
       timers: options.timers,
@@ -215,6 +226,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     else this.#unknown++;
   }
 
+  #halfOpen(): number {
+    let n = 0;
+    for (const t of this.#accepted.values()) if (t.engine.state === 'wait-ctl-conn') n++;
+    return n;
+  }
+
   // Tunnel ID 0: an SCCRQ, a retransmission of one we already accepted, or a collision with
   // our own SCCRQ to the same peer.
   #incomingSccrq(bytes: Uint8Array, from: PeerAddress): void {
@@ -245,7 +262,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     }
     const accept = this.#o.acceptTunnel;
     const options = typeof accept === 'function' ? accept({ peer: from, sccrq: bytes }) : accept;
-    if (options === undefined || this.#tunnels.size >= this.#maxTunnels) {
+    if (
+      options === undefined ||
+      this.#tunnels.size >= this.#maxTunnels ||
+      this.#halfOpen() >= this.#maxHalfOpen
+    ) {
       this.#refused++;
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;

@@ -3,6 +3,8 @@
 // graceful close. Timers are real but short (retransmission 50 ms, one retry) so the post-close
 // hold (RFC 2661 §5.7) ends within a few hundred ms.
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringValue } from '../../src/avp/values.js';
+import { buildControl } from '../../src/codec/control.js';
 import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
@@ -125,5 +127,86 @@ describe('Endpoint + Tunnel over loopback UDP', () => {
     );
     controller.abort(new Error('give up'));
     await expect(pending).rejects.toThrow('give up');
+  });
+});
+
+describe('Endpoint demultiplexing and bounds', () => {
+  async function rawPeer() {
+    const t = await UdpTransport.open({ address: '127.0.0.1' });
+    opened.push(t);
+    const received: Uint8Array[] = [];
+    t.onDatagram((bytes) => received.push(Uint8Array.from(bytes)));
+    return { t, received };
+  }
+  const sccrq = (assignedTunnelId: number) =>
+    buildControl(
+      { version: 2, tunnelId: 0, sessionId: 0, ns: 0, nr: 0 },
+      {
+        type: 'SCCRQ',
+        version: 2,
+        protocolVersion: { version: 1, revision: 0 },
+        hostName: stringValue('raw-lac'),
+        framingCapabilities: 3,
+        assignedTunnelId,
+      },
+    );
+  const settle = () => new Promise((r) => setTimeout(r, 50));
+
+  it('a retransmitted SCCRQ reaches the tunnel it created, not a new one', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', ...fast });
+    const peer = await rawPeer();
+    const to = { address: '127.0.0.1', port: lns.port };
+    peer.t.send(sccrq(77), to);
+    peer.t.send(sccrq(77), to);
+    await settle();
+    expect(lns.ep.tunnels.size).toBe(1);
+    expect(lns.ep.stats().tunnelsRefused).toBe(0);
+    // The same peer opening a second tunnel (another Assigned Tunnel ID) is a new tunnel.
+    peer.t.send(sccrq(78), to);
+    await settle();
+    expect(lns.ep.tunnels.size).toBe(2);
+    lns.ep.destroy();
+  });
+
+  it('maxHalfOpenTunnels bounds SCCRQs that never complete; the rest are dropped and counted', async () => {
+    const transport = await UdpTransport.open({ address: '127.0.0.1' });
+    opened.push(transport);
+    const ep = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      maxHalfOpenTunnels: 2,
+      acceptTunnel: { mode: 'lns', hostName: 'lns.test', ...fast },
+    });
+    const peer = await rawPeer();
+    for (const id of [1, 2, 3, 4])
+      peer.t.send(sccrq(id), { address: '127.0.0.1', port: transport.local.port });
+    await settle();
+    expect(ep.tunnels.size).toBe(2);
+    expect(ep.stats().tunnelsRefused).toBe(2);
+    // Two SCCRPs went out, none for the refused ones.
+    expect(peer.received.filter((b) => b.length > 12)).toHaveLength(2);
+    ep.destroy();
+  });
+
+  it('datagrams for unknown tunnels, from the wrong address, or not L2TP are counted and dropped', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', ...fast });
+    const peer = await rawPeer();
+    const to = { address: '127.0.0.1', port: lns.port };
+    peer.t.send(
+      buildControl(
+        { version: 2, tunnelId: 4242, sessionId: 0, ns: 0, nr: 0 },
+        { type: 'HELLO', version: 2 },
+      ),
+      to,
+    );
+    peer.t.send(Uint8Array.of(1, 2, 3), to);
+    await settle();
+    expect(lns.ep.stats()).toMatchObject({
+      datagramsUnknownTunnel: 1,
+      datagramsInvalid: 1,
+      tunnels: 0,
+    });
   });
 });
