@@ -438,6 +438,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         return () => this.emit('sli', event);
       case 'wen':
         return () => this.emit('wen', event);
+      default:
+        // An event kind this shell does not surface (yet): nothing to emit.
+        return () => {};
     }
   }
 
