@@ -1,9 +1,9 @@
 /**
- * TunnelEngine: the sans-I/O core of one L2TPv2 control connection (RFC 2661) and its sessions.
- * Composes the codec (src/codec, src/avp), the reliable channel (src/seq/reliable.ts), the state
- * machines (src/fsm) and per-session data sequencing (src/seq/data.ts). No sockets, timers,
- * clocks or Math.random: time comes in as `now` (monotonic ms), randomness and hashing are
- * injected. L2TPv3 (RFC 3931) is not implemented yet (`version` is an option for it).
+ * TunnelEngine: the sans-I/O core of one control connection and its sessions, L2TPv2 (RFC 2661)
+ * or L2TPv3 (RFC 3931, over UDP or IP). Composes the codec (src/codec, src/avp), the reliable
+ * channel (src/seq/reliable.ts), the state machines (src/fsm) and per-session data sequencing
+ * (src/seq/data.ts). No sockets, timers, clocks or Math.random: time comes in as `now`
+ * (monotonic ms), randomness and hashing are injected.
  *
  * Contract (quinn/h11 style). Four families of methods:
  * - getters: `state`, `localTunnelId`, `peerTunnelId`, `stats()`, `sessionState(id)`;
@@ -22,9 +22,18 @@
  * A responder engine is made with `TunnelEngine.accept(sccrqBytes, now, options)`; an endpoint
  * demultiplexes datagrams by Tunnel ID and, on an SCCRQ while one of its initiators waits for an
  * SCCRP from the same peer, asks that initiator's `handleCollision` (RFC 2661 §4.4.3).
+ * L2TPv3 routing: control messages by the header's 32-bit Control Connection ID (0 = SCCRQ);
+ * data by the 32-bit Session ID alone (RFC 3931 §4.1), which is unique across the endpoint
+ * (the engine allocates session ids through `isIdInUse('session', …)`); `sessionIds()` lists
+ * them. Over IP, datagrams start at the L2TPv3 header (the IP header stripped).
  * Received datagrams held for reordering are kept by reference until delivered: don't reuse them.
  */
-import { challengeResponse, verifyChallengeResponse } from './avp/auth.js';
+import {
+  challengeResponse,
+  verifyChallengeResponse,
+  verifyMessageDigest,
+  writeMessageDigest,
+} from './avp/auth.js';
 import {
   type ControlMessage,
   type FieldName,
@@ -33,20 +42,33 @@ import {
   type TypedMessage,
 } from './avp/messages.js';
 import { decodeAvps, encodeAvps, findAvp } from './avp/raw.js';
-import { type AccmValue, type CallErrorsValue, stringValue } from './avp/values.js';
+import {
+  type AccmValue,
+  type CallErrorsValue,
+  type CircuitStatusValue,
+  stringValue,
+} from './avp/values.js';
+import { readU32 } from './codec/bytes.js';
 import { parseControl } from './codec/control.js';
 import {
-  type ControlHeaderV2,
+  type ControlHeader,
+  controlHeaderLength,
+  cookieMatches,
   decodeControlHeader,
   decodeDataV2,
+  decodeDataV3,
   encodeControlHeader,
   encodeData,
+  type SublayerKind,
 } from './codec/header.js';
 import {
   AvpType,
   CdnResult,
+  DataSequencing,
   DEFAULT_RECEIVE_WINDOW_SIZE,
   GeneralError,
+  L2SpecificSublayer,
+  MessageType,
   StopCcnResult,
 } from './constants.js';
 import { ChannelError, DecodeError, ProtocolError, UsageError } from './errors.js';
@@ -60,6 +82,7 @@ import {
 import { stepTunnel, type TunnelAction, type TunnelEvent, type TunnelState } from './fsm/tunnel.js';
 import type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
 import {
+  checkSessionOptionsV3,
   type IncomingSessionInfo,
   type ResolvedTunnelEngineOptions,
   resolveOptions,
@@ -97,10 +120,19 @@ export interface TunnelUpEvent {
   readonly peerBearerCapabilities: number | undefined;
   /** The peer's Receive Window Size (4 when it sent none, RFC 2661 §4.4.3). */
   readonly peerReceiveWindow: number;
-  /** True when the peer proved the shared secret with a Challenge Response. */
+  /**
+   * True when the peer proved the shared secret: v2 with a Challenge Response, v3 with valid
+   * Message Digests (control message authentication, RFC 3931 §4.3).
+   */
   readonly peerAuthenticated: boolean;
   /** True when we sent the SCCRQ. */
   readonly initiator: boolean;
+  /** L2TP version of the control connection. */
+  readonly version: 2 | 3;
+  /** v3: the peer's Router ID AVP (RFC 3931 §5.4.3); undefined on v2. */
+  readonly peerRouterId: number | undefined;
+  /** v3: the peer's Pseudowire Capabilities List; undefined on v2. */
+  readonly peerPseudowireCapabilities: readonly number[] | undefined;
 }
 
 /** The control connection is down (once per engine); its sessions went down just before. */
@@ -148,6 +180,17 @@ export interface SetLinkInfoEvent {
   readonly accm: AccmValue;
 }
 
+/**
+ * v3: the peer's Circuit Status for a session changed (SLI, RFC 3931 §5.4.5, §6.14). While it
+ * is not active, `sendFrame` sends nothing to the peer for that session.
+ */
+export interface CircuitStatusEvent {
+  readonly type: 'circuit-status';
+  readonly sessionId: number;
+  readonly active: boolean;
+  readonly status: CircuitStatusValue;
+}
+
 /** WAN-Error-Notify received (RFC 2661 §6.13), passed to the host. */
 export interface WanErrorNotifyEvent {
   readonly type: 'wen';
@@ -164,6 +207,7 @@ export type EngineEvent =
   | SessionDownEvent
   | IncomingSessionEvent
   | SetLinkInfoEvent
+  | CircuitStatusEvent
   | WanErrorNotifyEvent;
 
 /** Send these bytes to the peer; a pair is header + payload for a vectored send (no copy). */
@@ -224,6 +268,15 @@ export interface TunnelEngineStats {
   readonly framesReceived: number;
   /** Data packets dropped: unknown or not established session, decode errors, sequencing. */
   readonly framesDropped: number;
+  /** v3: received data packets whose cookie did not match ours (dropped, RFC 3931 §4.1). */
+  readonly cookieMismatches: number;
+  /**
+   * v3: received control messages dropped because their Message Digest was missing or wrong
+   * (RFC 3931 §5.4.1: MUST be dropped; not acknowledged, not answered).
+   */
+  readonly digestFailures: number;
+  /** v3: frames not sent because the peer's circuit is not active (RFC 3931 §5.4.5). */
+  readonly framesSuppressed: number;
   readonly channel: ReliableChannelStats;
 }
 
@@ -244,7 +297,9 @@ interface Outbound {
 /** A control message we received, parsed or refused by the decoder. */
 interface Inbound {
   readonly dir: 'in';
-  readonly header: ControlHeaderV2;
+  readonly header: ControlHeader;
+  /** Our Session ID it addresses: v2 header Session ID, v3 Remote Session ID AVP (0 = none). */
+  readonly sid: number;
   readonly message: ControlMessage | undefined;
   readonly error: ProtocolError | undefined;
   readonly bytes: Uint8Array;
@@ -259,6 +314,24 @@ interface SessionRecord {
   state: SessionState;
   readonly options: ResolvedTunnelEngineOptions['session'];
   readonly seq: DataSequencer<Uint8Array>;
+  /** v3 only (see V3Session); undefined on v2. */
+  readonly v3: V3Session | undefined;
+}
+
+/** L2TPv3 data-plane parameters of a session (RFC 3931 §4.1, §4.6, §5.4.4). */
+interface V3Session {
+  /** Our cookie: received data must carry it (empty = none). */
+  readonly cookie: Uint8Array;
+  /** The sublayer we require on received data. */
+  readonly rxSublayer: SublayerKind;
+  /** The peer's Assigned Cookie: we put it on our data (empty = none). */
+  peerCookie: Uint8Array;
+  /** The sublayer the peer requires on our data (its L2-Specific Sublayer AVP). */
+  txSublayer: SublayerKind;
+  /** The peer asked for sequenced data (Data Sequencing AVP level 1 or 2). */
+  peerWantsSeq: boolean;
+  /** The peer's Circuit Status Active bit. */
+  peerCircuitActive: boolean;
 }
 
 interface PeerInfo {
@@ -268,6 +341,8 @@ interface PeerInfo {
   framingCapabilities: number;
   bearerCapabilities: number | undefined;
   receiveWindow: number;
+  routerId: number | undefined;
+  pseudowireCapabilities: readonly number[] | undefined;
 }
 
 /** Control messages waiting for the send window, at most (then counted and dropped). */
@@ -295,6 +370,16 @@ function u16(bytes: Uint8Array): number {
   return bytes.length === 2 ? ((bytes[0] as number) << 8) | (bytes[1] as number) : 0;
 }
 
+// Unsigned 32-bit (never `<< 24`: the result would be negative for ids ≥ 2^31).
+function u32(bytes: Uint8Array): number {
+  return bytes.length === 4 ? readU32(bytes, 0) : 0;
+}
+
+const EMPTY = new Uint8Array(0);
+// RFC 3931 §5.4.1: the Message Digest AVP follows the Message Type AVP, so it starts at a
+// fixed offset from the control header: 12-octet header + 8-octet Message Type AVP.
+const DIGEST_AVP_OFFSET = 20;
+
 function readBigU64(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const b of bytes.subarray(0, 8)) v = (v << 8n) | BigInt(b);
@@ -314,9 +399,17 @@ function codesOf(r: { resultCode: number; errorCode?: number; errorMessage?: { t
 
 // ---------------------------------------------------------------------------------------------
 
-/** The sans-I/O engine of one L2TPv2 control connection. See the file header for the contract. */
+/** The sans-I/O engine of one control connection. See the file header for the contract. */
 export class TunnelEngine {
   readonly #o: ResolvedTunnelEngineOptions;
+  readonly #v3: boolean;
+  /** v3 control message authentication is on (RFC 3931 §4.3). */
+  readonly #auth: boolean;
+  /** v3: our Control Message Authentication Nonce, when authenticating. */
+  readonly #ourNonce: Uint8Array | undefined;
+  #peerNonce: Uint8Array | undefined;
+  /** v3: AVPs of our explicit ACK (Message Type 20, plus a zeroed digest when authenticating). */
+  readonly #ackAvps: Uint8Array | undefined;
   readonly #channel: ReliableChannel<Body>;
   readonly #sessions = new Map<number, SessionRecord>();
   readonly #localTunnelId: number;
@@ -345,6 +438,9 @@ export class TunnelEngine {
   #framesSent = 0;
   #framesReceived = 0;
   #framesDropped = 0;
+  #cookieMismatches = 0;
+  #digestFailures = 0;
+  #framesSuppressed = 0;
 
   /**
    * Creates an engine in the idle state. Call `connect` to send an SCCRQ, or use
@@ -353,8 +449,15 @@ export class TunnelEngine {
    */
   constructor(options: TunnelEngineOptions) {
     this.#o = resolveOptions(options);
+    this.#v3 = this.#o.version === 3;
+    this.#auth = this.#v3 && this.#o.authenticatePeer;
     this.#channel = new ReliableChannel<Body>(this.#o.channel);
     this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel', () => false);
+    // RFC 3931 §5.4.1: a cryptographically random nonce; at least 16 octets recommended.
+    this.#ourNonce = this.#auth ? this.#random(16).slice(0, 16) : undefined;
+    this.#ackAvps = this.#v3
+      ? encodeAvps(fromTyped(this.#withDigest({ type: 'ACK', version: 3 } as ControlMessage)))
+      : undefined;
     const tb = this.#o.tieBreaker;
     this.#tieBreaker = tb === 'random' ? readBigU64(this.#random(8)) : tb;
     const serial = this.#random(4);
@@ -444,7 +547,7 @@ export class TunnelEngine {
       // the reliable channel's retry budget.
       this.#helloDueAt = now + this.#o.helloIntervalMs;
       this.#hellos++;
-      this.#send({ type: 'HELLO', version: 2 } as ControlMessage, 0, now);
+      this.#send({ type: 'HELLO', version: this.#o.version } as ControlMessage, 0, now);
     }
     for (const s of this.#sessions.values()) {
       if (s.seq.nextDeadline() === undefined) continue;
@@ -464,22 +567,39 @@ export class TunnelEngine {
     if (!(bytes instanceof Uint8Array)) throw new UsageError('datagram must be a Uint8Array');
     if (this.#dead) return [];
     this.#datagrams++;
-    if (bytes.length < 2 || ((bytes[0] as number) & 0x80) === 0) {
-      this.#onData(bytes, now);
+    const encap = this.#o.encap;
+    // Over IP a control message starts with the all-zero Session ID (RFC 3931 §4.1.1.2).
+    const control =
+      encap === 'ip'
+        ? bytes.length >= 4 && readU32(bytes, 0) === 0
+        : bytes.length >= 2 && ((bytes[0] as number) & 0x80) !== 0;
+    if (!control) {
+      if (this.#v3) this.#onDataV3(bytes, now);
+      else this.#onData(bytes, now);
       return this.#drain();
     }
-    let header: ControlHeaderV2;
+    let header: ControlHeader;
+    let end: number;
     try {
-      const h = decodeControlHeader(bytes, 'udp').header;
-      if (h.version !== 2) throw new DecodeError('L2TP_ERR_BAD_VERSION', 'not L2TPv2');
-      header = h;
+      const h = decodeControlHeader(bytes, encap);
+      if (h.header.version !== this.#o.version) {
+        throw new DecodeError('L2TP_ERR_BAD_VERSION', `not L2TPv${this.#o.version}`);
+      }
+      header = h.header;
+      end = h.end;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.#dropped++;
       return [];
     }
-    if (header.tunnelId !== this.#localTunnelId && header.tunnelId !== 0) {
+    const to = header.version === 2 ? header.tunnelId : header.connectionId;
+    if (to !== this.#localTunnelId && to !== 0) {
       this.#dropped++;
+      return [];
+    }
+    // RFC 3931 §5.4.1: check the digest before using anything in the message; drop on failure.
+    if (this.#auth && !this.#digestValid(bytes.subarray(encap === 'ip' ? 4 : 0, end))) {
+      this.#digestFailures++;
       return [];
     }
     let message: ControlMessage | undefined;
@@ -499,8 +619,12 @@ export class TunnelEngine {
       return this.#drain();
     }
     this.#touch(now);
-    const body: Body | undefined =
-      message?.type === 'ZLB' ? undefined : { dir: 'in', header, message, error, bytes };
+    // RFC 3931 §4.2, §6.15: an ACK takes no sequence slot; a ZLB may serve as one.
+    const bare = message?.type === 'ZLB' || (this.#v3 && message?.type === 'ACK');
+    const sid = header.version === 2 ? header.sessionId : remoteSessionOf(message, bytes, encap);
+    const body: Body | undefined = bare
+      ? undefined
+      : { dir: 'in', header, sid, message, error, bytes };
     this.#perform(this.#channel.receive({ ns: header.ns, nr: header.nr, body }, now), now);
     this.#flush(now, false); // acknowledgements may have opened the window
     return this.#drain();
@@ -533,11 +657,17 @@ export class TunnelEngine {
     checkNow(now);
     let message: ControlMessage | undefined;
     try {
+      // v3 with authentication: an SCCRQ without a valid digest is no SCCRQ at all (§5.4.1).
+      if (this.#auth) {
+        const { end } = decodeControlHeader(sccrq, this.#o.encap);
+        const start = this.#o.encap === 'ip' ? 4 : 0;
+        if (!this.#digestValid(sccrq.subarray(start, end))) throw new Error('bad digest');
+      }
       message = parseControl(sccrq, this.#parseOptions()).message;
     } catch {
       message = undefined;
     }
-    if (message?.type !== 'SCCRQ' || message.version !== 2) {
+    if (message?.type !== 'SCCRQ' || message.version !== this.#o.version) {
       return { outcome: 'no-tie', outputs: [] };
     }
     const outcome = this.#collision(message as TypedMessage<'SCCRQ', 2>, now);
@@ -562,6 +692,16 @@ export class TunnelEngine {
       throw new UsageError(`maxSessions (${this.#o.maxSessions}) reached`);
     }
     const resolved = resolveSessionOptions(options, this.#o.session);
+    if (this.#v3) {
+      checkSessionOptionsV3(resolved);
+      const caps = this.#peer?.pseudowireCapabilities;
+      if (this.#state === 'established' && !caps?.includes(resolved.pseudowireType)) {
+        // RFC 3931 §5.4.4: never request a PW type the peer did not advertise.
+        throw new UsageError(
+          `the peer does not support pseudowire type ${resolved.pseudowireType}`,
+        );
+      }
+    }
     const rec = this.#newSession(this.#o.mode === 'lac' ? 'lac-ic' : 'lns-oc', 0, resolved);
     this.#sessions.set(rec.id, rec);
     this.#session(rec, { event: 'open' }, now);
@@ -603,6 +743,7 @@ export class TunnelEngine {
     if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
       throw new UsageError(`session ${sessionId} is not established`);
     }
+    if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame);
     const ns = rec.seq.nextSendNs();
     const packet = encodeData(
       ns === undefined
@@ -612,6 +753,53 @@ export class TunnelEngine {
     );
     this.#framesSent++;
     return [{ type: 'transmit', packet }];
+  }
+
+  // RFC 3931 §4.1: the peer's Session ID and cookie, and the sublayer it asked for.
+  #sendFrameV3(rec: SessionRecord, p: V3Session, frame: Uint8Array): EngineOutput[] {
+    if (!p.peerCircuitActive) {
+      // RFC 3931 §5.4.5: no data towards a peer whose circuit is not active.
+      this.#framesSuppressed++;
+      return [];
+    }
+    const packet = encodeData(
+      {
+        version: 3,
+        encap: this.#o.encap,
+        sessionId: rec.peerId,
+        cookie: p.peerCookie,
+        sublayer: p.txSublayer,
+        ns: p.txSublayer === 'none' ? undefined : rec.seq.nextSendNs(),
+      },
+      frame,
+    );
+    this.#framesSent++;
+    return [{ type: 'transmit', packet }];
+  }
+
+  /**
+   * v3: advertises a new Circuit Status for a session with SLI (RFC 3931 §5.4.5, §6.14).
+   * @throws UsageError on v2, or when the session is not established.
+   */
+  setCircuitStatus(sessionId: number, active: boolean, now: number): EngineOutput[] {
+    checkNow(now);
+    const rec = this.#sessions.get(sessionId);
+    if (!this.#v3) throw new UsageError('setCircuitStatus is L2TPv3 only');
+    if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
+      throw new UsageError(`session ${sessionId} is not established`);
+    }
+    this.#send(
+      {
+        type: 'SLI',
+        version: 3,
+        localSessionId: rec.id,
+        remoteSessionId: rec.peerId,
+        circuitStatus: circuitStatus(active),
+      } as ControlMessage,
+      0,
+      now,
+    );
+    return this.#drain();
   }
 
   /**
@@ -645,6 +833,9 @@ export class TunnelEngine {
       framesSent: this.#framesSent,
       framesReceived: this.#framesReceived,
       framesDropped: this.#framesDropped,
+      cookieMismatches: this.#cookieMismatches,
+      digestFailures: this.#digestFailures,
+      framesSuppressed: this.#framesSuppressed,
       channel: this.#channel.stats(),
     };
   }
@@ -654,6 +845,7 @@ export class TunnelEngine {
 
   #parseOptions() {
     return {
+      encap: this.#o.encap,
       ...(this.#o.secret === undefined ? {} : { secret: this.#o.secret }),
       ...(this.#o.crypto === undefined ? {} : { crypto: this.#o.crypto }),
       acceptUnknownMandatoryAvps: this.#o.tolerance.acceptUnknownMandatoryAvps,
@@ -683,9 +875,16 @@ export class TunnelEngine {
     return r;
   }
 
-  // Random non-zero 16-bit id not in use here or elsewhere (isIdInUse); linear scan as fallback.
+  // Random non-zero id not in use here or elsewhere (isIdInUse): 16 bits on v2, 32 on v3
+  // (RFC 3931 §5.4.3, §5.4.4); linear scan of the 16-bit space as fallback.
   #allocateId(kind: 'tunnel' | 'session', local: (id: number) => boolean): number {
     const taken = (id: number) => id === 0 || local(id) || this.#o.isIdInUse(kind, id);
+    if (this.#v3) {
+      for (let i = 0; i < 16; i++) {
+        const id = u32(this.#random(4).subarray(0, 4));
+        if (!taken(id)) return id;
+      }
+    }
     for (let i = 0; i < 16; i++) {
       const id = u16(this.#random(2).subarray(0, 2));
       if (!taken(id)) return id;
@@ -704,9 +903,19 @@ export class TunnelEngine {
     }
   }
 
+  // RFC 3931 §5.4.1: with authentication every message carries a Message Digest AVP right
+  // after the Message Type; its digest octets are zeros here and filled in per transmission.
+  #withDigest(message: ControlMessage): ControlMessage {
+    if (!this.#auth) return message;
+    const digestType = this.#o.digestType;
+    const digest = new Uint8Array(digestType === 0 ? 16 : 20);
+    return { ...message, messageDigest: { digestType, digest } } as ControlMessage;
+  }
+
   // Builds and queues a control message on the reliable channel.
-  #send(message: ControlMessage, sessionId: number, now: number): void {
+  #send(m: ControlMessage, sessionId: number, now: number): void {
     const o = this.#o;
+    const message = this.#withDigest(m);
     const fields = message as MessageFields;
     const hide: FieldName[] = o.hiddenFields.filter((f) => fields[f] !== undefined);
     const avps =
@@ -754,7 +963,17 @@ export class TunnelEngine {
     this.#pending = [];
   }
 
-  #transmitControl(sessionId: number, ns: number, nr: number, avps: Uint8Array): void {
+  #transmitControl(
+    sessionId: number,
+    ns: number,
+    nr: number,
+    avps: Uint8Array,
+    name: string,
+  ): void {
+    if (this.#v3) {
+      this.#transmitControlV3(ns, nr, avps, name);
+      return;
+    }
     const packet = new Uint8Array(12 + avps.length);
     const header = {
       version: 2,
@@ -769,16 +988,67 @@ export class TunnelEngine {
     this.#out.push({ type: 'transmit', packet });
   }
 
+  // RFC 3931 §3.2.1: the peer's Control Connection ID (0 until known); over IP the header is
+  // preceded by the zero Session ID, which neither Length nor the digest covers (§4.1.1.2).
+  #transmitControlV3(ns: number, nr: number, avps: Uint8Array, name: string): void {
+    const encap = this.#o.encap;
+    const start = encap === 'ip' ? 4 : 0;
+    const headerLength = controlHeaderLength(3, encap);
+    const packet = new Uint8Array(headerLength + avps.length);
+    const length = packet.length - start;
+    encodeControlHeader(
+      { version: 3, connectionId: this.#peerTunnelId, ns, nr, length },
+      packet,
+      0,
+      encap,
+    );
+    packet.set(avps, headerLength);
+    const { secret, crypto } = this.#o;
+    if (this.#auth && secret !== undefined && crypto !== undefined) {
+      // The digest covers the header too (Nr changes on retransmission): computed per send.
+      // RFC 3931 §5.4.1: the SCCRQ digest uses no nonces.
+      const nonces =
+        name === 'SCCRQ'
+          ? undefined
+          : { local: this.#ourNonce ?? EMPTY, remote: this.#peerNonce ?? EMPTY };
+      writeMessageDigest(packet.subarray(start), DIGEST_AVP_OFFSET, secret, nonces, crypto);
+    }
+    this.#out.push({ type: 'transmit', packet });
+  }
+
+  // RFC 3931 §5.4.1: verifies the digest of a received control message (`message` starts at
+  // the T bit). The SCCRQ uses no nonces; an SCCRP brings the peer's nonce with it.
+  #digestValid(message: Uint8Array): boolean {
+    const { secret, crypto } = this.#o;
+    if (secret === undefined || crypto === undefined || message.length < DIGEST_AVP_OFFSET) {
+      return false; // a ZLB carries no digest: not allowed with authentication
+    }
+    const type = messageTypeAt(message);
+    if (type === MessageType.SCCRQ) {
+      return verifyMessageDigest(message, DIGEST_AVP_OFFSET, secret, undefined, crypto);
+    }
+    let remote = this.#peerNonce;
+    if (remote === undefined && type === MessageType.SCCRP) {
+      remote = rawAvpOf(message, AvpType.ControlMessageAuthenticationNonce, 'udp');
+    }
+    if (remote === undefined || this.#ourNonce === undefined) return false;
+    const nonces = { local: this.#ourNonce, remote };
+    return verifyMessageDigest(message, DIGEST_AVP_OFFSET, secret, nonces, crypto);
+  }
+
   #perform(outputs: readonly ChannelOutput<Body>[], now: number): void {
     for (const o of outputs) {
       if (this.#dead) return;
       switch (o.type) {
         case 'transmit':
           if (o.body.dir === 'out')
-            this.#transmitControl(o.body.sessionId, o.ns, o.nr, o.body.avps);
+            this.#transmitControl(o.body.sessionId, o.ns, o.nr, o.body.avps, o.body.name);
           break;
         case 'ack':
-          this.#transmitControl(0, o.ns, o.nr, new Uint8Array(0)); // ZLB (RFC 2661 §5.8)
+          // ZLB (RFC 2661 §5.8), or an explicit ACK on v3 (RFC 3931 §4.2, §6.15).
+          if (this.#ackAvps !== undefined)
+            this.#transmitControl(0, o.ns, o.nr, this.#ackAvps, 'ACK');
+          else this.#transmitControl(0, o.ns, o.nr, new Uint8Array(0), 'ZLB');
           break;
         case 'deliver':
           if (o.body.dir === 'in') this.#onControl(o.body, now);
@@ -807,11 +1077,15 @@ export class TunnelEngine {
       case 'send':
         if (a.message === 'StopCCN') {
           this.#dropPending(); // calls in the queue need no CDN: StopCCN clears them all
+          // RFC 3931 §5.4.3: v3 names our id in Assigned Control Connection ID.
+          const ours = this.#v3
+            ? { assignedControlConnectionId: this.#localTunnelId }
+            : { assignedTunnelId: this.#localTunnelId };
           this.#send(
             {
               type: 'StopCCN',
-              version: 2,
-              assignedTunnelId: this.#localTunnelId,
+              version: this.#o.version,
+              ...ours,
               resultCode: resultValue(a.codes),
             } as ControlMessage,
             0,
@@ -832,12 +1106,25 @@ export class TunnelEngine {
           peerFramingCapabilities: p.framingCapabilities,
           peerBearerCapabilities: p.bearerCapabilities,
           peerReceiveWindow: p.receiveWindow,
-          peerAuthenticated: this.#peerAuthenticated,
+          // v3: every message that got us here carried a valid digest (RFC 3931 §4.3).
+          peerAuthenticated: this.#peerAuthenticated || this.#auth,
           initiator: this.#initiator,
+          version: this.#o.version,
+          peerRouterId: p.routerId,
+          peerPseudowireCapabilities: p.pseudowireCapabilities,
         });
         // "Send tunnel-open event to waiting sessions" (RFC 2661 §7.2.1).
         for (const s of [...this.#sessions.values()]) {
-          if (s.state === 'wait-tunnel') this.#session(s, { event: 'tunnel-open' }, now);
+          if (s.state !== 'wait-tunnel') continue;
+          const type = s.options.pseudowireType;
+          if (this.#v3 && !p.pseudowireCapabilities?.includes(type)) {
+            // RFC 3931 §5.4.4: never request a PW type the peer did not advertise.
+            const codes = {
+              resultCode: CdnResult.UnsupportedPwType,
+              message: `the peer does not support pseudowire type ${type}`,
+            };
+            this.#session(s, { event: 'close', codes }, now);
+          } else this.#session(s, { event: 'tunnel-open' }, now);
         }
         break;
       }
@@ -870,6 +1157,24 @@ export class TunnelEngine {
 
   #setupMessage(type: 'SCCRQ' | 'SCCRP' | 'SCCCN'): ControlMessage {
     const o = this.#o;
+    if (this.#v3) {
+      if (type === 'SCCCN') return { type, version: 3 } as ControlMessage;
+      // RFC 3931 §6.1, §6.2 (no Protocol Version, Framing or Challenge AVPs in v3).
+      const m: Record<string, unknown> = {
+        type,
+        version: 3,
+        hostName: stringValue(o.hostName),
+        routerId: o.routerId,
+        assignedControlConnectionId: this.#localTunnelId,
+        pseudowireCapabilitiesList: o.pseudowireCapabilities,
+        receiveWindowSize: o.channel.receiveWindow,
+      };
+      if (o.vendorName !== undefined) m.vendorName = stringValue(o.vendorName);
+      if (type === 'SCCRQ' && this.#tieBreaker !== undefined) m.tieBreaker = this.#tieBreaker;
+      // RFC 3931 §4.3: the nonce in SCCRQ/SCCRP announces control message authentication.
+      if (this.#ourNonce !== undefined) m.controlMessageAuthenticationNonce = this.#ourNonce;
+      return m as unknown as ControlMessage;
+    }
     const secret = o.secret;
     const crypto = o.crypto;
     if (type === 'SCCCN') {
@@ -926,8 +1231,11 @@ export class TunnelEngine {
       if (err.scope === 'session' && this.#state === 'established') {
         this.#sessionError(inb, codes, now);
       } else {
-        if (this.#peerTunnelId === 0)
-          this.#peerTunnelId = rawU16(inb.bytes, AvpType.AssignedTunnelId);
+        if (this.#peerTunnelId === 0) {
+          this.#peerTunnelId = this.#v3
+            ? u32(rawAvpOf(inb.bytes, AvpType.AssignedControlConnectionId, this.#o.encap) ?? EMPTY)
+            : rawU16(inb.bytes, AvpType.AssignedTunnelId);
+        }
         this.#tunnel({ event: 'protocol-error', codes }, now);
       }
       return;
@@ -935,13 +1243,17 @@ export class TunnelEngine {
     const m = inb.message as ControlMessage;
     switch (m.type) {
       case 'SCCRQ':
-        this.#onSccrq(m as TypedMessage<'SCCRQ', 2>, now);
+        if (m.version === 3) this.#onSetupV3(m, now);
+        else this.#onSccrq(m as TypedMessage<'SCCRQ', 2>, now);
         return;
       case 'SCCRP':
-        this.#onSccrp(m as TypedMessage<'SCCRP', 2>, now);
+        if (m.version === 3) this.#onSetupV3(m, now);
+        else this.#onSccrp(m as TypedMessage<'SCCRP', 2>, now);
         return;
       case 'SCCCN':
-        this.#onScccn(m as TypedMessage<'SCCCN', 2>, now);
+        if (m.version === 3)
+          this.#tunnel({ event: 'recv-SCCCN-ok' }, now); // digest checked
+        else this.#onScccn(m as TypedMessage<'SCCCN', 2>, now);
         return;
       case 'StopCCN':
         this.#tunnel(
@@ -966,6 +1278,52 @@ export class TunnelEngine {
     }
   }
 
+  // RFC 3931 §7.2: SCCRQ in idle and SCCRP in wait-ctl-reply; other states: the table answers.
+  #onSetupV3(m: TypedMessage<'SCCRQ', 3> | TypedMessage<'SCCRP', 3>, now: number): void {
+    const fresh = m.type === 'SCCRQ' ? this.#state === 'idle' : this.#state === 'wait-ctl-reply';
+    let bad: ResultCodes | undefined;
+    if (fresh) {
+      this.#peerTunnelId = m.assignedControlConnectionId;
+      this.#peer = {
+        hostName: m.hostName.text,
+        vendorName: m.vendorName?.text,
+        firmwareRevision: undefined,
+        framingCapabilities: 0,
+        bearerCapabilities: undefined,
+        receiveWindow: m.receiveWindowSize ?? DEFAULT_RECEIVE_WINDOW_SIZE,
+        routerId: m.routerId,
+        pseudowireCapabilities: [...m.pseudowireCapabilitiesList],
+      };
+      if (m.receiveWindowSize !== undefined) {
+        this.#perform(this.#channel.setPeerReceiveWindow(m.receiveWindowSize, now), now);
+      }
+      const nonce = m.controlMessageAuthenticationNonce;
+      this.#peerNonce = nonce?.slice();
+      // RFC 3931 §4.3: authentication is bidirectional, both sides or neither.
+      if (this.#auth && nonce === undefined) {
+        bad = {
+          resultCode: StopCcnResult.NotAuthorized,
+          message: 'no Control Message Authentication Nonce',
+        };
+      } else if (!this.#auth && nonce !== undefined) {
+        bad = {
+          resultCode: StopCcnResult.NotAuthorized,
+          message: 'control message authentication asked, but no shared secret is configured',
+        };
+      }
+    }
+    const ok = bad === undefined;
+    const event =
+      m.type === 'SCCRQ'
+        ? ok
+          ? 'recv-SCCRQ-ok'
+          : 'recv-SCCRQ-bad'
+        : ok
+          ? 'recv-SCCRP-ok'
+          : 'recv-SCCRP-bad';
+    this.#tunnel({ event, codes: bad }, now);
+  }
+
   #learnPeer(m: TypedMessage<'SCCRQ', 2> | TypedMessage<'SCCRP', 2>, now: number): void {
     this.#peerTunnelId = m.assignedTunnelId;
     this.#peer = {
@@ -975,6 +1333,8 @@ export class TunnelEngine {
       framingCapabilities: m.framingCapabilities,
       bearerCapabilities: m.bearerCapabilities,
       receiveWindow: m.receiveWindowSize ?? DEFAULT_RECEIVE_WINDOW_SIZE,
+      routerId: undefined,
+      pseudowireCapabilities: undefined,
     };
     if (m.receiveWindowSize !== undefined) {
       this.#perform(this.#channel.setPeerReceiveWindow(m.receiveWindowSize, now), now);
@@ -1062,6 +1422,25 @@ export class TunnelEngine {
     options: ResolvedTunnelEngineOptions['session'],
   ): SessionRecord {
     const id = this.#allocateId('session', (i) => this.#sessions.has(i));
+    if (this.#v3) {
+      // v3: we send Ns only once the peer's sublayer can carry them (learnSessionV3).
+      const seq = new DataSequencer<Uint8Array>({
+        version: 3,
+        sendSeq: false,
+        recvSeq: options.requireSequenceNumbers,
+        reorderTimeoutMs: options.reorderTimeoutMs,
+      });
+      const n = options.cookieLength;
+      const v3: V3Session = {
+        cookie: n === 0 ? EMPTY : this.#random(n).slice(0, n),
+        rxSublayer: options.l2SpecificSublayer,
+        peerCookie: EMPTY,
+        txSublayer: 'none',
+        peerWantsSeq: false,
+        peerCircuitActive: true,
+      };
+      return { id, peerId, kind, state: 'idle', options, seq, v3 };
+    }
     const seq = new DataSequencer<Uint8Array>({
       version: 2,
       lnsMode: this.#o.mode === 'lns',
@@ -1069,7 +1448,7 @@ export class TunnelEngine {
       recvSeq: options.requireSequenceNumbers,
       reorderTimeoutMs: options.reorderTimeoutMs,
     });
-    return { id, peerId, kind, state: 'idle', options, seq };
+    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined };
   }
 
   #session(
@@ -1077,7 +1456,7 @@ export class TunnelEngine {
     input: { event: SessionEvent; codes?: ResultCodes | undefined; by?: DownBy },
     now: number,
   ): void {
-    const step = stepSession(rec.kind, rec.state, input, { version: 2 });
+    const step = stepSession(rec.kind, rec.state, input, { version: this.#o.version });
     rec.state = step.state;
     for (const a of step.actions) this.#sessionAction(rec, a, now);
     if (rec.state === 'closed') this.#sessions.delete(rec.id);
@@ -1107,7 +1486,21 @@ export class TunnelEngine {
         break;
       case 'notify': {
         const m = this.#current?.message;
-        if (m?.type === 'SLI') {
+        if (m?.type === 'SLI' && m.version === 3) {
+          // RFC 3931 §5.4.5: a Circuit Status change (data towards an inactive peer stops).
+          const status = m.circuitStatus;
+          if (status !== undefined && rec.v3 !== undefined) {
+            rec.v3.peerCircuitActive = status.active;
+            this.#event({
+              type: 'circuit-status',
+              sessionId: rec.id,
+              active: status.active,
+              status,
+            });
+          }
+        } else if (m?.type === 'WEN' && m.version === 3) {
+          this.#event({ type: 'wen', sessionId: rec.id, callErrors: m.callErrors });
+        } else if (m?.type === 'SLI') {
           this.#event({ type: 'sli', sessionId: rec.id, accm: (m as TypedMessage<'SLI', 2>).accm });
         } else if (m?.type === 'WEN') {
           const callErrors = (m as TypedMessage<'WEN', 2>).callErrors;
@@ -1120,6 +1513,8 @@ export class TunnelEngine {
 
   #callMessage(rec: SessionRecord, type: string, codes: ResultCodes | undefined): ControlMessage {
     const s = rec.options;
+    if (rec.v3 !== undefined)
+      return callMessageV3(rec, rec.v3, type, codes, () => this.#nextSerial());
     const m: Record<string, unknown> = { type, version: 2 };
     switch (type) {
       case 'ICRQ':
@@ -1163,13 +1558,15 @@ export class TunnelEngine {
 
   // A session-scoped ProtocolError: CDN for a known call, or a bare CDN for a new one.
   #sessionError(inb: Inbound, codes: ResultCodes, now: number): void {
-    const rec = inb.header.sessionId === 0 ? undefined : this.#sessions.get(inb.header.sessionId);
+    const rec = inb.sid === 0 ? undefined : this.#sessions.get(inb.sid);
     if (rec !== undefined) {
       this.#session(rec, { event: 'protocol-error', codes }, now);
       return;
     }
-    const peerId = rawU16(inb.bytes, AvpType.AssignedSessionId);
-    if (peerId === 0 && inb.header.sessionId !== 0) {
+    const peerId = this.#v3
+      ? u32(rawAvpOf(inb.bytes, AvpType.LocalSessionId, this.#o.encap) ?? EMPTY)
+      : rawU16(inb.bytes, AvpType.AssignedSessionId);
+    if (peerId === 0 && inb.sid !== 0) {
       this.#ignored++; // a message for a call we do not know; nobody to answer
       return;
     }
@@ -1177,6 +1574,18 @@ export class TunnelEngine {
   }
 
   #bareCdn(peerSessionId: number, codes: ResultCodes, now: number): void {
+    if (this.#v3) {
+      // RFC 3931 §6.12: both ids; ours is 0 when we never allocated one.
+      const cdn = {
+        type: 'CDN',
+        version: 3,
+        localSessionId: 0,
+        remoteSessionId: peerSessionId,
+        resultCode: resultValue(codes),
+      };
+      this.#send(cdn as ControlMessage, 0, now);
+      return;
+    }
     this.#send(
       {
         type: 'CDN',
@@ -1192,11 +1601,15 @@ export class TunnelEngine {
   #routeSession(inb: Inbound, now: number): void {
     const m = inb.message as ControlMessage;
     if (m.type === 'ICRQ' || m.type === 'OCRQ') {
-      this.#incomingCall(m as TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>, now);
+      this.#incomingCall(m as IncomingSessionInfo['request'], now);
       return;
     }
-    let rec = inb.header.sessionId === 0 ? undefined : this.#sessions.get(inb.header.sessionId);
-    if (rec === undefined && m.type === 'CDN') {
+    let rec = inb.sid === 0 ? undefined : this.#sessions.get(inb.sid);
+    if (rec === undefined && m.version === 3 && inb.sid === 0) {
+      // RFC 3931 §5.4.4: Remote Session ID 0 → reverse lookup by the sender's Local Session ID.
+      const peer = (m as { localSessionId?: number }).localSessionId;
+      for (const s of this.#sessions.values()) if (peer !== 0 && s.peerId === peer) rec = s;
+    } else if (rec === undefined && m.type === 'CDN') {
       const peer = (m as TypedMessage<'CDN', 2>).assignedSessionId;
       for (const s of this.#sessions.values()) if (peer !== 0 && s.peerId === peer) rec = s;
     }
@@ -1206,13 +1619,14 @@ export class TunnelEngine {
       // the LNS's OCRP, §7.5.2), ICCN, OCCN, CDN, WEN and SLI are just cleaned up.
       const lns = this.#o.mode === 'lns';
       if ((m.type === 'ICRP' && lns) || (m.type === 'OCRP' && !lns)) {
-        const peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
+        const peerId =
+          m.version === 3 ? m.localSessionId : (m as TypedMessage<'ICRP', 2>).assignedSessionId;
         this.#bareCdn(
           peerId,
           {
             resultCode: CdnResult.GeneralError,
             errorCode: GeneralError.InvalidSessionId,
-            message: `no session ${inb.header.sessionId}`,
+            message: `no session ${inb.sid}`,
           },
           now,
         );
@@ -1223,26 +1637,32 @@ export class TunnelEngine {
       case 'ICRP':
       case 'OCRP': {
         const expected = m.type === 'ICRP' ? 'lac-ic' : 'lns-oc';
+        let bad: ResultCodes | undefined;
         if (rec.kind === expected && rec.state === 'wait-reply') {
-          rec.peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
+          if (m.version === 3) {
+            rec.peerId = m.localSessionId;
+            bad = this.#learnSessionV3(rec, m);
+          } else rec.peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
         }
-        this.#session(rec, { event: `recv-${m.type}-ok` }, now);
+        const event = `recv-${m.type}-${bad === undefined ? 'ok' : 'bad'}` as const;
+        this.#session(rec, { event, codes: bad }, now);
         break;
       }
       case 'ICCN':
       case 'OCCN': {
-        // RFC 2661 §4.4.6: Sequencing Required obliges us to send Ns for the whole session.
-        if ((m as TypedMessage<'ICCN', 2>).sequencingRequired !== undefined)
+        let bad: ResultCodes | undefined;
+        if (m.version === 3) {
+          if (rec.state === 'wait-connect') bad = this.#learnSessionV3(rec, m);
+        } else if ((m as TypedMessage<'ICCN', 2>).sequencingRequired !== undefined) {
+          // RFC 2661 §4.4.6: Sequencing Required obliges us to send Ns for the whole session.
           rec.seq.setSendSeq(true);
-        this.#session(rec, { event: `recv-${m.type}-ok` }, now);
+        }
+        const event = `recv-${m.type}-${bad === undefined ? 'ok' : 'bad'}` as const;
+        this.#session(rec, { event, codes: bad }, now);
         break;
       }
       case 'CDN':
-        this.#session(
-          rec,
-          { event: 'recv-CDN', codes: codesOf((m as TypedMessage<'CDN', 2>).resultCode) },
-          now,
-        );
+        this.#session(rec, { event: 'recv-CDN', codes: codesOf(m.resultCode) }, now);
         break;
       case 'WEN':
       case 'SLI':
@@ -1253,28 +1673,43 @@ export class TunnelEngine {
     }
   }
 
-  #incomingCall(m: TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>, now: number): void {
+  #incomingCall(m: IncomingSessionInfo['request'], now: number): void {
     const call = m.type === 'ICRQ' ? 'incoming' : 'outgoing';
     const kind: SessionKind = m.type === 'ICRQ' ? 'lns-ic' : 'lac-oc';
+    const peerSessionId = m.version === 3 ? m.localSessionId : m.assignedSessionId;
     if (this.#sessions.size >= this.#o.maxSessions) {
       this.#bareCdn(
-        m.assignedSessionId,
+        peerSessionId,
         { resultCode: CdnResult.NoFacilitiesTemporary, message: 'session limit reached' },
         now,
       );
       return;
     }
-    const rec = this.#newSession(kind, m.assignedSessionId, this.#o.session);
+    const rec = this.#newSession(kind, peerSessionId, this.#o.session);
     const info: IncomingSessionInfo = {
       sessionId: rec.id,
       peerSessionId: rec.peerId,
       call,
       request: m,
     };
+    let refusal: ResultCodes | undefined;
+    if (m.version === 3) {
+      // RFC 3931 §5.4.4: a PW type we did not advertise is refused with Result 14.
+      if (!this.#o.pseudowireCapabilities.includes(m.pseudowireType)) {
+        refusal = {
+          resultCode: CdnResult.UnsupportedPwType,
+          message: `pseudowire type ${m.pseudowireType} not supported`,
+        };
+      } else refusal = this.#learnSessionV3(rec, m);
+    }
     // Without a hook: an LNS takes incoming calls, a LAC places outgoing ones (RFC 2661 §5.2).
     const hook = this.#o.acceptSession;
     const verdict =
-      hook === undefined ? (call === 'incoming') === (this.#o.mode === 'lns') : hook(info);
+      refusal !== undefined
+        ? refusal
+        : hook === undefined
+          ? (call === 'incoming') === (this.#o.mode === 'lns')
+          : hook(info);
     const accepted = verdict === true;
     const codes: ResultCodes | undefined =
       verdict === true
@@ -1299,6 +1734,78 @@ export class TunnelEngine {
     if (accepted && kind === 'lac-oc' && rec.state === 'wait-cs-answer') {
       this.#session(rec, { event: 'answer' }, now);
     }
+  }
+
+  // RFC 3931 §5.4.4, §5.4.5: the peer's cookie, sublayer, sequencing wish and circuit status
+  // from ICRQ/ICRP/ICCN (OCRQ/OCRP/OCCN). Returns CDN codes when they cannot be honoured.
+  #learnSessionV3(rec: SessionRecord, m: MessageFields): ResultCodes | undefined {
+    const p = rec.v3 as V3Session;
+    if (m.assignedCookie !== undefined) p.peerCookie = m.assignedCookie.slice();
+    if (m.l2SpecificSublayer !== undefined) {
+      const t = m.l2SpecificSublayer;
+      if (t !== L2SpecificSublayer.None && t !== L2SpecificSublayer.Default) {
+        return {
+          resultCode: CdnResult.GeneralError,
+          errorCode: GeneralError.OutOfRange,
+          message: `L2-Specific Sublayer ${t} not supported`,
+        };
+      }
+      p.txSublayer = t === L2SpecificSublayer.None ? 'none' : 'default';
+    }
+    if (m.dataSequencing !== undefined) p.peerWantsSeq = m.dataSequencing !== DataSequencing.None;
+    if (m.circuitStatus !== undefined) p.peerCircuitActive = m.circuitStatus.active;
+    if (p.peerWantsSeq && p.txSublayer === 'none') {
+      return {
+        resultCode: CdnResult.SequencingWithoutSublayer,
+        message: 'Data Sequencing without an L2-Specific Sublayer',
+      };
+    }
+    // Level 1 (non-IP only) is served as level 2: we do not classify frames (§5.4.4 allows it).
+    rec.seq.setSendSeq(
+      p.txSublayer !== 'none' && (p.peerWantsSeq || rec.options.sendSequenceNumbers),
+    );
+    return undefined;
+  }
+
+  // RFC 3931 §4.1: the Session ID alone names the session; then its cookie is checked
+  // (mismatch → drop, §4.1) and the sublayer read with the session's own parameters.
+  #onDataV3(bytes: Uint8Array, now: number): void {
+    const encap = this.#o.encap;
+    const at = encap === 'udp' ? 4 : 0;
+    const rec = bytes.length < at + 4 ? undefined : this.#sessions.get(readU32(bytes, at));
+    const p = rec?.v3;
+    if (this.#state !== 'established' || rec === undefined || p === undefined) {
+      this.#framesDropped++;
+      return;
+    }
+    if (rec.state !== 'established') {
+      this.#framesDropped++;
+      return;
+    }
+    let m: ReturnType<typeof decodeDataV3>;
+    try {
+      m = decodeDataV3(bytes, {
+        version: 3,
+        encap,
+        cookieLength: p.cookie.length as 0 | 4 | 8,
+        sublayer: p.rxSublayer,
+      });
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.#framesDropped++;
+      return;
+    }
+    if (!cookieMatches(bytes, m, p.cookie)) {
+      this.#cookieMismatches++;
+      this.#framesDropped++;
+      return;
+    }
+    this.#touch(now);
+    // RFC 3931 §5.4.4: without our Data Sequencing request, received Ns are ignored.
+    const ns = rec.options.requireSequenceNumbers ? m.ns : undefined;
+    const before = rec.seq.stats().rxErrors;
+    for (const frame of rec.seq.receive(m.payload, ns, now)) this.#frame(rec.id, frame);
+    this.#framesDropped += rec.seq.stats().rxErrors - before;
   }
 
   #onData(bytes: Uint8Array, now: number): void {
@@ -1360,4 +1867,97 @@ function rawU16(bytes: Uint8Array, attributeType: number): number {
   } catch {
     return 0;
   }
+}
+
+// An unhidden AVP's value from a control message (`encap` tells where it starts), without the
+// typed decoder: for messages it refused or has not read yet. Undefined when absent or unreadable.
+function rawAvpOf(
+  bytes: Uint8Array,
+  attributeType: number,
+  encap: 'udp' | 'ip',
+): Uint8Array | undefined {
+  try {
+    const { avpStart, end } = decodeControlHeader(bytes, encap);
+    const avp = findAvp(decodeAvps(bytes, avpStart, end), attributeType);
+    return avp === undefined || avp.hidden ? undefined : avp.value;
+  } catch {
+    return undefined;
+  }
+}
+
+// The Message Type of a control message starting at the T bit (first AVP, §5.4.1); -1 if none.
+function messageTypeAt(message: Uint8Array): number {
+  if (message.length < 20) return -1;
+  const vendor = ((message[14] as number) << 8) | (message[15] as number);
+  const attr = ((message[16] as number) << 8) | (message[17] as number);
+  if (vendor !== 0 || attr !== AvpType.MessageType) return -1;
+  return ((message[18] as number) << 8) | (message[19] as number);
+}
+
+// v3: our Session ID a received control message names (Remote Session ID AVP), 0 when none.
+function remoteSessionOf(
+  message: ControlMessage | undefined,
+  bytes: Uint8Array,
+  encap: 'udp' | 'ip',
+): number {
+  if (message !== undefined) return (message as MessageFields).remoteSessionId ?? 0;
+  return u32(rawAvpOf(bytes, AvpType.RemoteSessionId, encap) ?? EMPTY);
+}
+
+const textEncoder = new TextEncoder();
+
+/** A Circuit Status value with just the Active bit chosen (RFC 3931 §5.4.5). */
+function circuitStatus(active: boolean): CircuitStatusValue {
+  return {
+    active,
+    new: false,
+    acRxFault: false,
+    acTxFault: false,
+    pwRxFault: false,
+    pwTxFault: false,
+    standby: false,
+    reserved: 0,
+  };
+}
+
+// L2TPv3 call messages (RFC 3931 §6.6–§6.12): both Session IDs everywhere; in requests and
+// replies our cookie, the sublayer and sequencing we require on received data, circuit status.
+function callMessageV3(
+  rec: SessionRecord,
+  p: V3Session,
+  type: string,
+  codes: ResultCodes | undefined,
+  nextSerial: () => number,
+): ControlMessage {
+  const s = rec.options;
+  const m: Record<string, unknown> = {
+    type,
+    version: 3,
+    localSessionId: rec.id,
+    remoteSessionId: rec.peerId,
+  };
+  const offer = () => {
+    if (p.cookie.length > 0) m.assignedCookie = p.cookie;
+    if (p.rxSublayer === 'default') m.l2SpecificSublayer = L2SpecificSublayer.Default;
+    if (s.requireSequenceNumbers) m.dataSequencing = DataSequencing.All;
+    m.circuitStatus = circuitStatus(s.circuitActive);
+  };
+  switch (type) {
+    case 'ICRQ':
+    case 'OCRQ':
+      m.callSerialNumber = nextSerial();
+      m.pseudowireType = s.pseudowireType;
+      m.remoteEndId =
+        typeof s.remoteEndId === 'string' ? textEncoder.encode(s.remoteEndId) : s.remoteEndId;
+      offer();
+      break;
+    case 'ICRP':
+    case 'OCRP':
+      offer();
+      break;
+    case 'CDN':
+      m.resultCode = resultValue(codes ?? { resultCode: CdnResult.Administrative });
+      break;
+  }
+  return m as unknown as ControlMessage;
 }

@@ -2,11 +2,12 @@
  * Options of the sans-I/O TunnelEngine (src/engine.ts): the interface, DEFAULTS and
  * resolveOptions(), which fills defaults and throws UsageError naming the first bad option.
  * Units are in the names (…Ms, …Bps). Tolerance switches for real peers are grouped under
- * `tolerance`. L2TPv2 (RFC 2661) only for now; `version` is there so v3 can be added.
+ * `tolerance`. L2TPv2 (RFC 2661) by default; `version: 3` selects L2TPv3 (RFC 3931) with its own
+ * options (encap, routerId, pseudowire capabilities, per-session cookie / sublayer / PW type).
  */
 import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
 import { lookupAvp } from './avp/registry.js';
-import { BearerBit, FramingBit } from './constants.js';
+import { BearerBit, FramingBit, PseudowireType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
 import { UsageError } from './errors.js';
 import type { ResultCodes } from './fsm/types.js';
@@ -26,7 +27,11 @@ export interface IncomingSessionInfo {
   /** 'incoming' = the peer (a LAC) sent ICRQ; 'outgoing' = the peer (an LNS) sent OCRQ. */
   readonly call: 'incoming' | 'outgoing';
   /** The request as received (values may alias the datagram: copy to keep). */
-  readonly request: TypedMessage<'ICRQ', 2> | TypedMessage<'OCRQ', 2>;
+  readonly request:
+    | TypedMessage<'ICRQ', 2>
+    | TypedMessage<'OCRQ', 2>
+    | TypedMessage<'ICRQ', 3>
+    | TypedMessage<'OCRQ', 3>;
 }
 
 /**
@@ -59,6 +64,22 @@ export interface SessionOptions {
   /** Minimum / Maximum BPS for OCRQ. Defaults 0 and 100 000 000. */
   readonly minimumBps?: number;
   readonly maximumBps?: number;
+  /** v3: Pseudowire Type of the calls we open (RFC 3931 §5.4.4). Default Ethernet (5). */
+  readonly pseudowireType?: number;
+  /**
+   * v3: length in octets of the cookie we draw at random and send in Assigned Cookie; the peer
+   * must put it on every data packet to us (RFC 3931 §4.1, §5.4.4). 0, 4 or 8. Default 0.
+   */
+  readonly cookieLength?: 0 | 4 | 8;
+  /**
+   * v3: the L2-Specific Sublayer we require on received data (RFC 3931 §4.6, §5.4.4). Data
+   * sequencing needs 'default'. Default 'none'.
+   */
+  readonly l2SpecificSublayer?: 'none' | 'default';
+  /** v3: Remote End ID sent in ICRQ/OCRQ, binding the call to a circuit (RFC 3931 §5.4.4). Default empty. */
+  readonly remoteEndId?: string | Uint8Array;
+  /** v3: the Active bit of the Circuit Status we advertise (RFC 3931 §5.4.5). Default true. */
+  readonly circuitActive?: boolean;
 }
 
 /** Named tolerances for real-world peers. Receiving a Result Code without an Error Code
@@ -77,8 +98,16 @@ export interface TunnelEngineOptions
     ReliableChannelOptions,
     'retransmitTimeoutMs' | 'maxRetransmitTimeoutMs' | 'maxRetransmits' | 'ackDelayMs'
   > {
-  /** Protocol version. Only 2 (RFC 2661) is implemented. Default 2. */
-  readonly version?: 2;
+  /** Protocol version: 2 (RFC 2661) or 3 (RFC 3931). Default 2. */
+  readonly version?: 2 | 3;
+  /** v3: 'udp' (RFC 3931 §4.1.2) or 'ip' (IP protocol 115, §4.1.1). v2 is UDP only. Default 'udp'. */
+  readonly encap?: 'udp' | 'ip';
+  /** v3: our Router ID AVP (RFC 3931 §5.4.3), an unsigned 32-bit value. Required for v3. */
+  readonly routerId?: number;
+  /** v3: Pseudowire Capabilities List we advertise. Default [Ethernet (5), Ethernet VLAN (4)]. */
+  readonly pseudowireCapabilities?: readonly number[];
+  /** v3: digest algorithm of our Message Digest AVPs (RFC 3931 §5.4.1). Default 'md5'. */
+  readonly digestAlgorithm?: 'md5' | 'sha1';
   /**
    * Our role: 'lac' opens incoming calls (ICRQ) and places outgoing calls (accepts OCRQ);
    * 'lns' opens outgoing calls (OCRQ) and accepts incoming calls (ICRQ). Required.
@@ -88,12 +117,17 @@ export interface TunnelEngineOptions
   readonly hostName: string;
   /** Random source (ids, challenges, random vectors, tie breakers). Required. */
   readonly randomBytes: RandomBytes;
-  /** Shared secret for tunnel authentication and hidden AVPs (RFC 2661 §4.3, §5.1.1). */
+  /**
+   * Shared secret for tunnel authentication and hidden AVPs (RFC 2661 §4.3, §5.1.1); for v3 the
+   * key of control message authentication (RFC 3931 §4.3, §5.4.1).
+   */
   readonly secret?: string | Uint8Array;
   /** Hash functions; required with `secret`. */
   readonly crypto?: L2tpCrypto;
   /**
-   * Send a Challenge and insist on the right Challenge Response (StopCCN Result 4 otherwise).
+   * v2: send a Challenge and insist on the right Challenge Response (StopCCN Result 4 otherwise).
+   * v3: control message authentication: a nonce in SCCRQ/SCCRP and a Message Digest in every
+   * message; received messages without a valid digest are dropped (RFC 3931 §4.3, §5.4.1).
    * Default: true when a secret is set. Needs `secret`.
    */
   readonly authenticatePeer?: boolean;
@@ -115,7 +149,10 @@ export interface TunnelEngineOptions
   readonly firmwareRevision?: number;
   /** Vendor Name AVP; omitted when undefined. */
   readonly vendorName?: string;
-  /** Our Tunnel ID; drawn at random (non-zero, not in use) when undefined. */
+  /**
+   * Our Tunnel ID (v2, 16 bits) or Control Connection ID (v3, 32 bits); drawn at random
+   * (non-zero, not in use) when undefined.
+   */
   readonly localTunnelId?: number;
   /** Tells whether an id is taken elsewhere (an endpoint's other tunnels). Default: none is. */
   readonly isIdInUse?: (kind: 'tunnel' | 'session', id: number) => boolean;
@@ -131,7 +168,12 @@ export interface TunnelEngineOptions
 
 /** Every option resolved. */
 export interface ResolvedTunnelEngineOptions {
-  readonly version: 2;
+  readonly version: 2 | 3;
+  readonly encap: 'udp' | 'ip';
+  readonly routerId: number | undefined;
+  readonly pseudowireCapabilities: readonly number[];
+  /** Digest Type octet: 0 HMAC-MD5, 1 HMAC-SHA-1. */
+  readonly digestType: 0 | 1;
   readonly mode: 'lac' | 'lns';
   readonly hostName: string;
   readonly randomBytes: RandomBytes;
@@ -175,7 +217,13 @@ export const DEFAULTS = Object.freeze({
     calledNumber: '',
     minimumBps: 0,
     maximumBps: 100_000_000,
+    pseudowireType: PseudowireType.Ethernet,
+    cookieLength: 0,
+    l2SpecificSublayer: 'none',
+    remoteEndId: '',
+    circuitActive: true,
   }),
+  pseudowireCapabilities: Object.freeze([PseudowireType.Ethernet, PseudowireType.EthernetVlan]),
   tolerance: Object.freeze({ acceptUnknownMandatoryAvps: false }),
 } as const);
 
@@ -212,7 +260,32 @@ export function resolveSessionOptions(
   if (o.callingNumber !== undefined && typeof o.callingNumber !== 'string') {
     throw new UsageError('session.callingNumber must be a string');
   }
+  int('session.pseudowireType', o.pseudowireType, 0, 0xffff);
+  if (o.cookieLength !== 0 && o.cookieLength !== 4 && o.cookieLength !== 8) {
+    throw new UsageError(`session.cookieLength must be 0, 4 or 8, got ${String(o.cookieLength)}`);
+  }
+  if (o.l2SpecificSublayer !== 'none' && o.l2SpecificSublayer !== 'default') {
+    throw new UsageError("session.l2SpecificSublayer must be 'none' or 'default'");
+  }
+  if (typeof o.remoteEndId !== 'string' && !(o.remoteEndId instanceof Uint8Array)) {
+    throw new UsageError('session.remoteEndId must be a string or a Uint8Array');
+  }
+  if (typeof o.circuitActive !== 'boolean') {
+    throw new UsageError('session.circuitActive must be a boolean');
+  }
   return o;
+}
+
+/**
+ * L2TPv3 consistency of resolved session options: data sequencing needs a sublayer that
+ * carries sequence numbers (RFC 3931 §5.4.4). @throws UsageError.
+ */
+export function checkSessionOptionsV3(o: ResolvedTunnelEngineOptions['session']): void {
+  if (o.requireSequenceNumbers && o.l2SpecificSublayer === 'none') {
+    throw new UsageError(
+      "session.requireSequenceNumbers needs l2SpecificSublayer 'default' in L2TPv3 (RFC 3931 §5.4.4)",
+    );
+  }
 }
 
 /**
@@ -224,8 +297,26 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     throw new UsageError('engine options must be an object');
   }
   const version = options.version ?? DEFAULTS.version;
-  if (version !== 2) {
-    throw new UsageError(`version ${String(version)} is not supported yet (only L2TPv2)`);
+  if (version !== 2 && version !== 3) {
+    throw new UsageError(`version must be 2 or 3, got ${String(version)}`);
+  }
+  const encap = options.encap ?? 'udp';
+  if (encap !== 'udp' && (encap !== 'ip' || version !== 3)) {
+    throw new UsageError(`encap must be 'udp'${version === 3 ? " or 'ip'" : ' for L2TPv2'}`);
+  }
+  const routerId =
+    options.routerId === undefined ? undefined : int('routerId', options.routerId, 0, U32);
+  if (version === 3 && routerId === undefined) {
+    throw new UsageError('routerId is required with version 3 (L2TPv3, RFC 3931 §5.4.3)');
+  }
+  const pseudowireCapabilities = options.pseudowireCapabilities ?? DEFAULTS.pseudowireCapabilities;
+  if (!Array.isArray(pseudowireCapabilities) || pseudowireCapabilities.length === 0) {
+    throw new UsageError('pseudowireCapabilities must be a non-empty array');
+  }
+  for (const t of pseudowireCapabilities) int('pseudowireCapabilities[]', t, 0, 0xffff);
+  const digestAlgorithm = options.digestAlgorithm ?? 'md5';
+  if (digestAlgorithm !== 'md5' && digestAlgorithm !== 'sha1') {
+    throw new UsageError("digestAlgorithm must be 'md5' or 'sha1'");
   }
   if (options.mode !== 'lac' && options.mode !== 'lns') {
     throw new UsageError(`mode must be 'lac' or 'lns', got ${String(options.mode)}`);
@@ -302,7 +393,7 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
   const localTunnelId =
     options.localTunnelId === undefined
       ? undefined
-      : int('localTunnelId', options.localTunnelId, 1, 0xffff);
+      : int('localTunnelId', options.localTunnelId, 1, version === 3 ? U32 : 0xffff);
   if (options.isIdInUse !== undefined && typeof options.isIdInUse !== 'function') {
     throw new UsageError('isIdInUse must be a function');
   }
@@ -319,14 +410,21 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     ...(options.maxRetransmits === undefined ? {} : { maxRetransmits: options.maxRetransmits }),
     ...(options.ackDelayMs === undefined ? {} : { ackDelayMs: options.ackDelayMs }),
     receiveWindow: options.receiveWindow ?? DEFAULTS.receiveWindow,
-    ackStyle: 'zlb',
+    // RFC 3931 §4.2: v3 acknowledges with an explicit ACK message, v2 with a ZLB.
+    ackStyle: version === 3 ? 'explicit-ack' : 'zlb',
   });
   const acceptUnknownMandatoryAvps = options.tolerance?.acceptUnknownMandatoryAvps ?? false;
   if (typeof acceptUnknownMandatoryAvps !== 'boolean') {
     throw new UsageError('tolerance.acceptUnknownMandatoryAvps must be a boolean');
   }
+  const session = resolveSessionOptions(options.session);
+  if (version === 3) checkSessionOptionsV3(session);
   return {
     version,
+    encap,
+    routerId,
+    pseudowireCapabilities: [...pseudowireCapabilities],
+    digestType: digestAlgorithm === 'md5' ? 0 : 1,
     mode: options.mode,
     hostName: options.hostName,
     randomBytes: options.randomBytes,
@@ -344,7 +442,7 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     localTunnelId,
     isIdInUse: options.isIdInUse ?? (() => false),
     acceptSession: options.acceptSession,
-    session: resolveSessionOptions(options.session),
+    session,
     tolerance: { acceptUnknownMandatoryAvps },
     channel,
   };

@@ -1,8 +1,10 @@
 // EnginePair: two mini-endpoints ("a" and "b") joined by a SimNetwork on a VirtualClock, each
 // hosting TunnelEngines the way an endpoint would: control messages are routed by Tunnel ID, an
 // SCCRQ (Tunnel ID 0) creates a responder via TunnelEngine.accept (after asking a waiting
-// initiator's handleCollision), and data goes to the engine owning the Tunnel ID. Every output is
-// recorded with its time. drive/driveBounded turn a livelock into a test failure.
+// initiator's handleCollision), and data goes to the engine owning the Tunnel ID. L2TPv3 nodes
+// (options.version 3, over UDP or IP) route control by Control Connection ID and data by the
+// 32-bit Session ID alone, which is unique across the node. Every output is recorded with its
+// time. drive/driveBounded turn a livelock into a test failure.
 
 import { classify } from '../../src/codec/classify.js';
 import { parseControl } from '../../src/codec/control.js';
@@ -101,7 +103,7 @@ export class EngineNode implements SimNode<Uint8Array> {
     const engine = new TunnelEngine({
       ...this.options,
       ...overrides,
-      isIdInUse: (kind, id) => kind === 'tunnel' && this.engines.has(id),
+      isIdInUse: this.#isIdInUse,
     });
     this.engines.set(engine.localTunnelId, engine);
     this.#main = engine;
@@ -157,14 +159,33 @@ export class EngineNode implements SimNode<Uint8Array> {
     }
   }
 
+  // v3 session ids name a session across the whole node (RFC 3931 §4.1): no two engines share one.
+  readonly #isIdInUse = (kind: 'tunnel' | 'session', id: number): boolean =>
+    kind === 'tunnel'
+      ? this.engines.has(id)
+      : this.options.version === 3 &&
+        [...this.engines.values()].some((e) => e.sessionState(id) !== undefined);
+
   receive(_from: string, packet: Uint8Array, now: number): void {
-    const c = classify(packet, 'udp');
-    if (c.kind === 'invalid' || c.version !== 2) return;
-    if (c.kind === 'control' && c.tunnelId === 0) {
-      this.#sccrq(packet, now);
-      return;
+    const c = classify(packet, this.options.encap ?? 'udp');
+    if (c.kind === 'invalid' || c.version !== (this.options.version ?? 2)) return;
+    let engine: TunnelEngine | undefined;
+    if (c.version === 2) {
+      if (c.kind === 'control' && c.tunnelId === 0) {
+        this.#sccrq(packet, now);
+        return;
+      }
+      engine = this.engines.get(c.tunnelId);
+    } else if (c.kind === 'control') {
+      if (c.connectionId === 0) {
+        this.#sccrq(packet, now);
+        return;
+      }
+      engine = this.engines.get(c.connectionId);
+    } else {
+      const sid = c.sessionId;
+      engine = [...this.engines.values()].find((e) => e.sessionState(sid) !== undefined);
     }
-    const engine = this.engines.get(c.tunnelId);
     if (engine !== undefined) this.perform(engine, engine.handleDatagram(packet, now), now);
   }
 
@@ -172,9 +193,10 @@ export class EngineNode implements SimNode<Uint8Array> {
     let peerTunnelId = 0;
     let isSccrq = true;
     try {
-      const m = parseControl(packet, {}).message;
+      const m = parseControl(packet, { encap: this.options.encap ?? 'udp' }).message;
       isSccrq = m.type === 'SCCRQ';
-      const assigned = (m as { assignedTunnelId?: number }).assignedTunnelId;
+      const ids = m as { assignedTunnelId?: number; assignedControlConnectionId?: number };
+      const assigned = ids.assignedTunnelId ?? ids.assignedControlConnectionId;
       if (assigned !== undefined) peerTunnelId = assigned;
     } catch {
       // a broken message to Tunnel 0 is taken as an SCCRQ: the responder answers with StopCCN
@@ -197,7 +219,7 @@ export class EngineNode implements SimNode<Uint8Array> {
     if (!this.acceptTunnels) return;
     const { engine, outputs } = TunnelEngine.accept(packet, now, {
       ...this.options,
-      isIdInUse: (kind, id) => kind === 'tunnel' && this.engines.has(id),
+      isIdInUse: this.#isIdInUse,
     });
     this.engines.set(engine.localTunnelId, engine);
     if (peerTunnelId !== 0) this.#byPeerTunnel.set(peerTunnelId, engine);
