@@ -6,8 +6,10 @@
  * Tunnel ID 0 is only legal on an SCCRQ, which opens a new tunnel (after the `acceptTunnel`
  * hook) unless it collides with one of our own outstanding SCCRQs to the same peer, in which case
  * that tunnel's engine decides by Tie Breaker (RFC 2661 §4.4.3). Tunnel IDs are allocated so they
- * never collide across the endpoint. L2TPv3 is not routed yet: such datagrams are counted and
- * dropped. Not here: protocol logic (engine.ts), the per-tunnel loop (tunnel.ts).
+ * never collide across the endpoint. L2TPv3 over UDP (RFC 3931 §4.1.2) is routed the same way by
+ * the 32-bit Control Connection ID, and its data by Session ID alone, so v3 Session IDs are kept
+ * unique across the endpoint. L2TPv3 over IP needs a raw-socket transport and an endpoint of its
+ * own (not yet). Not here: protocol logic (engine.ts), the per-tunnel loop (tunnel.ts).
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
@@ -77,7 +79,7 @@ export interface EndpointEvents {
 export interface EndpointStats {
   readonly tunnels: number;
   readonly datagramsReceived: number;
-  /** Not L2TP, L2TPv3 (not routed yet) or unreadable. */
+  /** Not L2TP or unreadable. */
   readonly datagramsInvalid: number;
   /** For a Tunnel ID we do not have, or not from that tunnel's peer. */
   readonly datagramsUnknownTunnel: number;
@@ -101,6 +103,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #maxTunnels: number;
   readonly #maxHalfOpen: number;
   readonly #tunnels = new Map<number, Tunnel>();
+  // L2TPv3 data carries no Control Connection ID: Session ID → its tunnel (RFC 3931 §4.1).
+  readonly #v3Sessions = new Map<number, Tunnel>();
   // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
   readonly #accepted = new Map<string, Tunnel>();
   readonly #unsubscribe: () => void;
@@ -122,6 +126,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       send: (data: DatagramData, peer: PeerAddress) => options.transport.send(data, peer),
       release: (tunnel: Tunnel) => {
         if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
+      },
+      sessionAdded: (tunnel: Tunnel, sessionId: number) => {
+        if (tunnel.version === 3) this.#v3Sessions.set(sessionId, tunnel);
+      },
+      sessionRemoved: (tunnel: Tunnel, sessionId: number) => {
+        if (this.#v3Sessions.get(sessionId) === tunnel) this.#v3Sessions.delete(sessionId);
       },
     };
     this.#unsubscribe = options.transport.onDatagram((bytes, from) => this.#receive(bytes, from));
@@ -193,7 +203,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       ...options,
       randomBytes: this.#o.randomBytes,
       ...(crypto === undefined ? {} : { crypto }),
-      isIdInUse: (kind, id) => kind === 'tunnel' && this.#tunnels.has(id),
+      // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
+      isIdInUse: (kind, id) =>
+        kind === 'tunnel'
+          ? this.#tunnels.has(id)
+          : options.version === 3 && this.#v3Sessions.has(id),
     };
   }
 
@@ -208,22 +222,27 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (this.#closed) return;
     this.#received++;
     const c = classify(bytes, 'udp');
-    if (c.kind === 'invalid' || c.version !== 2) {
+    if (c.kind === 'invalid') {
       this.#invalid++;
       return;
     }
-    const tunnelId = c.tunnelId;
-    if (tunnelId !== 0) {
-      const tunnel = this.#tunnels.get(tunnelId);
-      if (tunnel === undefined || !sameAddress(tunnel.peer, from)) {
-        this.#unknown++;
+    let tunnel: Tunnel | undefined;
+    if (c.kind === 'data' && c.version === 3) {
+      tunnel = this.#v3Sessions.get(c.sessionId);
+    } else {
+      const id = c.version === 2 ? c.tunnelId : c.connectionId;
+      if (id === 0) {
+        if (c.kind === 'control') this.#incomingSccrq(bytes, from);
+        else this.#unknown++;
         return;
       }
-      tunnel.handleDatagram(bytes);
+      tunnel = this.#tunnels.get(id);
+    }
+    if (tunnel === undefined || !sameAddress(tunnel.peer, from) || tunnel.version !== c.version) {
+      this.#unknown++;
       return;
     }
-    if (c.kind === 'control') this.#incomingSccrq(bytes, from);
-    else this.#unknown++;
+    tunnel.handleDatagram(bytes);
   }
 
   #halfOpen(): number {
@@ -283,7 +302,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
 /**
  * Identifies the tunnel a Tunnel-ID-0 message belongs to: the peer's address and its Assigned
- * Tunnel ID AVP as on the wire (a hidden one is byte-identical in retransmissions, which reuse
+ * Tunnel ID (v2) or Assigned Control Connection ID (v3) AVP as on the wire (a hidden one is byte-identical in retransmissions, which reuse
  * the message). Undefined when the datagram is not a readable control message with that AVP.
  */
 function sccrqKey(
@@ -292,7 +311,8 @@ function sccrqKey(
 ): { readonly id: string; readonly sccrq: boolean } | undefined {
   try {
     const avps = decodeControl(bytes).avps;
-    const avp = findAvp(avps, AvpType.AssignedTunnelId);
+    const avp =
+      findAvp(avps, AvpType.AssignedTunnelId) ?? findAvp(avps, AvpType.AssignedControlConnectionId);
     if (avp === undefined) return undefined;
     const first = avps[0];
     const sccrq =

@@ -485,6 +485,11 @@ export class TunnelEngine {
     return { engine, outputs };
   }
 
+  /** Protocol version of this control connection (2: RFC 2661, 3: RFC 3931). */
+  get version(): 2 | 3 {
+    return this.#o.version;
+  }
+
   /** Current control-connection state. */
   get state(): TunnelState {
     return this.#state;

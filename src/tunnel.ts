@@ -13,6 +13,7 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import type {
+  CircuitStatusEvent,
   DownReason,
   EngineEvent,
   EngineOutput,
@@ -40,6 +41,9 @@ export interface TunnelHost {
   send(data: DatagramData, peer: PeerAddress): void;
   /** Called once when the engine is finished, so the host can forget the tunnel. */
   release(tunnel: Tunnel): void;
+  /** A session id came into use / went out of use on this tunnel (v3 data is routed by it). */
+  sessionAdded(tunnel: Tunnel, sessionId: number): void;
+  sessionRemoved(tunnel: Tunnel, sessionId: number): void;
 }
 
 /** Events of a Tunnel. */
@@ -60,6 +64,8 @@ export interface TunnelEvents {
   frame: [session: Session, frame: Uint8Array];
   sli: [info: SetLinkInfoEvent];
   wen: [info: WanErrorNotifyEvent];
+  /** L2TPv3: the peer reported its circuit up or down (Circuit Status AVP, RFC 3931 §5.4.5). */
+  'circuit-status': [info: CircuitStatusEvent];
   /** Host faults only (a send that threw); protocol failures are 'down'. */
   error: [error: Error];
 }
@@ -182,9 +188,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.#host = host;
   }
 
-  /** Our Tunnel ID. */
+  /** Our Tunnel ID (L2TPv3: our Control Connection ID). */
   get id(): number {
     return this.engine.localTunnelId;
+  }
+
+  /** Protocol version of this tunnel. */
+  get version(): 2 | 3 {
+    return this.engine.version;
   }
 
   /** The peer's Tunnel ID (0 until known). */
@@ -306,6 +317,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.#run((now) => this.engine.sendFrame(sessionId, frame, now));
   }
 
+  /** L2TPv3: tells the peer our side of the circuit went up or down (SLI with Circuit Status). */
+  setCircuitStatus(sessionId: number, active: boolean): void {
+    this.#run((now) => this.engine.setCircuitStatus(sessionId, active, now));
+  }
+
   /** Closes one session with a CDN. */
   closeSession(sessionId: number, reason?: Partial<ResultCodes>): void {
     this.#run((now) => this.engine.closeSession(sessionId, now, reason));
@@ -328,6 +344,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.#clearTimer();
     const reason: DownReason = { by: 'local', message: 'destroyed' };
     for (const s of this.#sessions.values()) {
+      this.#host.sessionRemoved(this, s.id);
       s.markDown(reason);
       this.emit('session-down', s, reason);
     }
@@ -356,6 +373,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (s === undefined) {
       s = new Session(this, id);
       this.#sessions.set(id, s);
+      this.#host.sessionAdded(this, id);
     }
     return s;
   }
@@ -426,6 +444,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       case 'session-down': {
         const session = this.#session(event.sessionId);
         this.#sessions.delete(event.sessionId);
+        this.#host.sessionRemoved(this, event.sessionId);
         return () => {
           session.markDown(event.reason);
           this.emit('session-down', session, event.reason);
@@ -438,9 +457,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         return () => this.emit('sli', event);
       case 'wen':
         return () => this.emit('wen', event);
-      default:
-        // An event kind this shell does not surface (yet): nothing to emit.
-        return () => {};
+      case 'circuit-status':
+        return () => this.emit('circuit-status', event);
     }
   }
 

@@ -210,3 +210,62 @@ describe('Endpoint demultiplexing and bounds', () => {
     });
   });
 });
+
+describe('L2TPv3 over UDP through the Endpoint (RFC 3931 §4.1.2)', () => {
+  it('digest-authenticated control connection, sessions with 8-byte cookies and sequencing, frames by Session ID', async () => {
+    const lns = await endpoint({
+      version: 3,
+      mode: 'lns',
+      hostName: 'lcce-b',
+      routerId: 0x0a000002,
+      secret,
+      ...fast,
+    });
+    const lac = await endpoint();
+    const accepted = until<Tunnel>(lns.ep, 'tunnel');
+    const tunnel = await lac.ep.connect(
+      { address: '127.0.0.1', port: lns.port },
+      {
+        version: 3,
+        mode: 'lac',
+        hostName: 'lcce-a',
+        routerId: 0x0a000001,
+        secret,
+        session: { cookieLength: 8, l2SpecificSublayer: 'default', sendSequenceNumbers: true },
+        ...fast,
+      },
+    );
+    const server = await accepted;
+    expect(tunnel.version).toBe(3);
+    expect(tunnel.info?.peerRouterId).toBe(0x0a000002);
+    if (!server.isUp) await until(server, 'up');
+    server.on('frame', (s, frame) => s.send(Uint8Array.from(frame)));
+
+    const sessions = await Promise.all([tunnel.openSession(), tunnel.openSession()]);
+    const echoes = new Map<number, number>();
+    const done = new Promise<void>((resolve) => {
+      tunnel.on('frame', (s) => {
+        echoes.set(s.id, (echoes.get(s.id) ?? 0) + 1);
+        if ([...echoes.values()].reduce((a, b) => a + b, 0) === 20) resolve();
+      });
+    });
+    // An Ethernet frame (RFC 4719): 14-byte header + payload.
+    const frame = Uint8Array.from({ length: 64 }, (_, i) => i);
+    for (let i = 0; i < 10; i++) for (const s of sessions) s.send(frame);
+    await done;
+    expect([...echoes.values()]).toEqual([10, 10]);
+    expect(tunnel.stats()).toMatchObject({ cookieMismatches: 0, digestFailures: 0 });
+    expect(server.stats()).toMatchObject({ cookieMismatches: 0, digestFailures: 0 });
+
+    // Circuit status (SLI) reaches the peer as an event.
+    const status = until<{ active: boolean }>(server, 'circuit-status');
+    tunnel.setCircuitStatus((sessions[0] as Session).id, false);
+    expect(await status).toMatchObject({ active: false });
+
+    const serverDown = until<unknown>(server, 'down');
+    await tunnel.close();
+    expect(await serverDown).toMatchObject({ by: 'peer', resultCode: 1 });
+    expect(lac.ep.stats().datagramsUnknownTunnel).toBe(0);
+    expect(lns.ep.stats().datagramsUnknownTunnel).toBe(0);
+  });
+});
