@@ -588,3 +588,19 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
     expect(p.b.engine.stats().protocolErrors).toBe(1);
   });
 });
+
+describe('control connection tie breaker (RFC 3931 §5.4.3)', () => {
+  test('RFC 3931 §5.4.3: crossing v3 SCCRQs: the lower Control Connection Tie Breaker wins, the loser is silently discarded', () => {
+    const p = v3Pair('udp', { tieBreaker: 3n }, { tieBreaker: 0xffff_ffff_0000_0000n });
+    p.connect();
+    const loser = p.b.create();
+    p.b.perform(loser, loser.connect(p.now), p.now);
+    p.drive(2000);
+    expect(p.a.collisions).toEqual(['local-wins']);
+    expect(p.b.collisions).toEqual(['peer-wins']);
+    expect(loser.state).toBe('closed');
+    expect(p.b.eventsOf('tunnel-down').map((e) => e.value.reason)).toEqual([{ by: 'tie-breaker' }]);
+    expect(p.established()).toBe(true);
+    expect(p.b.engine.peerTunnelId).toBe(p.a.engine.localTunnelId);
+  });
+});

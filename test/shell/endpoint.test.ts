@@ -269,3 +269,28 @@ describe('L2TPv3 over UDP through the Endpoint (RFC 3931 §4.1.2)', () => {
     expect(lns.ep.stats().datagramsUnknownTunnel).toBe(0);
   });
 });
+
+describe('one socket, many tunnels', () => {
+  it('an LNS endpoint serves 200 tunnels from one LAC socket, each with a session, then closes them all', {
+    timeout: 20_000,
+  }, async () => {
+    // 200 handshakes at once keep the event loop busy for longer than `fast`'s 50 ms timeout:
+    // 500 ms, two retries (a 2.5 s post-close hold).
+    const timers = { retransmitTimeoutMs: 500, maxRetransmitTimeoutMs: 1000, maxRetransmits: 2 };
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', secret, ...timers });
+    const lac = await endpoint();
+    const peer = { address: '127.0.0.1', port: lns.port };
+    const options = { mode: 'lac', hostName: 'lac.test', secret, ...timers } as const;
+    const tunnels = await Promise.all(
+      Array.from({ length: 200 }, () => lac.ep.connect(peer, options)),
+    );
+    expect(new Set(tunnels.map((t) => t.id)).size).toBe(200);
+    expect(lns.ep.tunnels.size).toBe(200);
+    const sessions = await Promise.all(tunnels.map((t) => t.openSession()));
+    expect(sessions.every((s) => s.isUp)).toBe(true);
+    await Promise.all(tunnels.map((t) => t.close()));
+    expect(lac.ep.tunnels.size).toBe(0);
+    expect(lns.ep.stats()).toMatchObject({ datagramsUnknownTunnel: 0, datagramsInvalid: 0 });
+    lns.ep.destroy();
+  });
+});
