@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 
-async function endpoint(acceptTunnel?: TunnelOptions) {
-  const transport = await UdpTransport.open({ address: '127.0.0.1' });
+async function endpoint(acceptTunnel?: TunnelOptions, address = '127.0.0.1') {
+  const transport = await UdpTransport.open({ address });
   opened.push(transport);
   const ep = new Endpoint({
     transport,
@@ -292,5 +292,25 @@ describe('one socket, many tunnels', () => {
     expect(lac.ep.tunnels.size).toBe(0);
     expect(lns.ep.stats()).toMatchObject({ datagramsUnknownTunnel: 0, datagramsInvalid: 0 });
     lns.ep.destroy();
+  });
+});
+
+describe('IPv6', () => {
+  it('LAC and LNS over UDP on ::1: tunnel, session, a frame each way, StopCCN', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns6', secret, ...fast }, '::1');
+    const lac = await endpoint(undefined, '::1');
+    const accepted = until<Tunnel>(lns.ep, 'tunnel');
+    const tunnel = await lac.ep.connect(
+      { address: '::1', port: lns.port },
+      { mode: 'lac', hostName: 'lac6', secret, ...fast },
+    );
+    const server = await accepted;
+    server.on('frame', (s, frame) => s.send(Uint8Array.from(frame)));
+    const session = await tunnel.openSession();
+    const echo = until<Uint8Array>(session, 'frame');
+    session.send(Uint8Array.of(0xff, 0x03, 0xc0, 0x21));
+    expect([...(await echo)]).toEqual([0xff, 0x03, 0xc0, 0x21]);
+    await tunnel.close();
+    expect(tunnel.downReason).toMatchObject({ by: 'local', resultCode: 1 });
   });
 });
