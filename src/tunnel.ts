@@ -277,12 +277,17 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   ): Promise<Session> {
     const { signal, ...sessionOptions } = options;
     let sessionId = 0;
-    this.#run((now) => {
-      const r = this.engine.openSession(now, sessionOptions);
-      sessionId = r.sessionId;
-      this.#session(sessionId);
-      return r.outputs;
-    });
+    try {
+      this.#run((now) => {
+        const r = this.engine.openSession(now, sessionOptions);
+        sessionId = r.sessionId;
+        this.#session(sessionId);
+        return r.outputs;
+      });
+    } catch (err) {
+      // Refusals (closed tunnel, maxSessions, bad options) reject like every other failure.
+      return Promise.reject(err);
+    }
     const session = this.#sessions.get(sessionId) as Session;
     if (session.isUp) return Promise.resolve(session);
     if (session.downReason !== undefined) {

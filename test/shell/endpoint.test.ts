@@ -314,3 +314,25 @@ describe('IPv6', () => {
     expect(tunnel.downReason).toMatchObject({ by: 'local', resultCode: 1 });
   });
 });
+
+describe('Tunnel commands on a finished tunnel', () => {
+  it('openSession() and connect() reject (never throw) once the tunnel is closed', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', ...fast });
+    const lac = await endpoint();
+    const tunnel = await lac.ep.connect(
+      { address: '127.0.0.1', port: lns.port },
+      { mode: 'lac', hostName: 'lac.test', ...fast },
+    );
+    await tunnel.close();
+    let thrown: unknown;
+    let result: Promise<unknown> | undefined;
+    try {
+      result = tunnel.openSession();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(result).rejects.toMatchObject({ code: 'L2TP_ERR_USAGE' });
+    await expect(tunnel.connect()).rejects.toMatchObject({ code: 'L2TP_ERR_CLOSED' });
+  });
+});
