@@ -46,5 +46,6 @@ export type { TransmitOutput as ChannelTransmitOutput } from './seq/reliable.js'
 export * from './seq/reliable.js';
 export * from './seq/reorder.js';
 export * from './seq/serial.js';
+export * from './static.js';
 export type * from './transport.js';
 export * from './tunnel.js';

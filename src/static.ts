@@ -1,0 +1,636 @@
+/**
+ * Static (unmanaged) L2TPv3 sessions: the kernel's `ip l2tp add tunnel` / `add session` without any
+ * control protocol. `StaticSession` is the sans-I/O data path of one session (header, cookie,
+ * Default L2-Specific Sublayer sequencing, kernel counters); `StaticTunnelHost` is a thin shell that
+ * routes one tunnel's datagrams (any DatagramTransport) to its sessions by Session ID.
+ * RFC 3931 §4.1 (data header), §4.5 (cookie), §4.6 (Default L2SS), §4.6.1 (sequencing).
+ * Not here: sockets (src/node/udp.ts), pseudowire framing, managed tunnels (src/tunnel.ts).
+ */
+
+import { classify } from './codec/classify.js';
+import {
+  type CookieLength,
+  cookieMatches,
+  type DataMessageV3,
+  type DataParamsV3,
+  decodeDataV3,
+  type Encapsulation,
+  encodeDataHeaderV3,
+  SUBLAYER_BITS,
+} from './codec/header.js';
+import { DecodeError, UsageError } from './errors.js';
+import { DataSequencer } from './seq/data.js';
+import type { Clock, DatagramTransport, PeerAddress, TimerHandle, TimerHost } from './transport.js';
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+/** `seq` of `ip l2tp add session`: which directions carry sequence numbers. */
+export type StaticSeqMode = 'none' | 'send' | 'recv' | 'both';
+
+/** `l2spec_type` of `ip l2tp add session` (the ATM sublayer is not offered by iproute2). */
+export type StaticL2SpecType = 'none' | 'default';
+
+/**
+ * A cookie as `ip l2tp` takes it: 8 or 16 hex digits, or 4/8 raw octets. Empty (`''` or a
+ * zero-length array) means no cookie.
+ */
+export type StaticCookie = string | Uint8Array;
+
+/**
+ * Configuration of one {@link StaticSession}, named after the `ip l2tp` parameters. The tunnel ids
+ * are not on the wire in L2TPv3 data messages (RFC 3931 §4.1: "The Session ID alone provides the
+ * necessary context"); they are validated and kept for the host.
+ */
+export interface StaticSessionConfig {
+  /** Our tunnel id, 1 … 2^32 − 1. */
+  readonly tunnel_id: number;
+  /** The peer's tunnel id, 1 … 2^32 − 1. */
+  readonly peer_tunnel_id: number;
+  /** 'udp' (default) or 'ip' (IP protocol 115). */
+  readonly encap?: Encapsulation | undefined;
+  /** Our session id: what the peer writes in packets to us, 1 … 2^32 − 1. */
+  readonly session_id: number;
+  /** The peer's session id: written in every packet we send, 1 … 2^32 − 1. */
+  readonly peer_session_id: number;
+  /** Cookie written in every packet we send (kernel `cookie`). Default none. */
+  readonly cookie?: StaticCookie | undefined;
+  /** Cookie every received packet must carry (kernel `peer_cookie`), else dropped. Default none. */
+  readonly peer_cookie?: StaticCookie | undefined;
+  /** Default 'default' (iproute2's default: the 4-octet Default L2-Specific Sublayer). */
+  readonly l2spec_type?: StaticL2SpecType | undefined;
+  /** Default 'none'. Anything else needs `l2spec_type` 'default' (the sequence number lives there). */
+  readonly seq?: StaticSeqMode | undefined;
+  /** REORDERTO in ms, 0 … 3,600,000; 0 (default) drops out-of-sequence frames at once. */
+  readonly reorderTimeoutMs?: number | undefined;
+}
+
+/** Counters of a session, the kernel's names in camelCase ({@link KERNEL_STAT_NAMES}). */
+export interface StaticSessionStats {
+  /** tx_packets: frames handed out by `send`. */
+  readonly txPackets: number;
+  /** tx_bytes: payload octets of those frames (headers excluded, like the kernel). */
+  readonly txBytes: number;
+  /** tx_errors: transmit failures the host reported with `countTxError`. */
+  readonly txErrors: number;
+  /** rx_packets: frames delivered. */
+  readonly rxPackets: number;
+  /** rx_bytes: payload octets delivered. */
+  readonly rxBytes: number;
+  /** rx_seq_discards: out of sequence, expired, duplicate, or unsequenced under RECVSEQ. */
+  readonly rxSeqDiscards: number;
+  /** rx_oos_packets: frames that arrived after a higher Ns was already held. */
+  readonly rxOosPackets: number;
+  /** rx_errors: every frame discarded after decoding (cookie and sequencing drops included). */
+  readonly rxErrors: number;
+  /** rx_cookie_discards: wrong cookie (RFC 3931 §4.5). */
+  readonly rxCookieDiscards: number;
+  /** rx_invalid: datagrams that are not a valid data message for this session (not in rxErrors). */
+  readonly rxInvalid: number;
+}
+
+/** The kernel's counter name for each {@link StaticSessionStats} field. */
+export const KERNEL_STAT_NAMES = Object.freeze({
+  txPackets: 'tx_packets',
+  txBytes: 'tx_bytes',
+  txErrors: 'tx_errors',
+  rxPackets: 'rx_packets',
+  rxBytes: 'rx_bytes',
+  rxSeqDiscards: 'rx_seq_discards',
+  rxOosPackets: 'rx_oos_packets',
+  rxErrors: 'rx_errors',
+  rxCookieDiscards: 'rx_cookie_discards',
+  rxInvalid: 'rx_invalid',
+} as const);
+
+/** Counters under the kernel's snake_case names (e.g. for `ip -s l2tp show session`-like output). */
+export type KernelStats = {
+  readonly [K in keyof typeof KERNEL_STAT_NAMES as (typeof KERNEL_STAT_NAMES)[K]]: number;
+};
+
+/** Converts camelCase counters to the kernel's names. Allocates one object. */
+export function toKernelStats(stats: StaticSessionStats): KernelStats {
+  return {
+    tx_packets: stats.txPackets,
+    tx_bytes: stats.txBytes,
+    tx_errors: stats.txErrors,
+    rx_packets: stats.rxPackets,
+    rx_bytes: stats.rxBytes,
+    rx_seq_discards: stats.rxSeqDiscards,
+    rx_oos_packets: stats.rxOosPackets,
+    rx_errors: stats.rxErrors,
+    rx_cookie_discards: stats.rxCookieDiscards,
+    rx_invalid: stats.rxInvalid,
+  };
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+interface RxCounters {
+  readonly rxPackets: number;
+  readonly rxSeqDiscards: number;
+  readonly rxOosPackets: number;
+  readonly rxErrors: number;
+}
+const ZERO_RX: RxCounters = Object.freeze({
+  rxPackets: 0,
+  rxSeqDiscards: 0,
+  rxOosPackets: 0,
+  rxErrors: 0,
+});
+
+function checkId(name: string, value: unknown): number {
+  // Zero ids are never assigned (kernel l2tp.txt; RFC 3931 §4.1.1.1 reserves Session ID 0).
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+    throw new UsageError(`${name} must be an integer in 1…4294967295, got ${String(value)}`);
+  }
+  return value;
+}
+
+function parseCookie(name: string, value: StaticCookie | undefined): Uint8Array {
+  if (value === undefined) return new Uint8Array(0);
+  if (value instanceof Uint8Array) {
+    if (value.length !== 0 && value.length !== 4 && value.length !== 8) {
+      throw new UsageError(`${name} must be 0, 4 or 8 octets, got ${value.length}`);
+    }
+    return value.slice(); // ours now: later changes by the caller do not reach the wire
+  }
+  if (typeof value !== 'string' || !/^(?:[0-9a-fA-F]{8}){0,2}$/.test(value)) {
+    throw new UsageError(`${name} must be 8 or 16 hex digits, got ${JSON.stringify(value)}`);
+  }
+  const out = new Uint8Array(value.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(value.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(`${name} must be one of ${allowed.join('|')}, got ${String(value)}`);
+  }
+  return value as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// StaticSession
+
+/**
+ * One static L2TPv3 session, sans-I/O: `send` builds headers, `receive` checks and sequences
+ * received datagrams, counters follow the kernel. Time comes in as `now` (monotonic ms); when
+ * {@link StaticSession.nextDeadline} is defined the host calls `handleTimeout` then.
+ */
+export class StaticSession {
+  /** Our tunnel id. */
+  readonly tunnelId: number;
+  /** The peer's tunnel id. */
+  readonly peerTunnelId: number;
+  /** Our session id (received packets carry it). */
+  readonly sessionId: number;
+  /** The peer's session id (sent packets carry it). */
+  readonly peerSessionId: number;
+  /** 'udp' or 'ip'. */
+  readonly encap: Encapsulation;
+  /** The sublayer in use. */
+  readonly l2specType: StaticL2SpecType;
+  readonly #cookie: Uint8Array;
+  readonly #peerCookie: Uint8Array;
+  readonly #params: DataParamsV3;
+  /** Header of an unsequenced packet; copied per send, Ns patched in at #nsAt. */
+  readonly #template: Uint8Array;
+  readonly #nsAt: number;
+  #seq: DataSequencer<Uint8Array>;
+  #recvSeq: boolean;
+  #reorderTimeoutMs: number;
+  #seenSeq = false;
+  /** rx counters of sequencers retired by setReorderTimeout. */
+  #base: RxCounters = ZERO_RX;
+  #txPackets = 0;
+  #txBytes = 0;
+  #txErrors = 0;
+  #rxBytes = 0;
+  #rxMissing = 0;
+  #rxCookie = 0;
+  #rxInvalid = 0;
+
+  /** @throws UsageError on any bad parameter (the message names it). */
+  constructor(config: StaticSessionConfig) {
+    this.tunnelId = checkId('tunnel_id', config.tunnel_id);
+    this.peerTunnelId = checkId('peer_tunnel_id', config.peer_tunnel_id);
+    this.sessionId = checkId('session_id', config.session_id);
+    this.peerSessionId = checkId('peer_session_id', config.peer_session_id);
+    this.encap = oneOf('encap', config.encap, ['udp', 'ip'], 'udp');
+    this.l2specType = oneOf('l2spec_type', config.l2spec_type, ['none', 'default'], 'default');
+    const seq = oneOf('seq', config.seq, ['none', 'send', 'recv', 'both'], 'none');
+    // The kernel silently ignores seq without the Default L2SS; we refuse instead.
+    if (seq !== 'none' && this.l2specType === 'none') {
+      throw new UsageError(`seq ${seq} needs l2spec_type default (Ns lives in the sublayer)`);
+    }
+    this.#cookie = parseCookie('cookie', config.cookie);
+    this.#peerCookie = parseCookie('peer_cookie', config.peer_cookie);
+    this.#params = {
+      version: 3,
+      encap: this.encap,
+      cookieLength: this.#peerCookie.length as CookieLength,
+      sublayer: this.l2specType,
+    };
+    const size =
+      (this.encap === 'udp' ? 8 : 4) + this.#cookie.length + (this.l2specType === 'none' ? 0 : 4);
+    this.#template = new Uint8Array(size);
+    encodeDataHeaderV3(
+      {
+        version: 3,
+        encap: this.encap,
+        sessionId: this.peerSessionId,
+        cookie: this.#cookie.length === 0 ? undefined : this.#cookie,
+        sublayer: this.l2specType,
+      },
+      this.#template,
+    );
+    this.#nsAt = size - 4;
+    this.#recvSeq = seq === 'recv' || seq === 'both';
+    this.#reorderTimeoutMs = config.reorderTimeoutMs ?? 0;
+    this.#seq = new DataSequencer<Uint8Array>({
+      version: 3,
+      sendSeq: seq === 'send' || seq === 'both',
+      reorderTimeoutMs: this.#reorderTimeoutMs,
+    });
+  }
+
+  /** Whether sent packets carry Ns (SENDSEQ). */
+  get sendSeq(): boolean {
+    return this.#seq.sendSeq;
+  }
+
+  /** Whether received packets without Ns are dropped (RECVSEQ). */
+  get recvSeq(): boolean {
+    return this.#recvSeq;
+  }
+
+  /** REORDERTO in ms. */
+  get reorderTimeoutMs(): number {
+    return this.#reorderTimeoutMs;
+  }
+
+  /**
+   * Frames `frame` for the peer: returns `[header, frame]` for a scatter/gather send. `header` is
+   * a fresh array owned by the caller; `frame` is the argument itself, never copied. Counts
+   * tx_packets/tx_bytes. `now` is reserved (sending has no timers).
+   */
+  send(frame: Uint8Array, _now: number): [header: Uint8Array, payload: Uint8Array] {
+    const header = this.#template.slice();
+    const ns = this.#seq.nextSendNs();
+    if (ns !== undefined) {
+      // RFC 3931 §4.6: S bit, then the 24-bit Sequence Number.
+      const at = this.#nsAt;
+      header[at] = SUBLAYER_BITS.S;
+      header[at + 1] = ns >>> 16;
+      header[at + 2] = ns >>> 8;
+      header[at + 3] = ns;
+    }
+    this.#txPackets++;
+    this.#txBytes += frame.length;
+    return [header, frame];
+  }
+
+  /**
+   * A datagram arrived for this session (for 'ip' encap: starting at the Session ID, IP header
+   * stripped). Returns the frames now deliverable, in order: views into the received datagrams
+   * (zero-copy; copy to keep beyond their lifetime). A shared empty array when none; never mutate it.
+   * Never throws on bad bytes: they are counted (rx_invalid, rx_cookie_discards, rx_seq_discards).
+   */
+  receive(bytes: Uint8Array, now: number): readonly Uint8Array[] {
+    let msg: DataMessageV3;
+    try {
+      msg = decodeDataV3(bytes, this.#params);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.#rxInvalid++;
+      return NONE;
+    }
+    if (msg.sessionId !== this.sessionId) {
+      this.#rxInvalid++;
+      return NONE;
+    }
+    // RFC 3931 §4.5: a packet whose cookie does not match MUST be discarded.
+    if (this.#peerCookie.length !== 0 && !cookieMatches(bytes, msg, this.#peerCookie)) {
+      this.#rxCookie++;
+      return this.#account(this.#seq.handleTimeout(now));
+    }
+    if (msg.ns === undefined) {
+      if (this.#recvSeq) {
+        this.#rxMissing++;
+        return this.#account(this.#seq.handleTimeout(now));
+      }
+    } else {
+      this.#seenSeq = true;
+    }
+    return this.#account(this.#seq.receive(msg.payload, msg.ns, now));
+  }
+
+  /** Runs reorder expiry due at `now`; returns the frames released (see `receive`). */
+  handleTimeout(now: number): readonly Uint8Array[] {
+    return this.#account(this.#seq.handleTimeout(now));
+  }
+
+  /** When `handleTimeout` next has work (ms, same clock as `now`), or undefined. */
+  nextDeadline(): number | undefined {
+    return this.#seq.nextDeadline();
+  }
+
+  /** SENDSEQ at runtime: numbering resumes where it stopped. @throws UsageError without the L2SS. */
+  setSendSeq(on: boolean): void {
+    if (on) this.#needSublayer('SENDSEQ');
+    this.#seq.setSendSeq(on);
+  }
+
+  /** RECVSEQ at runtime. @throws UsageError without the L2SS. */
+  setRecvSeq(on: boolean): void {
+    if (on) this.#needSublayer('RECVSEQ');
+    this.#recvSeq = on;
+  }
+
+  /**
+   * REORDERTO at runtime. Held frames are released first (returned, in order, gaps skipped);
+   * Ns numbering and the expected Ns carry over, counters keep accumulating.
+   * @throws UsageError for a value outside 0 … 3,600,000 (nothing changes then).
+   */
+  setReorderTimeout(ms: number, now: number): readonly Uint8Array[] {
+    if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) {
+      throw new UsageError(`reorderTimeoutMs must be an integer in 0…3600000, got ${String(ms)}`);
+    }
+    const old = this.#seq;
+    const released = this.#account([...old.handleTimeout(now), ...old.flush()]);
+    const f = old.stats();
+    const next = new DataSequencer<Uint8Array>({
+      version: 3,
+      sendSeq: f.sendSeq,
+      initialNs: f.nextNs,
+      reorderTimeoutMs: ms,
+      initialNr: this.#seenSeq ? f.expectedNs : undefined,
+    });
+    const b = this.#base;
+    this.#base = {
+      rxPackets: b.rxPackets + f.rxPackets,
+      rxSeqDiscards: b.rxSeqDiscards + f.rxSeqDiscards,
+      rxOosPackets: b.rxOosPackets + f.rxOosPackets,
+      rxErrors: b.rxErrors + f.rxErrors,
+    };
+    this.#seq = next;
+    this.#reorderTimeoutMs = ms;
+    return released;
+  }
+
+  /** Counts one transmit failure reported by the host's socket (tx_errors). */
+  countTxError(): void {
+    this.#txErrors++;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): StaticSessionStats {
+    const s = this.#seq.stats();
+    const b = this.#base;
+    return {
+      txPackets: this.#txPackets,
+      txBytes: this.#txBytes,
+      txErrors: this.#txErrors,
+      rxPackets: b.rxPackets + s.rxPackets,
+      rxBytes: this.#rxBytes,
+      rxSeqDiscards: b.rxSeqDiscards + s.rxSeqDiscards + this.#rxMissing,
+      rxOosPackets: b.rxOosPackets + s.rxOosPackets,
+      rxErrors: b.rxErrors + s.rxErrors + this.#rxMissing + this.#rxCookie,
+      rxCookieDiscards: this.#rxCookie,
+      rxInvalid: this.#rxInvalid,
+    };
+  }
+
+  #account(frames: readonly Uint8Array[]): readonly Uint8Array[] {
+    for (let i = 0; i < frames.length; i++) this.#rxBytes += (frames[i] as Uint8Array).length;
+    return frames;
+  }
+
+  #needSublayer(what: string): void {
+    if (this.l2specType === 'none') {
+      throw new UsageError(`${what} needs l2spec_type default (Ns lives in the sublayer)`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// StaticTunnelHost
+
+/** Tunnel parameters of `ip l2tp add tunnel` that the host needs (local/udp_sport bind the transport). */
+export interface StaticTunnelConfig {
+  readonly tunnel_id: number;
+  readonly peer_tunnel_id: number;
+  /** Default 'udp'. With 'ip' the transport delivers and accepts L2TP bytes without the IP header. */
+  readonly encap?: Encapsulation | undefined;
+  /** The peer's IP address (`remote`). */
+  readonly remote: string;
+  /** The peer's UDP port (`udp_dport`); required for 'udp'. */
+  readonly udp_dport?: number | undefined;
+}
+
+/** Options of {@link StaticTunnelHost}. */
+export interface StaticTunnelHostOptions {
+  readonly tunnel: StaticTunnelConfig;
+  /**
+   * Bound to `local`:`udp_sport` (e.g. `UdpTransport.open({ address: local, port: udp_sport })`).
+   * The host takes it over: `close()` closes it.
+   */
+  readonly transport: DatagramTransport;
+  readonly clock: Clock;
+  /** Needed only when a session has a REORDERTO. */
+  readonly timers?: TimerHost | undefined;
+  /** Called for every delivered frame; `frame` is a view into the received datagram. */
+  readonly onFrame: (frame: Uint8Array, session: StaticSession) => void;
+}
+
+/** Session parameters for {@link StaticTunnelHost.addSession} (tunnel ids and encap come from the tunnel). */
+export type StaticTunnelSessionConfig = Omit<
+  StaticSessionConfig,
+  'tunnel_id' | 'peer_tunnel_id' | 'encap'
+>;
+
+/** Tunnel-level counters of a {@link StaticTunnelHost}. */
+export interface StaticTunnelStats {
+  /** Datagrams dropped before reaching a session: unparseable, unknown session id, or v2 data. */
+  readonly rxInvalid: number;
+  /** Control messages received and ignored (a static tunnel has no control connection). */
+  readonly rxControlIgnored: number;
+  /** Datagrams from a source other than remote/udp_dport (a kernel static tunnel connects its socket). */
+  readonly rxForeign: number;
+  /** Sessions configured. */
+  readonly sessions: number;
+}
+
+interface Armed {
+  deadline: number;
+  handle: TimerHandle;
+}
+
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * One static tunnel over a DatagramTransport: routes received data by Session ID (O(1) per packet)
+ * to its {@link StaticSession}s, arms one timer per session that has a reorder deadline.
+ */
+export class StaticTunnelHost {
+  /** Our tunnel id. */
+  readonly tunnelId: number;
+  /** The peer's tunnel id. */
+  readonly peerTunnelId: number;
+  /** 'udp' or 'ip'. */
+  readonly encap: Encapsulation;
+  /** Where packets go. */
+  readonly peer: PeerAddress;
+  readonly #options: StaticTunnelHostOptions;
+  readonly #sessions = new Map<number, StaticSession>();
+  readonly #armed = new Map<StaticSession, Armed>();
+  readonly #unsubscribe: () => void;
+  readonly #remote: string;
+  #invalid = 0;
+  #control = 0;
+  #foreign = 0;
+  #closed = false;
+
+  /** @throws UsageError on bad tunnel parameters. */
+  constructor(options: StaticTunnelHostOptions) {
+    const t = options.tunnel;
+    this.tunnelId = checkId('tunnel_id', t.tunnel_id);
+    this.peerTunnelId = checkId('peer_tunnel_id', t.peer_tunnel_id);
+    this.encap = oneOf('encap', t.encap, ['udp', 'ip'], 'udp');
+    const port = t.udp_dport ?? 0;
+    if (this.encap === 'udp' && (!Number.isInteger(port) || port < 1 || port > 0xffff)) {
+      throw new UsageError(`udp_dport must be an integer in 1…65535, got ${String(t.udp_dport)}`);
+    }
+    this.peer = { address: t.remote, port };
+    this.#remote = plainAddress(t.remote);
+    this.#options = options;
+    this.#unsubscribe = options.transport.onDatagram((bytes, from) => this.#receive(bytes, from));
+  }
+
+  /**
+   * Creates a session in this tunnel (`ip l2tp add session`).
+   * @throws UsageError on bad parameters or a session_id already in use here.
+   */
+  addSession(config: StaticTunnelSessionConfig): StaticSession {
+    const session = new StaticSession({
+      ...config,
+      tunnel_id: this.tunnelId,
+      peer_tunnel_id: this.peerTunnelId,
+      encap: this.encap,
+    });
+    if (this.#sessions.has(session.sessionId)) {
+      throw new UsageError(
+        `session_id ${session.sessionId} already exists in tunnel ${this.tunnelId}`,
+      );
+    }
+    this.#sessions.set(session.sessionId, session);
+    return session;
+  }
+
+  /** Deletes a session; held frames are dropped. Returns false when there was none. */
+  removeSession(sessionId: number): boolean {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return false;
+    this.#disarm(session);
+    return this.#sessions.delete(sessionId);
+  }
+
+  /** The session with our `session_id`, or undefined. */
+  session(sessionId: number): StaticSession | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  /** All sessions, in creation order. */
+  sessions(): StaticSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  /**
+   * Sends `frame` on `session` (scatter/gather; the frame is not copied and must not be modified
+   * until the transport is done with it). @throws UsageError for a session not in this tunnel or after close.
+   */
+  send(session: StaticSession, frame: Uint8Array): void {
+    if (this.#closed) throw new UsageError('send on a closed static tunnel');
+    if (this.#sessions.get(session.sessionId) !== session) {
+      throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
+    }
+    this.#options.transport.send(session.send(frame, this.#options.clock.now()), this.peer);
+  }
+
+  /** Tunnel-level counters (per-session counters: `session.stats()`). */
+  stats(): StaticTunnelStats {
+    return {
+      rxInvalid: this.#invalid,
+      rxControlIgnored: this.#control,
+      rxForeign: this.#foreign,
+      sessions: this.#sessions.size,
+    };
+  }
+
+  /** Stops receiving, cancels timers and closes the transport. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    for (const session of this.#sessions.values()) this.#disarm(session);
+    this.#options.transport.close();
+  }
+
+  #receive(bytes: Uint8Array, from: PeerAddress): void {
+    if (
+      plainAddress(from.address) !== this.#remote ||
+      (this.encap === 'udp' && from.port !== this.peer.port)
+    ) {
+      this.#foreign++;
+      return;
+    }
+    const c = classify(bytes, this.encap);
+    if (c.kind === 'control') {
+      this.#control++;
+      return;
+    }
+    if (c.kind !== 'data' || c.version !== 3) {
+      this.#invalid++;
+      return;
+    }
+    const session = this.#sessions.get(c.sessionId);
+    if (session === undefined) {
+      this.#invalid++;
+      return;
+    }
+    const now = this.#options.clock.now();
+    this.#deliver(session, session.receive(bytes, now));
+    this.#rearm(session);
+  }
+
+  #deliver(session: StaticSession, frames: readonly Uint8Array[]): void {
+    const onFrame = this.#options.onFrame;
+    for (let i = 0; i < frames.length; i++) onFrame(frames[i] as Uint8Array, session);
+  }
+
+  #rearm(session: StaticSession): void {
+    const deadline = session.nextDeadline();
+    const armed = this.#armed.get(session);
+    if (armed?.deadline === deadline) return;
+    if (armed !== undefined) this.#disarm(session);
+    const timers = this.#options.timers;
+    if (deadline === undefined || timers === undefined || this.#closed) return;
+    const handle = timers.set(deadline - this.#options.clock.now(), () => {
+      this.#armed.delete(session);
+      if (this.#closed || this.#sessions.get(session.sessionId) !== session) return;
+      this.#deliver(session, session.handleTimeout(this.#options.clock.now()));
+      this.#rearm(session);
+    });
+    this.#armed.set(session, { deadline, handle });
+  }
+
+  #disarm(session: StaticSession): void {
+    const armed = this.#armed.get(session);
+    if (armed === undefined) return;
+    this.#armed.delete(session);
+    this.#options.timers?.clear(armed.handle);
+  }
+}
