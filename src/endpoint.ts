@@ -14,7 +14,7 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import { toHex } from './avp/describe.js';
-import { findAvp } from './avp/raw.js';
+import { findAvp, messageTypeOf } from './avp/raw.js';
 import { classify } from './codec/classify.js';
 import { decodeControl } from './codec/control.js';
 import { AvpType, MessageType } from './constants.js';
@@ -314,14 +314,7 @@ function sccrqKey(
     const avp =
       findAvp(avps, AvpType.AssignedTunnelId) ?? findAvp(avps, AvpType.AssignedControlConnectionId);
     if (avp === undefined) return undefined;
-    const first = avps[0];
-    const sccrq =
-      first !== undefined &&
-      first.attributeType === AvpType.MessageType &&
-      first.vendorId === 0 &&
-      first.value.length === 2 &&
-      first.value[0] === 0 &&
-      first.value[1] === MessageType.SCCRQ;
+    const sccrq = messageTypeOf(avps) === MessageType.SCCRQ;
     return { id: `${from.address}|${from.port}|${toHex(avp.value, 64)}`, sccrq };
   } catch (err) {
     if (err instanceof L2tpError) return undefined;

@@ -8,13 +8,14 @@ import type { RawControlMessage } from '../codec/control.js';
 import {
   avpTypeName,
   generalErrorName,
+  MessageType,
   messageTypeName,
   pseudowireTypeName,
   resultCodeName,
   vendorIdName,
 } from '../constants.js';
 import { L2tpError } from '../errors.js';
-import type { RawAvp } from './raw.js';
+import { messageTypeOf, type RawAvp } from './raw.js';
 import { lookupAvp } from './registry.js';
 import { decodeValue, type StringValue } from './values.js';
 
@@ -90,25 +91,21 @@ export function describeControlMessage(message: RawControlMessage): string {
     h.version === 2
       ? `tunnel ${h.tunnelId}, session ${h.sessionId}`
       : `ccid 0x${h.connectionId.toString(16).padStart(8, '0')}`;
-  const first = message.avps[0];
-  let type = 'ZLB';
-  if (first !== undefined) {
-    type =
-      first.vendorId === 0 && first.attributeType === 0 && first.value.length === 2 && !first.hidden
-        ? messageTypeName(((first.value[0] as number) << 8) | (first.value[1] as number))
-        : '(no Message Type)';
-  }
+  const code = messageTypeOf(message.avps);
+  const type =
+    message.avps.length === 0
+      ? 'ZLB'
+      : code === undefined
+        ? '(no Message Type)'
+        : messageTypeName(code);
   return `L2TPv${h.version} ${type} (${ids}, Ns=${h.ns}, Nr=${h.nr}, ${message.avps.length} AVPs)`;
 }
 
 /** The summary line followed by one indented line per AVP. */
 export function describeControlMessageVerbose(message: RawControlMessage): string {
-  const first = message.avps[0];
-  const type =
-    first !== undefined && first.attributeType === 0 && first.value.length === 2
-      ? ((first.value[0] as number) << 8) | (first.value[1] as number)
-      : -1;
-  const kind = type === 4 ? 'StopCCN' : type === 14 ? 'CDN' : undefined;
+  const type = messageTypeOf(message.avps);
+  const kind =
+    type === MessageType.StopCCN ? 'StopCCN' : type === MessageType.CDN ? 'CDN' : undefined;
   return [
     describeControlMessage(message),
     ...message.avps.map((a) => `  ${describeAvp(a, kind)}`),

@@ -215,3 +215,22 @@ export function findAvp(
   }
   return undefined;
 }
+
+/**
+ * The Message Type of a raw message: the value of its first AVP when that is a well-formed,
+ * unhidden IETF Message Type AVP (RFC 2661 §4.4.1: it MUST come first); undefined otherwise,
+ * including for a ZLB. Validation proper is the typed layer's job (messages.ts).
+ */
+export function messageTypeOf(avps: readonly RawAvp[]): number | undefined {
+  const first = avps[0];
+  if (
+    first === undefined ||
+    first.vendorId !== 0 ||
+    first.attributeType !== 0 ||
+    first.hidden ||
+    first.value.length !== 2
+  ) {
+    return undefined;
+  }
+  return ((first.value[0] as number) << 8) | (first.value[1] as number);
+}

@@ -11,6 +11,7 @@ import {
   decodeAvps,
   encodeAvps,
   findAvp,
+  messageTypeOf,
   type RawAvp,
 } from '../../src/avp/raw.js';
 import { DecodeError, L2tpError, UsageError } from '../../src/errors.js';
@@ -339,5 +340,24 @@ describe('binary-parser oracle (test/oracle/binary-parser.ts)', () => {
 
   test.prop([fc.uint8Array({ maxLength: 200 })])('agrees on arbitrary bytes', (bytes) => {
     checkAgainstOracle(bytes, 0, bytes.length);
+  });
+});
+
+describe('messageTypeOf', () => {
+  const avp = (over: Partial<RawAvp>): RawAvp => ({
+    mandatory: true,
+    hidden: false,
+    vendorId: 0,
+    attributeType: 0,
+    value: Uint8Array.of(0, 10),
+    ...over,
+  });
+  it('reads a well-formed first Message Type AVP (RFC 2661 §4.4.1) and nothing else', () => {
+    expect(messageTypeOf([avp({}), avp({ attributeType: 14 })])).toBe(10);
+    expect(messageTypeOf([])).toBeUndefined(); // ZLB
+    expect(messageTypeOf([avp({ hidden: true })])).toBeUndefined();
+    expect(messageTypeOf([avp({ vendorId: 9 })])).toBeUndefined();
+    expect(messageTypeOf([avp({ value: Uint8Array.of(10) })])).toBeUndefined();
+    expect(messageTypeOf([avp({ attributeType: 14 }), avp({})])).toBeUndefined();
   });
 });
