@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+/**
+ * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed with node:util
+ * parseArgs. Commands: `decode` (decode.ts, capture.ts). `main(argv, io)` does everything and
+ * returns the exit code, so tests call it without a build or a child process; the last lines run
+ * it when this file is the program (the package `bin`).
+ * Exit codes: 0 ok, 1 problems found in the input (malformed packets, failed checks),
+ * 2 usage error or unreadable input file.
+ */
+
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readCapture } from './capture.js';
+import { type DatagramSource, Decoder, parseHex } from './decode.js';
+
+/** What the CLI touches: output streams and file reading (`-` is standard input). */
+export interface CliIo {
+  /** Writes text to standard output (the text carries its own newlines). */
+  readonly stdout: (text: string) => void;
+  /** Writes text to standard error. */
+  readonly stderr: (text: string) => void;
+  /** Reads a whole file; `-` means standard input. Throws on failure (message is shown). */
+  readonly readFile: (path: string) => Uint8Array;
+}
+
+/** Exit codes a script can rely on. */
+export const ExitCode = {
+  OK: 0,
+  PROBLEMS_FOUND: 1,
+  USAGE: 2,
+} as const;
+
+const MAIN_HELP = `Usage: l2tp-core <command> [options]
+
+Commands:
+  decode     decode L2TP packets from hex or from a pcap/pcapng capture
+
+Run \`l2tp-core <command> --help\` for the options of a command.
+
+Exit codes: 0 ok, 1 problems found in the input, 2 usage error or unreadable file.
+`;
+
+const DECODE_HELP = `Usage: l2tp-core decode [options] <hex>...
+       l2tp-core decode [options] -          (hex lines on standard input)
+       l2tp-core decode [options] --pcap FILE
+
+Decodes L2TPv2/L2TPv3 datagrams: one line per message, like tshark's summary.
+
+Input:
+  <hex>...          one datagram per argument (spaces and ':' allowed, optional 0x)
+  -                 one datagram per line of standard input (empty and # lines skipped)
+  --pcap FILE       a pcap or pcapng capture (Ethernet, Linux cooked, raw IPv4/IPv6)
+  --port N          UDP port carrying L2TP (either end), repeatable; default 1701.
+                    IP protocol 115 (L2TPv3 over IP) is always decoded.
+  --encap udp|ip    encapsulation of hex input (default udp; ip = L2TPv3 over IP,
+                    starting with the 4-byte Session ID)
+
+Output:
+  -v, --verbose     every AVP with its name and decoded value
+  --json            one JSON object per datagram (JSON lines)
+  --secret S        shared secret: unhide hidden AVPs, verify L2TPv2 Challenge
+                    Responses and L2TPv3 Message Digests seen in the input
+  -h, --help        this help
+
+Malformed datagrams are reported with their byte offset and reason, and decoding goes on.
+Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error or unreadable file.
+`;
+
+class Usage extends Error {}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new Usage(`--port: not a UDP port: ${text}`);
+  return n;
+}
+
+function decodeCommand(args: readonly string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      verbose: { type: 'boolean', short: 'v' },
+      json: { type: 'boolean' },
+      secret: { type: 'string' },
+      pcap: { type: 'string' },
+      port: { type: 'string', multiple: true },
+      encap: { type: 'string' },
+    },
+  });
+  if (values.help === true) {
+    io.stdout(DECODE_HELP);
+    return ExitCode.OK;
+  }
+  const encap = values.encap ?? 'udp';
+  if (encap !== 'udp' && encap !== 'ip')
+    throw new Usage(`--encap: expected udp or ip, got ${encap}`);
+  const ports = (values.port ?? ['1701']).map(parsePort);
+  if (values.pcap !== undefined && positionals.length > 0) {
+    throw new Usage('give either --pcap FILE or hex input, not both');
+  }
+  if (values.pcap === undefined && positionals.length === 0) {
+    throw new Usage('nothing to decode: give hex, - (standard input) or --pcap FILE');
+  }
+  if (values.pcap === undefined && values.port !== undefined) {
+    throw new Usage('--port applies to --pcap only');
+  }
+  if (values.pcap !== undefined && values.encap !== undefined) {
+    throw new Usage('--encap applies to hex input only (captures say it themselves)');
+  }
+  const decoder = new Decoder(
+    {
+      verbose: values.verbose === true,
+      json: values.json === true,
+      ...(values.secret === undefined ? {} : { secret: values.secret }),
+    },
+    (line) => io.stdout(`${line}\n`),
+  );
+
+  if (values.pcap !== undefined) {
+    const file = readInput(io, values.pcap);
+    if (file === undefined) return ExitCode.USAGE;
+    const capture = readCapture(file, { ports });
+    // Problems and packets are reported in frame order; file-level problems (frame 0) last.
+    const problems = [...capture.problems];
+    for (const p of capture.packets) {
+      while (
+        problems.length > 0 &&
+        (problems[0]?.frame ?? 0) !== 0 &&
+        (problems[0]?.frame ?? 0) < p.frame
+      ) {
+        const q = problems.shift();
+        if (q !== undefined)
+          decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, q.reason);
+      }
+      const source: DatagramSource = {
+        frame: p.frame,
+        encap: p.encap,
+        src: p.src,
+        dst: p.dst,
+        srcPort: p.srcPort,
+        dstPort: p.dstPort,
+      };
+      decoder.datagram(source, p.payload);
+    }
+    for (const q of problems) {
+      const reason = q.frame === 0 ? `capture file: ${q.reason}` : q.reason;
+      decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, reason);
+    }
+    io.stderr(
+      `${capture.format}: ${capture.frames} frames, ${capture.packets.length} L2TP datagrams, ` +
+        `${decoder.errors} malformed, ${decoder.mismatches} failed checks` +
+        `${capture.fragments > 0 ? `, ${capture.fragments} IP fragments skipped` : ''}\n`,
+    );
+  } else {
+    const inputs: string[] = [];
+    for (const arg of positionals) {
+      if (arg === '-') {
+        const stdin = readInput(io, '-');
+        if (stdin === undefined) return ExitCode.USAGE;
+        for (const line of new TextDecoder().decode(stdin).split(/\r?\n/)) {
+          const t = line.trim();
+          if (t !== '' && !t.startsWith('#')) inputs.push(t);
+        }
+      } else {
+        inputs.push(arg);
+      }
+    }
+    inputs.forEach((text, i) => {
+      const source: DatagramSource = { frame: i + 1, encap };
+      const bytes = parseHex(text);
+      if (typeof bytes === 'string') decoder.problem(source, 0, 'hex', bytes);
+      else decoder.datagram(source, bytes);
+    });
+  }
+  return decoder.errors + decoder.mismatches > 0 ? ExitCode.PROBLEMS_FOUND : ExitCode.OK;
+
+  function readInput(cli: CliIo, path: string): Uint8Array | undefined {
+    try {
+      return cli.readFile(path);
+    } catch (err) {
+      cli.stderr(
+        `l2tp-core decode: cannot read ${path === '-' ? 'standard input' : path}: ${(err as Error).message}\n`,
+      );
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code
+ * ({@link ExitCode}). Never calls process.exit; output goes through `io` only.
+ */
+export function main(argv: readonly string[], io: CliIo): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+        io.stderr(MAIN_HELP);
+        return ExitCode.USAGE;
+      case '-h':
+      case '--help':
+        io.stdout(MAIN_HELP);
+        return ExitCode.OK;
+      case 'help':
+        if (rest[0] === 'decode') {
+          io.stdout(DECODE_HELP);
+          return ExitCode.OK;
+        }
+        io.stdout(MAIN_HELP);
+        return ExitCode.OK;
+      case 'decode':
+        return decodeCommand(rest, io);
+      default:
+        throw new Usage(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof Usage || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`l2tp-core: ${(err as Error).message}\nRun \`l2tp-core --help\` for usage.\n`);
+      return ExitCode.USAGE;
+    }
+    throw err;
+  }
+}
+
+/** The real process's streams and files. */
+export const nodeIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readFile: (path) => readFileSync(path === '-' ? 0 : path),
+};
+
+// Run when this file is the program (`bin` symlinks are resolved before comparing).
+function isProgram(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (isProgram()) {
+  // `l2tp-core decode … | head`: a closed pipe ends the output, it is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  process.exitCode = main(process.argv.slice(2), nodeIo);
+}
