@@ -40,6 +40,7 @@ export {
   resolveOptions as resolveTunnelEngineOptions,
   resolveSessionOptions,
 } from './options.js';
+export * from './pw/index.js';
 export * from './seq/data.js';
 // Both the reliable channel and the engine name an output 'TransmitOutput'.
 export type { TransmitOutput as ChannelTransmitOutput } from './seq/reliable.js';
