@@ -1,0 +1,453 @@
+// Data-plane benchmarks (issue #5, "Speed"). Run after a build:
+//   npx tsc -p tsconfig.build.json && node bench/dataplane.bench.mjs
+// 1. Loopback UDP echo, frames/s: a raw node:dgram socket pair (A sends, B echoes the datagram back)
+//    next to two StaticTunnelHosts over UdpTransport (L2TPv3/UDP, 8-byte cookies, Default L2SS,
+//    sequencing off and on; B echoes each delivered frame on its session). Same payloads, same
+//    in-flight window, interleaved rounds in one process; median over rounds, ratio l2tp/raw.
+// 2. Per-packet cost of routing + receive in a StaticTunnelHost (classify, Session ID Map lookup,
+//    cookie, sequencing, delivery) at 10 and at 100,000 sessions, plus the bare Map lookup and an
+//    in-order ReorderBuffer.push over 10 / 100,000 buffers and a one-object floor. Timed by an
+//    hrtime loop (GC included), median of rounds. Env: ONLY=echo|cost, ROUNDS, FRAMES, VERBOSE=1.
+// Before timing it asserts that sending does not copy the payload and receiving hands out a view.
+
+import { createSocket } from 'node:dgram';
+import { do_not_optimize } from 'mitata';
+import { nodeClock } from '../dist/node/clock.js';
+import { UdpTransport } from '../dist/node/udp.js';
+import { ReorderBuffer } from '../dist/seq/reorder.js';
+import { StaticSession, StaticTunnelHost } from '../dist/static.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const FRAMES = Number(process.env.FRAMES ?? 20_000); // echoed frames per round and case
+const WINDOW = 64; // frames in flight
+const SIZES = [1400, 64];
+const LOCAL = '127.0.0.1';
+const SOCKBUF = 4 * 1024 * 1024;
+const COOKIE_A = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+const COOKIE_B = new Uint8Array([9, 10, 11, 12, 13, 14, 15, 16]);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function check(ok, what) {
+  if (!ok) throw new Error(`assertion failed: ${what}`);
+}
+
+// --- zero-copy checks --------------------------------------------------------------------------
+
+{
+  const a = new StaticSession({
+    tunnel_id: 1,
+    peer_tunnel_id: 2,
+    session_id: 0x80000001,
+    peer_session_id: 0x80000002,
+    cookie: COOKIE_A,
+    peer_cookie: COOKIE_B,
+    seq: 'both',
+  });
+  const b = new StaticSession({
+    tunnel_id: 2,
+    peer_tunnel_id: 1,
+    session_id: 0x80000002,
+    peer_session_id: 0x80000001,
+    cookie: COOKIE_B,
+    peer_cookie: COOKIE_A,
+    seq: 'both',
+  });
+  const payload = new Uint8Array(1400).fill(0x5a);
+  const [header, out] = a.send(payload, 0);
+  check(out === payload, 'send returns the caller’s payload array itself (no copy)');
+  check(header.length === 20, 'v3/UDP header with 8-byte cookie and L2SS is 20 bytes');
+  // What UdpTransport hands to dgram: the same two arrays (checked with a stub socket).
+  const seen = [];
+  const stub = {
+    address: () => ({ address: LOCAL, port: 1, family: 'IPv4' }),
+    on() {},
+    send: (msg) => seen.push(msg),
+  };
+  UdpTransport.fromSocket(stub).send([header, out], { address: LOCAL, port: 2 });
+  check(seen[0][0] === header && seen[0][1] === payload, 'UdpTransport passes [header, payload]');
+  const datagram = new Uint8Array(header.length + payload.length);
+  datagram.set(header);
+  datagram.set(payload, header.length);
+  const frames = b.receive(datagram, 0);
+  check(frames.length === 1, 'one frame delivered');
+  check(frames[0].buffer === datagram.buffer, 'received frame is a view into the datagram');
+  check(frames[0].byteOffset === 20 && frames[0].length === 1400, 'view covers the payload');
+}
+
+// --- 1. loopback echo --------------------------------------------------------------------------
+
+function bindSocket() {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind({ address: LOCAL, port: 0 }, () => {
+      s.setRecvBufferSize(SOCKBUF);
+      s.setSendBufferSize(SOCKBUF);
+      resolve(s);
+    });
+  });
+}
+
+// Drives one round: `sendOne()` emits a frame from A; `arrived()` is called by the case for every
+// echo that reaches A. Frames lost on loopback (rare) are replaced after 200 ms without progress.
+function makeRunner() {
+  let state;
+  const runner = {
+    arrived() {
+      const s = state;
+      s.received++;
+      s.progress = true;
+      if (s.received >= s.n) {
+        s.done();
+      } else if (s.sent < s.n) {
+        s.sent++;
+        s.sendOne();
+      }
+    },
+    run(n, sendOne) {
+      return new Promise((resolve) => {
+        const t0 = process.hrtime.bigint();
+        const timer = setInterval(() => {
+          if (!state.progress) {
+            state.lost += WINDOW;
+            for (let i = 0; i < WINDOW; i++) state.sendOne();
+          }
+          state.progress = false;
+        }, 200);
+        state = {
+          n,
+          sent: 0,
+          received: 0,
+          lost: 0,
+          progress: false,
+          sendOne,
+          done: () => {
+            clearInterval(timer);
+            const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+            const lost = state.lost;
+            state = { ...state, sendOne: () => {}, n: Number.POSITIVE_INFINITY };
+            resolve({ ms, lost });
+          },
+        };
+        for (let i = 0; i < Math.min(WINDOW, n); i++) {
+          state.sent++;
+          sendOne();
+        }
+      });
+    },
+  };
+  return runner;
+}
+
+async function rawPair() {
+  const a = await bindSocket();
+  const b = await bindSocket();
+  const portA = a.address().port;
+  const portB = b.address().port;
+  const runner = makeRunner();
+  b.on('message', (msg) => b.send(msg, portA, LOCAL));
+  a.on('message', () => runner.arrived());
+  return {
+    run: (payload, n) => runner.run(n, () => a.send(payload, portB, LOCAL)),
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+// The raw echo again, but sending [20-byte header, payload] by scatter/gather as the L2TP path
+// does: separates node:dgram's cost of array sends from l2tp-core's own.
+async function rawSgPair() {
+  const a = await bindSocket();
+  const b = await bindSocket();
+  const portA = a.address().port;
+  const portB = b.address().port;
+  const runner = makeRunner();
+  const headerA = new Uint8Array(20);
+  const headerB = new Uint8Array(20);
+  b.on('message', (msg) => b.send([headerB, msg.subarray(20)], portA, LOCAL));
+  a.on('message', () => runner.arrived());
+  return {
+    run: (payload, n) => runner.run(n, () => a.send([headerA, payload], portB, LOCAL)),
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+async function l2tpPair() {
+  const open = () =>
+    UdpTransport.open({ address: LOCAL, receiveBufferSize: SOCKBUF, sendBufferSize: SOCKBUF });
+  const ta = await open();
+  const tb = await open();
+  const runner = makeRunner();
+  const hostA = new StaticTunnelHost({
+    tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: LOCAL, udp_dport: tb.local.port },
+    transport: ta,
+    clock: nodeClock,
+    onFrame: () => runner.arrived(),
+  });
+  const hostB = new StaticTunnelHost({
+    tunnel: { tunnel_id: 2, peer_tunnel_id: 1, remote: LOCAL, udp_dport: ta.local.port },
+    transport: tb,
+    clock: nodeClock,
+    onFrame: (frame, session) => hostB.send(session, frame),
+  });
+  const sessions = {};
+  let id = 0x80000001;
+  for (const seq of ['none', 'both']) {
+    const idA = id++;
+    const idB = id++;
+    sessions[seq] = hostA.addSession({
+      session_id: idA,
+      peer_session_id: idB,
+      cookie: COOKIE_A,
+      peer_cookie: COOKIE_B,
+      seq,
+    });
+    hostB.addSession({
+      session_id: idB,
+      peer_session_id: idA,
+      cookie: COOKIE_B,
+      peer_cookie: COOKIE_A,
+      seq,
+    });
+  }
+  return {
+    run: (payload, n, seq) => {
+      const s = sessions[seq];
+      return runner.run(n, () => hostA.send(s, payload));
+    },
+    stats: (seq) => sessions[seq].stats(),
+    close: () => {
+      hostA.close();
+      hostB.close();
+    },
+  };
+}
+
+const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
+const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,none,both').split(',');
+if (ONLY.includes('echo')) {
+  const raw = await rawPair();
+  const rawSg = await rawSgPair();
+  const l2tp = await l2tpPair();
+  const echoCases = [];
+  for (const size of SIZES) {
+    const payload = new Uint8Array(size).fill(0xa5);
+    echoCases.push([`raw dgram echo, ${size} B`, size, 'raw', (n) => raw.run(payload, n)]);
+    echoCases.push([`raw s/g echo, ${size} B`, size, 'rawsg', (n) => rawSg.run(payload, n)]);
+    echoCases.push([`l2tp seq off, ${size} B`, size, 'none', (n) => l2tp.run(payload, n, 'none')]);
+    echoCases.push([`l2tp seq on, ${size} B`, size, 'both', (n) => l2tp.run(payload, n, 'both')]);
+  }
+  for (let j = echoCases.length - 1; j >= 0; j--) {
+    if (!ECHO_KINDS.includes(echoCases[j][2])) echoCases.splice(j, 1);
+  }
+  const echoRates = new Map(echoCases.map(([name]) => [name, []]));
+  const ratios = new Map(echoCases.filter((c) => c[2] !== 'raw').map(([name]) => [name, []]));
+  let lostTotal = 0;
+  for (const [, , , run] of echoCases) await run(2000); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    let rawRate = 0;
+    for (const [name, , kind, run] of echoCases) {
+      const { ms, lost } = await run(FRAMES);
+      lostTotal += lost;
+      const rate = FRAMES / (ms / 1000);
+      echoRates.get(name).push(rate);
+      if (kind === 'raw') rawRate = rate;
+      else ratios.get(name).push(rate / rawRate);
+    }
+  }
+  raw.close();
+  rawSg.close();
+  l2tp.close();
+
+  console.log(
+    `\nloopback echo: ${FRAMES} frames per round, window ${WINDOW}, median of ${ROUNDS} rounds` +
+      ` (ratio: median of per-round ratios to the raw echo of the same size)`,
+  );
+  for (const [name, , kind] of echoCases) {
+    const rate = median(echoRates.get(name));
+    const ratio = kind === 'raw' ? '' : `  ratio ${median(ratios.get(name)).toFixed(2)}`;
+    console.log(`${name.padEnd(28)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s${ratio}`);
+  }
+  if (lostTotal > 0) console.log(`(${lostTotal} frames re-sent after loopback loss)`);
+}
+
+// --- 2. per-packet cost vs number of sessions --------------------------------------------------
+
+// Distinct random 32-bit Session IDs (xorshift, fixed seed), like kernel-assigned ones.
+function randomIds(count, seed) {
+  let x = seed >>> 0 || 1;
+  const ids = new Set();
+  while (ids.size < count) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    if (x !== 0) ids.add(x);
+  }
+  return [...ids];
+}
+
+function shuffled(xs, seed) {
+  const out = [...xs];
+  let x = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const FROM = { address: LOCAL, port: 1701, family: 'IPv4' };
+
+// A host with `count` sequenced sessions behind a stub transport; returns a function that feeds
+// one datagram (cycling over `active` sessions in shuffled order, Ns advancing per session).
+function hostCase(count, active) {
+  let handler;
+  const transport = {
+    send() {},
+    onDatagram(h) {
+      handler = h;
+      return () => {};
+    },
+    close() {},
+  };
+  let delivered = 0;
+  let now = 0;
+  const host = new StaticTunnelHost({
+    tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: LOCAL, udp_dport: 1701 },
+    transport,
+    clock: { now: () => now },
+    onFrame: () => delivered++,
+  });
+  const ids = randomIds(count, count);
+  for (const id of ids) {
+    host.addSession({
+      session_id: id,
+      peer_session_id: id,
+      cookie: COOKIE_A,
+      peer_cookie: COOKIE_B,
+      seq: 'both',
+    });
+  }
+  const targets = shuffled(ids, 7).slice(0, active);
+  // One datagram buffer, rewritten per packet: a just-received datagram is hot in the cache, so
+  // only the session state is cold when traffic is spread over all sessions.
+  const p = new Uint8Array(20 + 64);
+  const dv = new DataView(p.buffer);
+  dv.setUint16(0, 0x0003);
+  p.set(COOKIE_B, 8);
+  p[16] = 0x40; // S bit; Ns in 17..19
+  const ns = new Int32Array(targets.length);
+  let i = 0;
+  const feed = () => {
+    const k = i;
+    i = i + 1 === targets.length ? 0 : i + 1;
+    dv.setUint32(4, targets[k]);
+    const n = ns[k];
+    p[17] = n >>> 16;
+    p[18] = n >>> 8;
+    p[19] = n;
+    ns[k] = (n + 1) & 0xffffff;
+    now++;
+    handler(p, FROM);
+    return delivered;
+  };
+  // Every packet must be delivered, or the bench measures a drop path.
+  const before = delivered;
+  for (let j = 0; j < targets.length; j++) feed();
+  check(delivered - before === targets.length, `host with ${count} sessions delivers`);
+  return feed;
+}
+
+function mapCase(count, active) {
+  const ids = randomIds(count, count);
+  const map = new Map(ids.map((id) => [id, { id }]));
+  const keys = shuffled(ids, 7).slice(0, active);
+  let i = 0;
+  return () => {
+    const k = keys[i];
+    i = i + 1 === keys.length ? 0 : i + 1;
+    return map.get(k);
+  };
+}
+
+function reorderCase(count, active) {
+  const buffers = [];
+  for (let j = 0; j < count; j++) {
+    buffers.push(new ReorderBuffer({ bits: 24, reorderTimeoutMs: 100, initialNr: 0 }));
+  }
+  const order = shuffled(
+    buffers.map((_, j) => j),
+    7,
+  ).slice(0, active);
+  const ns = new Int32Array(count);
+  let i = 0;
+  let now = 0;
+  return () => {
+    const k = order[i];
+    i = i + 1 === order.length ? 0 : i + 1;
+    const n = ns[k];
+    ns[k] = (n + 1) & 0xffffff;
+    return buffers[k].push(n, k, now++);
+  };
+}
+
+if (ONLY.includes('cost')) {
+  const BIG = 100_000;
+
+  // Memory floor: one small object per session, bumped per packet. Any per-session state pays this
+  // when traffic is spread over more sessions than the caches hold.
+  function objectCase(count, active) {
+    const objects = [];
+    for (let j = 0; j < count; j++) objects.push({ id: j, packets: 0, bytes: 0 });
+    const order = shuffled(
+      objects.map((_, j) => j),
+      7,
+    ).slice(0, active);
+    let i = 0;
+    return () => {
+      const o = objects[order[i]];
+      i = i + 1 === order.length ? 0 : i + 1;
+      o.packets++;
+      return o;
+    };
+  }
+  const costCases = [];
+  for (const [label, make] of [
+    ['host receive (classify+lookup+cookie+seq+deliver)', hostCase],
+    ['Map.get by Session ID', mapCase],
+    ['ReorderBuffer.push in order', reorderCase],
+    ['floor: bump a counter in a per-session object', objectCase],
+  ]) {
+    costCases.push([`${label}, 10 sessions`, make(10, 10)]);
+    costCases.push([`${label}, 100k sessions, 10 active`, make(BIG, 10)]);
+    costCases.push([`${label}, 100k sessions, all active`, make(BIG, BIG)]);
+  }
+  // Own timing loop rather than mitata's p50: a per-packet cost should include the garbage
+  // collection its allocations cause. CALLS packets per case and round (3 passes over 100k).
+  const CALLS = 300_000;
+  const COST_ROUNDS = 7;
+  const costs = new Map(costCases.map(([name]) => [name, []]));
+  for (let round = 0; round < COST_ROUNDS; round++) {
+    for (const [name, fn] of costCases) {
+      const t0 = process.hrtime.bigint();
+      for (let j = 0; j < CALLS; j++) do_not_optimize(fn());
+      costs.get(name).push(Number(process.hrtime.bigint() - t0) / CALLS);
+    }
+  }
+  console.log(
+    `\nper-packet cost — median of ${COST_ROUNDS} rounds of ${CALLS} packets (random 32-bit Session IDs)`,
+  );
+  for (const [name] of costCases) {
+    const xs = costs.get(name);
+    const spread = process.env.VERBOSE ? `  [${xs.map((x) => x.toFixed(0)).join(' ')}]` : '';
+    console.log(`${name.padEnd(72)} ${median(xs).toFixed(1).padStart(8)} ns${spread}`);
+  }
+}
