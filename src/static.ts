@@ -11,8 +11,10 @@ import { classify } from './codec/classify.js';
 import {
   type CookieLength,
   cookieMatches,
+  type DataHeaderV3,
   type DataMessageV3,
   type DataParamsV3,
+  dataHeaderLength,
   decodeDataV3,
   type Encapsulation,
   encodeDataHeaderV3,
@@ -232,20 +234,17 @@ export class StaticSession {
       cookieLength: this.#peerCookie.length as CookieLength,
       sublayer: this.l2specType,
     };
-    const size =
-      (this.encap === 'udp' ? 8 : 4) + this.#cookie.length + (this.l2specType === 'none' ? 0 : 4);
+    const header: DataHeaderV3 = {
+      version: 3,
+      encap: this.encap,
+      sessionId: this.peerSessionId,
+      cookie: this.#cookie.length === 0 ? undefined : this.#cookie,
+      sublayer: this.l2specType,
+    };
+    const size = dataHeaderLength(header);
     this.#template = new Uint8Array(size);
-    encodeDataHeaderV3(
-      {
-        version: 3,
-        encap: this.encap,
-        sessionId: this.peerSessionId,
-        cookie: this.#cookie.length === 0 ? undefined : this.#cookie,
-        sublayer: this.l2specType,
-      },
-      this.#template,
-    );
-    this.#nsAt = size - 4;
+    encodeDataHeaderV3(header, this.#template);
+    this.#nsAt = size - 4; // the Default L2-Specific Sublayer ends the header (RFC 3931 §4.6)
     this.#recvSeq = seq === 'recv' || seq === 'both';
     this.#reorderTimeoutMs = config.reorderTimeoutMs ?? 0;
     this.#seq = new DataSequencer<Uint8Array>({

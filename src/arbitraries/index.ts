@@ -24,6 +24,7 @@ import { AVP_CATALOGUE, type AvpInfo, encodeAvpValue, lookupAvp } from '../avp/r
 import { stringValue, type ValueByKind, type ValueKind } from '../avp/values.js';
 import { type ControlHeaderInit, encodeControl } from '../codec/control.js';
 import {
+  controlHeaderLength,
   type DataHeader,
   type DataParams,
   type Encapsulation,
@@ -639,7 +640,7 @@ export function nearValidControlBytesArbitrary(
 ): fc.Arbitrary<NearValidSample> {
   const encap = options.encap ?? 'udp';
   const version = options.version;
-  const headerLength = encap === 'ip' ? 16 : 12;
+  const headerLength = controlHeaderLength(version, encap);
   const lengthAt = encap === 'ip' ? 6 : 2; // the header's Length field
   const base = fc.tuple(controlHeaderArbitrary(version), typedMessageArbitrary(options));
   const build = (header: ControlHeaderInit, avps: readonly RawAvp[]) =>
