@@ -1,10 +1,11 @@
 /**
  * Static (unmanaged) L2TPv3 sessions: the kernel's `ip l2tp add tunnel` / `add session` without any
  * control protocol. `StaticSession` is the sans-I/O data path of one session (header, cookie,
- * Default L2-Specific Sublayer sequencing, kernel counters); `StaticTunnelHost` is a thin shell that
- * routes one tunnel's datagrams (any DatagramTransport) to its sessions by Session ID.
+ * Default L2-Specific Sublayer sequencing, offset padding, pseudowire framing via src/pw/framer.ts,
+ * runtime options, kernel counters); `StaticTunnelHost` is a thin shell that routes one tunnel's
+ * datagrams (any DatagramTransport) to its sessions by Session ID and sums their counters.
  * RFC 3931 §4.1 (data header), §4.5 (cookie), §4.6 (Default L2SS), §4.6.1 (sequencing).
- * Not here: sockets (src/node/udp.ts), pseudowire framing, managed tunnels (src/tunnel.ts).
+ * Not here: sockets (src/node/udp.ts), managed tunnels (src/tunnel.ts), keepalives.
  */
 
 import { classify } from './codec/classify.js';
@@ -20,7 +21,14 @@ import {
   encodeDataHeaderV3,
   SUBLAYER_BITS,
 } from './codec/header.js';
+import { DebugLog } from './debug.js';
 import { DecodeError, UsageError } from './errors.js';
+import {
+  type PseudowireFramer,
+  type PseudowireFramerOptions,
+  type PseudowireName,
+  pseudowireFramer,
+} from './pw/framer.js';
 import { DataSequencer } from './seq/data.js';
 import type { Clock, DatagramTransport, PeerAddress, TimerHandle, TimerHost } from './transport.js';
 
@@ -30,8 +38,11 @@ import type { Clock, DatagramTransport, PeerAddress, TimerHandle, TimerHost } fr
 /** `seq` of `ip l2tp add session`: which directions carry sequence numbers. */
 export type StaticSeqMode = 'none' | 'send' | 'recv' | 'both';
 
-/** `l2spec_type` of `ip l2tp add session` (the ATM sublayer is not offered by iproute2). */
-export type StaticL2SpecType = 'none' | 'default';
+/**
+ * `l2spec_type` of `ip l2tp add session`. iproute2 offers none/default; 'atm' (RFC 4454 §4.1)
+ * is accepted for the ATM pseudowire types only.
+ */
+export type StaticL2SpecType = 'none' | 'default' | 'atm';
 
 /**
  * A cookie as `ip l2tp` takes it: 8 or 16 hex digits, or 4/8 raw octets. Empty (`''` or a
@@ -59,12 +70,69 @@ export interface StaticSessionConfig {
   readonly cookie?: StaticCookie | undefined;
   /** Cookie every received packet must carry (kernel `peer_cookie`), else dropped. Default none. */
   readonly peer_cookie?: StaticCookie | undefined;
-  /** Default 'default' (iproute2's default: the 4-octet Default L2-Specific Sublayer). */
+  /**
+   * Default 'default' (iproute2's default: the 4-octet Default L2-Specific Sublayer); 'atm' for
+   * `pw_type` 'atm-aal5', which requires the ATM sublayer (RFC 4454 §4).
+   */
   readonly l2spec_type?: StaticL2SpecType | undefined;
+  /**
+   * Pseudowire type, by name or PW Type value (AVP 68). Default 'ethernet' (iproute2 always
+   * creates Ethernet pseudowires, the kernel's l2tp_eth). Selects the framer that checks sent
+   * frames and validates received ones (docs/pseudowires.md, "Framers").
+   */
+  readonly pw_type?: PseudowireName | number | undefined;
+  /** Framer options (PPP addressControl, Frame Relay header length, ATM max cells, VLAN). */
+  readonly pw_options?: PseudowireFramerOptions | undefined;
+  /**
+   * `offset` of old iproute2/kernels: zero octets written after the sublayer of every sent packet,
+   * 0 … 255 (old iproute2 parsed it as a u8). Default 0. Current kernels ignore it.
+   */
+  readonly offset?: number | undefined;
+  /** `peer_offset`: octets skipped after the sublayer of every received packet, 0 … 255. Default 0. */
+  readonly peer_offset?: number | undefined;
   /** Default 'none'. Anything else needs `l2spec_type` 'default' (the sequence number lives there). */
   readonly seq?: StaticSeqMode | undefined;
   /** REORDERTO in ms, 0 … 3,600,000; 0 (default) drops out-of-sequence frames at once. */
   readonly reorderTimeoutMs?: number | undefined;
+  /** LNSMODE: stored and reported only (see {@link StaticSessionOptions.lnsMode}). Default false. */
+  readonly lnsMode?: boolean | undefined;
+  /** DEBUG mask ({@link DebugCategory} bits). Default 0. */
+  readonly debug?: number | undefined;
+  /** Largest frame `send` accepts, octets (0 = no limit, the default); see {@link StaticSessionOptions.mtu}. */
+  readonly mtu?: number | undefined;
+  /** Largest frame delivered, octets (0 = no limit, the default); see {@link StaticSessionOptions.mru}. */
+  readonly mru?: number | undefined;
+}
+
+/**
+ * The options of a session that can change at runtime, like the kernel's setsockopt / netlink
+ * L2TP_CMD_SESSION_MODIFY. Read with `options()`, change with `configure()`.
+ */
+export interface StaticSessionOptions {
+  /** SENDSEQ: sent packets carry Ns (needs a sublayer). */
+  readonly sendSeq: boolean;
+  /** RECVSEQ: received packets without Ns are dropped (needs a sublayer). */
+  readonly recvSeq: boolean;
+  /** REORDERTO, ms, 0 … 3,600,000. */
+  readonly reorderTimeoutMs: number;
+  /**
+   * LNSMODE. Stored and reported; no effect on an L2TPv3 session (in the kernel it only decides
+   * whether an L2TPv2 LAC follows the peer's S bit, RFC 2661 §5.4).
+   */
+  readonly lnsMode: boolean;
+  /** DEBUG mask ({@link DebugCategory} bits, 0 … 15 kept). */
+  readonly debug: number;
+  /**
+   * Largest frame `send` accepts, in octets of the frame as handed to `send` (L2 header such as
+   * Ethernet's 14 octets included, L2TP header and `txPrefix` excluded); longer frames are
+   * dropped and counted tx_errors. 0 = no limit. 0 … 65535.
+   */
+  readonly mtu: number;
+  /**
+   * Largest frame delivered, in octets of the frame handed to the host; longer ones are dropped
+   * and counted rx_errors. 0 = no limit. 0 … 65535.
+   */
+  readonly mru: number;
 }
 
 /** Counters of a session, the kernel's names in camelCase ({@link KERNEL_STAT_NAMES}). */
@@ -73,7 +141,7 @@ export interface StaticSessionStats {
   readonly txPackets: number;
   /** tx_bytes: payload octets of those frames (headers excluded, like the kernel). */
   readonly txBytes: number;
-  /** tx_errors: transmit failures the host reported with `countTxError`. */
+  /** tx_errors: frames `send` refused (framer check, mtu) plus failures reported with `countTxError`. */
   readonly txErrors: number;
   /** rx_packets: frames delivered. */
   readonly rxPackets: number;
@@ -83,11 +151,14 @@ export interface StaticSessionStats {
   readonly rxSeqDiscards: number;
   /** rx_oos_packets: frames that arrived after a higher Ns was already held. */
   readonly rxOosPackets: number;
-  /** rx_errors: every frame discarded after decoding (cookie and sequencing drops included). */
+  /** rx_errors: every frame discarded after decoding (cookie, sequencing, framing and mru drops). */
   readonly rxErrors: number;
   /** rx_cookie_discards: wrong cookie (RFC 3931 §4.5). */
   readonly rxCookieDiscards: number;
-  /** rx_invalid: datagrams that are not a valid data message for this session (not in rxErrors). */
+  /**
+   * rx_invalid: datagrams that are not a valid data message for this session (not in rxErrors),
+   * including ones shorter than `peer_offset` or an ATM admin cell of the wrong length.
+   */
   readonly rxInvalid: number;
 }
 
@@ -175,10 +246,28 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 // ---------------------------------------------------------------------------------------------
 // StaticSession
 
+const MAX_OFFSET = 255;
+const MAX_REORDER_MS = 3_600_000;
+
+function checkRange(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${name} must be an integer in ${min}…${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new UsageError(`${name} must be a boolean, got ${String(value)}`);
+  }
+  return value;
+}
+
 /**
  * One static L2TPv3 session, sans-I/O: `send` builds headers, `receive` checks and sequences
- * received datagrams, counters follow the kernel. Time comes in as `now` (monotonic ms); when
- * {@link StaticSession.nextDeadline} is defined the host calls `handleTimeout` then.
+ * received datagrams and hands frames through the pseudowire framer, counters follow the
+ * kernel. Time comes in as `now` (monotonic ms); when {@link StaticSession.nextDeadline} is
+ * defined the host calls `handleTimeout` then.
  */
 export class StaticSession {
   /** Our tunnel id. */
@@ -193,15 +282,25 @@ export class StaticSession {
   readonly encap: Encapsulation;
   /** The sublayer in use. */
   readonly l2specType: StaticL2SpecType;
+  /** The pseudowire's framer (its `name` and `pwType` say which pseudowire this is). */
+  readonly framer: PseudowireFramer;
+  /** Zero octets written after the sublayer of sent packets (`offset`). */
+  readonly offset: number;
+  /** Octets skipped after the sublayer of received packets (`peer_offset`). */
+  readonly peerOffset: number;
   readonly #cookie: Uint8Array;
   readonly #peerCookie: Uint8Array;
   readonly #params: DataParamsV3;
-  /** Header of an unsequenced packet; copied per send, Ns patched in at #nsAt. */
+  /** Header + offset padding + framer prefix; copied per send, Ns patched in at #nsAt. */
   readonly #template: Uint8Array;
   readonly #nsAt: number;
+  readonly #log: DebugLog;
   #seq: DataSequencer<Uint8Array>;
   #recvSeq: boolean;
   #reorderTimeoutMs: number;
+  #lnsMode: boolean;
+  #mtu: number;
+  #mru: number;
   #seenSeq = false;
   /** rx counters of sequencers retired by setReorderTimeout. */
   #base: RxCounters = ZERO_RX;
@@ -212,6 +311,8 @@ export class StaticSession {
   #rxMissing = 0;
   #rxCookie = 0;
   #rxInvalid = 0;
+  /** Frames released by the sequencer, then refused by the framer or the mru. */
+  #rxDropped = 0;
 
   /** @throws UsageError on any bad parameter (the message names it). */
   constructor(config: StaticSessionConfig) {
@@ -220,14 +321,35 @@ export class StaticSession {
     this.sessionId = checkId('session_id', config.session_id);
     this.peerSessionId = checkId('peer_session_id', config.peer_session_id);
     this.encap = oneOf('encap', config.encap, ['udp', 'ip'], 'udp');
-    this.l2specType = oneOf('l2spec_type', config.l2spec_type, ['none', 'default'], 'default');
+    this.framer = pseudowireFramer(config.pw_type ?? 'ethernet', config.pw_options);
+    // RFC 4454 §4: AAL5 SDU mode requires the ATM sublayer, so it is that type's default.
+    const dflt = this.framer.sublayers.includes('default') ? 'default' : 'atm';
+    this.l2specType = oneOf('l2spec_type', config.l2spec_type, ['none', 'default', 'atm'], dflt);
+    if (!this.framer.sublayers.includes(this.l2specType)) {
+      throw new UsageError(
+        `l2spec_type ${this.l2specType} is not allowed with pw_type ${this.framer.name} ` +
+          `(allowed: ${this.framer.sublayers.join('|')})`,
+      );
+    }
     const seq = oneOf('seq', config.seq, ['none', 'send', 'recv', 'both'], 'none');
     // The kernel silently ignores seq without the Default L2SS; we refuse instead.
     if (seq !== 'none' && this.l2specType === 'none') {
       throw new UsageError(`seq ${seq} needs l2spec_type default (Ns lives in the sublayer)`);
     }
+    this.offset = checkRange('offset', config.offset ?? 0, 0, MAX_OFFSET);
+    this.peerOffset = checkRange('peer_offset', config.peer_offset ?? 0, 0, MAX_OFFSET);
+    this.#reorderTimeoutMs = checkRange(
+      'reorderTimeoutMs',
+      config.reorderTimeoutMs ?? 0,
+      0,
+      MAX_REORDER_MS,
+    );
+    this.#lnsMode = checkBoolean('lnsMode', config.lnsMode ?? false);
+    this.#mtu = checkRange('mtu', config.mtu ?? 0, 0, 0xffff);
+    this.#mru = checkRange('mru', config.mru ?? 0, 0, 0xffff);
     this.#cookie = parseCookie('cookie', config.cookie);
     this.#peerCookie = parseCookie('peer_cookie', config.peer_cookie);
+    this.#log = new DebugLog(`tunnel ${this.tunnelId} session ${this.sessionId}`, config.debug);
     this.#params = {
       version: 3,
       encap: this.encap,
@@ -242,11 +364,13 @@ export class StaticSession {
       sublayer: this.l2specType,
     };
     const size = dataHeaderLength(header);
-    this.#template = new Uint8Array(size);
+    const prefix = this.framer.txPrefix;
+    // Offset padding follows the sublayer (old kernels' L2TPv3 `offset`); zeros, as allocated.
+    this.#template = new Uint8Array(size + this.offset + prefix.length);
     encodeDataHeaderV3(header, this.#template);
-    this.#nsAt = size - 4; // the Default L2-Specific Sublayer ends the header (RFC 3931 §4.6)
+    this.#template.set(prefix, size + this.offset);
+    this.#nsAt = size - 4; // the sublayer ends the L2TP header (RFC 3931 §4.6, RFC 4454 §4.1)
     this.#recvSeq = seq === 'recv' || seq === 'both';
-    this.#reorderTimeoutMs = config.reorderTimeoutMs ?? 0;
     this.#seq = new DataSequencer<Uint8Array>({
       version: 3,
       sendSeq: seq === 'send' || seq === 'both',
@@ -271,10 +395,20 @@ export class StaticSession {
 
   /**
    * Frames `frame` for the peer: returns `[header, frame]` for a scatter/gather send. `header` is
-   * a fresh array owned by the caller; `frame` is the argument itself, never copied. Counts
-   * tx_packets/tx_bytes. `now` is reserved (sending has no timers).
+   * a fresh array owned by the caller (L2TP header, offset padding, framer prefix); `frame` is
+   * the argument itself, never copied. Counts tx_packets/tx_bytes. Returns undefined, and counts
+   * tx_errors, when the framer refuses the frame or it is longer than `mtu` (nothing to send;
+   * the reason is logged under `l2tp:data` when the DEBUG mask has the DATA bit). `now` is
+   * reserved (sending has no timers).
    */
-  send(frame: Uint8Array, _now: number): [header: Uint8Array, payload: Uint8Array] {
+  send(frame: Uint8Array, _now: number): [header: Uint8Array, payload: Uint8Array] | undefined {
+    const reason = this.framer.checkTx(frame);
+    if (reason !== undefined || (this.#mtu !== 0 && frame.length > this.#mtu)) {
+      this.#txErrors++;
+      const log = this.#log.data;
+      if (log) log('tx drop %d octets: %s', frame.length, reason ?? `longer than mtu ${this.#mtu}`);
+      return undefined;
+    }
     const header = this.#template.slice();
     const ns = this.#seq.nextSendNs();
     if (ns !== undefined) {
@@ -284,17 +418,22 @@ export class StaticSession {
       header[at + 1] = ns >>> 16;
       header[at + 2] = ns >>> 8;
       header[at + 3] = ns;
+      const log = this.#log.seq;
+      if (log) log('tx Ns %d', ns);
     }
     this.#txPackets++;
     this.#txBytes += frame.length;
+    const log = this.#log.data;
+    if (log) log('tx %d octets', frame.length);
     return [header, frame];
   }
 
   /**
    * A datagram arrived for this session (for 'ip' encap: starting at the Session ID, IP header
-   * stripped). Returns the frames now deliverable, in order: views into the received datagrams
-   * (zero-copy; copy to keep beyond their lifetime). A shared empty array when none; never mutate it.
-   * Never throws on bad bytes: they are counted (rx_invalid, rx_cookie_discards, rx_seq_discards).
+   * stripped). Returns the frames now deliverable, in order, after the framer's validation:
+   * views into the received datagrams (zero-copy; copy to keep beyond their lifetime). A shared
+   * empty array when none; never mutate it. Never throws on bad bytes: they are counted
+   * (rx_invalid, rx_cookie_discards, rx_seq_discards, rx_errors).
    */
   receive(bytes: Uint8Array, now: number): readonly Uint8Array[] {
     let msg: DataMessageV3;
@@ -302,27 +441,43 @@ export class StaticSession {
       msg = decodeDataV3(bytes, this.#params);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      this.#rxInvalid++;
-      return NONE;
+      return this.#invalid(error.message);
     }
-    if (msg.sessionId !== this.sessionId) {
-      this.#rxInvalid++;
-      return NONE;
-    }
+    if (msg.sessionId !== this.sessionId) return this.#invalid(`session id ${msg.sessionId}`);
     // RFC 3931 §4.5: a packet whose cookie does not match MUST be discarded.
     if (this.#peerCookie.length !== 0 && !cookieMatches(bytes, msg, this.#peerCookie)) {
       this.#rxCookie++;
+      const log = this.#log.data;
+      if (log) log('rx cookie mismatch');
       return this.#account(this.#seq.handleTimeout(now));
+    }
+    let payload = msg.payload;
+    if (this.peerOffset !== 0) {
+      if (payload.length < this.peerOffset) return this.#invalid('shorter than peer_offset');
+      payload = payload.subarray(this.peerOffset);
+    }
+    // RFC 4454 §4.1: T = 1 marks one admin cell; checked here, as the flags are not kept.
+    if ((msg.atmFlags & SUBLAYER_BITS.T) !== 0) {
+      try {
+        this.framer.decode(payload, msg.atmFlags);
+      } catch (error) {
+        if (!(error instanceof DecodeError)) throw error;
+        return this.#invalid(error.message);
+      }
     }
     if (msg.ns === undefined) {
       if (this.#recvSeq) {
         this.#rxMissing++;
+        const log = this.#log.seq;
+        if (log) log('rx without Ns under RECVSEQ: dropped');
         return this.#account(this.#seq.handleTimeout(now));
       }
     } else {
       this.#seenSeq = true;
+      const log = this.#log.seq;
+      if (log) log('rx Ns %d', msg.ns);
     }
-    return this.#account(this.#seq.receive(msg.payload, msg.ns, now));
+    return this.#account(this.#seq.receive(payload, msg.ns, now));
   }
 
   /** Runs reorder expiry due at `now`; returns the frames released (see `receive`). */
@@ -353,9 +508,7 @@ export class StaticSession {
    * @throws UsageError for a value outside 0 … 3,600,000 (nothing changes then).
    */
   setReorderTimeout(ms: number, now: number): readonly Uint8Array[] {
-    if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) {
-      throw new UsageError(`reorderTimeoutMs must be an integer in 0…3600000, got ${String(ms)}`);
-    }
+    checkRange('reorderTimeoutMs', ms, 0, MAX_REORDER_MS);
     const old = this.#seq;
     const released = this.#account([...old.handleTimeout(now), ...old.flush()]);
     const f = old.stats();
@@ -375,7 +528,57 @@ export class StaticSession {
     };
     this.#seq = next;
     this.#reorderTimeoutMs = ms;
+    const log = this.#log.seq;
+    if (log) log('reorder timeout %d ms, %d held frames released', ms, released.length);
     return released;
+  }
+
+  /** The runtime options now (a fresh object). */
+  options(): StaticSessionOptions {
+    return {
+      sendSeq: this.#seq.sendSeq,
+      recvSeq: this.#recvSeq,
+      reorderTimeoutMs: this.#reorderTimeoutMs,
+      lnsMode: this.#lnsMode,
+      debug: this.#log.mask,
+      mtu: this.#mtu,
+      mru: this.#mru,
+    };
+  }
+
+  /**
+   * Changes any runtime options at once (the kernel's session modify). Everything is validated
+   * before anything changes. Returns the frames a REORDERTO change released (see
+   * `setReorderTimeout`; empty when REORDERTO is absent or unchanged).
+   * @throws UsageError for any bad value, or SENDSEQ/RECVSEQ on without a sublayer.
+   */
+  configure(changes: Partial<StaticSessionOptions>, now: number): readonly Uint8Array[] {
+    const c = changes;
+    if (c.sendSeq !== undefined && checkBoolean('sendSeq', c.sendSeq)) {
+      this.#needSublayer('SENDSEQ');
+    }
+    if (c.recvSeq !== undefined && checkBoolean('recvSeq', c.recvSeq)) {
+      this.#needSublayer('RECVSEQ');
+    }
+    if (c.reorderTimeoutMs !== undefined) {
+      checkRange('reorderTimeoutMs', c.reorderTimeoutMs, 0, MAX_REORDER_MS);
+    }
+    if (c.lnsMode !== undefined) checkBoolean('lnsMode', c.lnsMode);
+    if (c.debug !== undefined) checkRange('debug', c.debug, 0, 0xffffffff);
+    if (c.mtu !== undefined) checkRange('mtu', c.mtu, 0, 0xffff);
+    if (c.mru !== undefined) checkRange('mru', c.mru, 0, 0xffff);
+    if (c.debug !== undefined) this.#log.setMask(c.debug);
+    if (c.sendSeq !== undefined) this.#seq.setSendSeq(c.sendSeq);
+    if (c.recvSeq !== undefined) this.#recvSeq = c.recvSeq;
+    if (c.lnsMode !== undefined) this.#lnsMode = c.lnsMode;
+    if (c.mtu !== undefined) this.#mtu = c.mtu;
+    if (c.mru !== undefined) this.#mru = c.mru;
+    const log = this.#log.control;
+    if (log) log('configure %o', c);
+    if (c.reorderTimeoutMs === undefined || c.reorderTimeoutMs === this.#reorderTimeoutMs) {
+      return NONE;
+    }
+    return this.setReorderTimeout(c.reorderTimeoutMs, now);
   }
 
   /** Counts one transmit failure reported by the host's socket (tx_errors). */
@@ -387,23 +590,65 @@ export class StaticSession {
   stats(): StaticSessionStats {
     const s = this.#seq.stats();
     const b = this.#base;
+    const dropped = this.#rxDropped;
     return {
       txPackets: this.#txPackets,
       txBytes: this.#txBytes,
       txErrors: this.#txErrors,
-      rxPackets: b.rxPackets + s.rxPackets,
+      rxPackets: b.rxPackets + s.rxPackets - dropped,
       rxBytes: this.#rxBytes,
       rxSeqDiscards: b.rxSeqDiscards + s.rxSeqDiscards + this.#rxMissing,
       rxOosPackets: b.rxOosPackets + s.rxOosPackets,
-      rxErrors: b.rxErrors + s.rxErrors + this.#rxMissing + this.#rxCookie,
+      rxErrors: b.rxErrors + s.rxErrors + this.#rxMissing + this.#rxCookie + dropped,
       rxCookieDiscards: this.#rxCookie,
       rxInvalid: this.#rxInvalid,
     };
   }
 
+  #invalid(why: string): readonly Uint8Array[] {
+    this.#rxInvalid++;
+    const log = this.#log.data;
+    if (log) log('rx invalid: %s', why);
+    return NONE;
+  }
+
+  /**
+   * Frames leaving the sequencer: framer validation and mru, like the kernel's pseudowire
+   * driver after the L2TP core has sequenced them (so a bad frame never disturbs the Ns
+   * sequence). Returns `frames` itself when every frame passes unchanged (no allocation).
+   */
   #account(frames: readonly Uint8Array[]): readonly Uint8Array[] {
-    for (let i = 0; i < frames.length; i++) this.#rxBytes += (frames[i] as Uint8Array).length;
-    return frames;
+    const n = frames.length;
+    if (n === 0) return frames;
+    let out: Uint8Array[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const raw = frames[i] as Uint8Array;
+      let frame: Uint8Array | undefined;
+      try {
+        frame = this.framer.decode(raw, 0);
+      } catch (error) {
+        if (!(error instanceof DecodeError)) throw error;
+        const log = this.#log.data;
+        if (log) log('rx drop %d octets: %s', raw.length, error.message);
+      }
+      if (frame !== undefined && this.#mru !== 0 && frame.length > this.#mru) {
+        const log = this.#log.data;
+        if (log) log('rx drop %d octets: longer than mru %d', frame.length, this.#mru);
+        frame = undefined;
+      }
+      if (frame === undefined) {
+        this.#rxDropped++;
+        out ??= frames.slice(0, i);
+        continue;
+      }
+      this.#rxBytes += frame.length;
+      const log = this.#log.data;
+      if (log) log('rx %d octets', frame.length);
+      if (out === undefined && frame !== raw) out = frames.slice(0, i);
+      out?.push(frame);
+    }
+    if (out === undefined) return frames;
+    return out.length === 0 ? NONE : out;
   }
 
   #needSublayer(what: string): void {
@@ -449,16 +694,50 @@ export type StaticTunnelSessionConfig = Omit<
   'tunnel_id' | 'peer_tunnel_id' | 'encap'
 >;
 
-/** Tunnel-level counters of a {@link StaticTunnelHost}. */
-export interface StaticTunnelStats {
+/**
+ * Tunnel-level counters of a {@link StaticTunnelHost}. The kernel's counters (the
+ * {@link StaticSessionStats} fields) are summed over the tunnel's sessions, including deleted
+ * ones, as the kernel counts each packet in both its session and its tunnel; `rxInvalid` also
+ * counts the datagrams no session saw (`rxNoSession`).
+ */
+export interface StaticTunnelStats extends StaticSessionStats {
   /** Datagrams dropped before reaching a session: unparseable, unknown session id, or v2 data. */
-  readonly rxInvalid: number;
+  readonly rxNoSession: number;
   /** Control messages received and ignored (a static tunnel has no control connection). */
   readonly rxControlIgnored: number;
   /** Datagrams from a source other than remote/udp_dport (a kernel static tunnel connects its socket). */
   readonly rxForeign: number;
   /** Sessions configured. */
   readonly sessions: number;
+}
+
+const ZERO_STATS: StaticSessionStats = Object.freeze({
+  txPackets: 0,
+  txBytes: 0,
+  txErrors: 0,
+  rxPackets: 0,
+  rxBytes: 0,
+  rxSeqDiscards: 0,
+  rxOosPackets: 0,
+  rxErrors: 0,
+  rxCookieDiscards: 0,
+  rxInvalid: 0,
+});
+
+/** Field-by-field sum of two counter sets (e.g. to total sessions). Allocates one object. */
+export function addStats(a: StaticSessionStats, b: StaticSessionStats): StaticSessionStats {
+  return {
+    txPackets: a.txPackets + b.txPackets,
+    txBytes: a.txBytes + b.txBytes,
+    txErrors: a.txErrors + b.txErrors,
+    rxPackets: a.rxPackets + b.rxPackets,
+    rxBytes: a.rxBytes + b.rxBytes,
+    rxSeqDiscards: a.rxSeqDiscards + b.rxSeqDiscards,
+    rxOosPackets: a.rxOosPackets + b.rxOosPackets,
+    rxErrors: a.rxErrors + b.rxErrors,
+    rxCookieDiscards: a.rxCookieDiscards + b.rxCookieDiscards,
+    rxInvalid: a.rxInvalid + b.rxInvalid,
+  };
 }
 
 interface Armed {
@@ -492,6 +771,7 @@ export class StaticTunnelHost {
   #control = 0;
   #foreign = 0;
   #closed = false;
+  #retired: StaticSessionStats = ZERO_STATS;
 
   /** @throws UsageError on bad tunnel parameters. */
   constructor(options: StaticTunnelHostOptions) {
@@ -534,6 +814,8 @@ export class StaticTunnelHost {
     const session = this.#sessions.get(sessionId);
     if (session === undefined) return false;
     this.#disarm(session);
+    // The kernel's tunnel counters outlive the session.
+    this.#retired = addStats(this.#retired, session.stats());
     return this.#sessions.delete(sessionId);
   }
 
@@ -556,13 +838,32 @@ export class StaticTunnelHost {
     if (this.#sessions.get(session.sessionId) !== session) {
       throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
     }
-    this.#options.transport.send(session.send(frame, this.#options.clock.now()), this.peer);
+    const packet = session.send(frame, this.#options.clock.now());
+    // undefined: the framer or the mtu refused the frame (counted tx_errors by the session).
+    if (packet !== undefined) this.#options.transport.send(packet, this.peer);
   }
 
-  /** Tunnel-level counters (per-session counters: `session.stats()`). */
+  /**
+   * Changes a session's runtime options (see `StaticSession.configure`); frames a REORDERTO
+   * change releases go to `onFrame`, and the session's timer is re-armed.
+   * @throws UsageError for a session not in this tunnel or a bad value (nothing changes then).
+   */
+  configure(session: StaticSession, changes: Partial<StaticSessionOptions>): void {
+    if (this.#sessions.get(session.sessionId) !== session) {
+      throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
+    }
+    this.#deliver(session, session.configure(changes, this.#options.clock.now()));
+    this.#rearm(session);
+  }
+
+  /** Tunnel-level counters: the sessions' kernel counters summed, plus the host's own. */
   stats(): StaticTunnelStats {
+    let sum = this.#retired;
+    for (const session of this.#sessions.values()) sum = addStats(sum, session.stats());
     return {
-      rxInvalid: this.#invalid,
+      ...sum,
+      rxInvalid: sum.rxInvalid + this.#invalid,
+      rxNoSession: this.#invalid,
       rxControlIgnored: this.#control,
       rxForeign: this.#foreign,
       sessions: this.#sessions.size,

@@ -29,11 +29,26 @@ function hex(s: string): Uint8Array {
   return Uint8Array.from(clean.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 }
 
+/**
+ * A test frame: `values`, zero-padded to the 14 octets of an Ethernet header (the default
+ * pw_type is 'ethernet', whose framer drops shorter frames). Distinct values, distinct frames.
+ */
 function bytes(...values: number[]): Uint8Array {
-  return Uint8Array.from(values);
+  const out = new Uint8Array(Math.max(ETH_MIN, values.length));
+  out.set(values);
+  return out;
+}
+const ETH_MIN = 14;
+
+/** The header of a packet `send` must have built (fails the test when it refused the frame). */
+function hdr(packet: readonly [Uint8Array, Uint8Array] | undefined): Uint8Array {
+  if (packet === undefined) throw new Error('send refused the frame');
+  return packet[0];
 }
 
-function join([h, p]: readonly [Uint8Array, Uint8Array]): Uint8Array {
+function join(packet: readonly [Uint8Array, Uint8Array] | undefined): Uint8Array {
+  if (packet === undefined) throw new Error('send refused the frame');
+  const [h, p] = packet;
   const out = new Uint8Array(h.length + p.length);
   out.set(h);
   out.set(p, h.length);
@@ -78,7 +93,9 @@ describe('StaticSession: wire format', () => {
   it('Host 1 sends to session 5196755 with the default L2SS, no cookie (golden bytes)', () => {
     const [h1] = pair();
     const frame = bytes(0xaa, 0xbb);
-    const [header, payload] = h1.send(frame, 0);
+    const packet = h1.send(frame, 0);
+    const header = hdr(packet);
+    const payload = packet?.[1];
     expect(payload).toBe(frame); // scatter/gather: the payload is the caller's array
     expect(header).toEqual(
       hex(`
@@ -97,8 +114,8 @@ describe('StaticSession: wire format', () => {
       cookie: '0123456789abcdef',
       seq: 'send',
     });
-    const [first] = s.send(bytes(1), 0);
-    const [second] = s.send(bytes(2), 0);
+    const first = hdr(s.send(bytes(1), 0));
+    const second = hdr(s.send(bytes(2), 0));
     expect(first).toEqual(
       hex(`
         fffffffe           # Session ID 4294967294 (no UDP flags word over IP, RFC 3931 §4.1.1.1)
@@ -110,15 +127,19 @@ describe('StaticSession: wire format', () => {
   });
 
   it('l2spec_type none: no sublayer at all', () => {
-    const s = new StaticSession({ ...HOST1, l2spec_type: 'none', cookie: bytes(9, 8, 7, 6) });
-    expect(s.send(bytes(), 0)[0]).toEqual(hex('0003 0000 004f4bd3 09080706'));
+    const s = new StaticSession({
+      ...HOST1,
+      l2spec_type: 'none',
+      cookie: Uint8Array.of(9, 8, 7, 6),
+    });
+    expect(hdr(s.send(bytes(), 0))).toEqual(hex('0003 0000 004f4bd3 09080706'));
   });
 
   it('does not let later changes to a cookie array reach the wire', () => {
-    const cookie = bytes(1, 2, 3, 4);
+    const cookie = Uint8Array.of(1, 2, 3, 4);
     const s = new StaticSession({ ...HOST1, cookie });
     cookie[0] = 0xff;
-    expect(s.send(bytes(), 0)[0].subarray(8, 12)).toEqual(bytes(1, 2, 3, 4));
+    expect(hdr(s.send(bytes(), 0)).subarray(8, 12)).toEqual(Uint8Array.of(1, 2, 3, 4));
   });
 });
 
@@ -137,8 +158,8 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(got[0]?.buffer).toBe(d1.buffer); // zero-copy view
     expect(h1.receive(join(h2.send(bytes(4, 5), 0)), 0)).toEqual([bytes(4, 5)]);
     expect(h1.receive(join(h2.send(bytes(6), 0)), 0)).toEqual([bytes(6)]);
-    expect(h1.stats()).toEqual({ ...ZERO, txPackets: 1, txBytes: 3, rxPackets: 2, rxBytes: 3 });
-    expect(h2.stats()).toEqual({ ...ZERO, txPackets: 2, txBytes: 3, rxPackets: 1, rxBytes: 3 });
+    expect(h1.stats()).toEqual({ ...ZERO, txPackets: 1, txBytes: 14, rxPackets: 2, rxBytes: 28 });
+    expect(h2.stats()).toEqual({ ...ZERO, txPackets: 2, txBytes: 28, rxPackets: 1, rxBytes: 14 });
   });
 
   it('drops and counts a wrong cookie (RFC 3931 §4.5), then accepts the right one', () => {
@@ -149,7 +170,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(h2.stats()).toEqual({
       ...ZERO,
       rxPackets: 1,
-      rxBytes: 1,
+      rxBytes: 14,
       rxCookieDiscards: 1,
       rxErrors: 1,
     });
@@ -174,7 +195,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(h2.stats()).toEqual({
       ...ZERO,
       rxPackets: 1,
-      rxBytes: 1,
+      rxBytes: 14,
       rxSeqDiscards: 1,
       rxErrors: 1,
     });
@@ -192,7 +213,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(h2.nextDeadline()).toBe(110);
     expect(h2.receive(d[1] as Uint8Array, 30)).toEqual([bytes(1), bytes(2), bytes(3)]);
     expect(h2.nextDeadline()).toBeUndefined();
-    expect(h2.stats()).toMatchObject({ rxPackets: 4, rxBytes: 4, rxOosPackets: 1, rxErrors: 0 });
+    expect(h2.stats()).toMatchObject({ rxPackets: 4, rxBytes: 56, rxOosPackets: 1, rxErrors: 0 });
   });
 
   it('REORDERTO expiry: a frame never filled in is skipped at the deadline', () => {
@@ -204,7 +225,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(h2.nextDeadline()).toBe(55);
     // Linux drops a frame that waited longer than REORDERTO (l2tp_recv_dequeue).
     expect(h2.handleTimeout(55)).toEqual([]);
-    expect(h2.stats()).toMatchObject({ rxPackets: 1, rxBytes: 2, rxSeqDiscards: 1, rxErrors: 1 });
+    expect(h2.stats()).toMatchObject({ rxPackets: 1, rxBytes: 14, rxSeqDiscards: 1, rxErrors: 1 });
     expect(h2.nextDeadline()).toBeUndefined();
     // …and resynchronises to whatever comes next.
     expect(h2.receive(join(h1.send(bytes(3, 3), 60)), 60)).toEqual([bytes(3, 3)]);
@@ -229,7 +250,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     expect(h2.receive(d[3] as Uint8Array, 2)).toEqual([bytes(3)]); // expected Ns carried over
     // Now behind the window: the kernel counts that in rx_errors only (l2tp_seq_check_rx_window).
     expect(h2.receive(d[1] as Uint8Array, 3)).toEqual([]);
-    expect(h2.stats()).toMatchObject({ rxPackets: 3, rxBytes: 3, rxSeqDiscards: 0, rxErrors: 1 });
+    expect(h2.stats()).toMatchObject({ rxPackets: 3, rxBytes: 42, rxSeqDiscards: 0, rxErrors: 1 });
     expect(() => h2.setReorderTimeout(-1, 4)).toThrow(UsageError);
     expect(h2.reorderTimeoutMs).toBe(0);
   });
@@ -238,9 +259,9 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     const s = new StaticSession({ ...HOST1, seq: 'send' });
     s.send(bytes(), 0);
     s.setSendSeq(false);
-    expect(s.send(bytes(), 0)[0].subarray(8)).toEqual(hex('00 000000'));
+    expect(hdr(s.send(bytes(), 0)).subarray(8)).toEqual(hex('00 000000'));
     s.setSendSeq(true);
-    expect(s.send(bytes(), 0)[0].subarray(8)).toEqual(hex('40 000001'));
+    expect(hdr(s.send(bytes(), 0)).subarray(8)).toEqual(hex('40 000001'));
     expect(s.sendSeq).toBe(true);
   });
 
@@ -251,7 +272,7 @@ describe('StaticSession: Host 1 ↔ Host 2 sans-I/O', () => {
     const k = toKernelStats(s.stats());
     expect(k).toEqual({
       tx_packets: 1,
-      tx_bytes: 4,
+      tx_bytes: 14,
       tx_errors: 1,
       rx_packets: 0,
       rx_bytes: 0,
@@ -323,7 +344,7 @@ describe('StaticSession: validation like the kernel', () => {
     fc.constantFrom('udp' as const, 'ip' as const),
     fc.constantFrom('none' as const, 'default' as const),
     fc.boolean(),
-    fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.uint8Array({ minLength: ETH_MIN, maxLength: 40 }), { minLength: 1, maxLength: 6 }),
   ])(
     'any 32-bit ids, cookies, encap and sublayer: frames arrive intact, in order, counted',
     (a, b, ca, cb, encap, l2spec_type, seq, frames) => {
@@ -445,7 +466,16 @@ describe('StaticTunnelHost (in memory)', () => {
       [bytes(2), 128],
       [bytes(4), 128],
     ]);
-    expect(h.stats()).toEqual({ rxInvalid: 2, rxControlIgnored: 1, rxForeign: 1, sessions: 2 });
+    expect(h.stats()).toEqual({
+      ...ZERO,
+      rxPackets: 3, // summed over both sessions, like the kernel's tunnel counters
+      rxBytes: 3 * 14,
+      rxInvalid: 2,
+      rxNoSession: 2,
+      rxControlIgnored: 1,
+      rxForeign: 1,
+      sessions: 2,
+    });
     h.send(s128, bytes(9));
     expect(transport.sent).toHaveLength(1);
     expect(transport.sent[0]?.peer).toEqual({ address: '192.0.2.2', port: 5001 });
@@ -587,7 +617,13 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
       rxPackets: n,
       rxBytes: bytes1,
     });
-    expect(host1.stats()).toEqual({ rxInvalid: 0, rxControlIgnored: 0, rxForeign: 0, sessions: 1 });
+    expect(host1.stats()).toEqual({
+      ...s1.stats(), // one session: the tunnel's kernel counters are its counters
+      rxNoSession: 0,
+      rxControlIgnored: 0,
+      rxForeign: 0,
+      sessions: 1,
+    });
     expect(t1.stats()).toMatchObject({ datagramsReceived: n });
     host1.close();
     host2.close();
@@ -623,7 +659,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
     });
     const to = { address: '127.0.0.1', port: t2.local.port };
     for (const i of [0, 2, 1, 4, 5, 3]) t1.send(d[i] as [Uint8Array, Uint8Array], to);
-    t1.send(wrong.send(bytes(99), 0), to);
+    t1.send(wrong.send(bytes(99), 0) as [Uint8Array, Uint8Array], to);
     await new Promise<void>((resolve) => {
       wake = () => {
         if (arrived === 7) resolve();
@@ -634,7 +670,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
     expect(s2.stats()).toEqual({
       ...ZERO,
       rxPackets: 6,
-      rxBytes: 6,
+      rxBytes: 6 * 14,
       rxOosPackets: 2, // 1 after 2 was held; 3 after 4 and 5
       rxCookieDiscards: 1,
       rxErrors: 1,

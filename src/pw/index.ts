@@ -8,6 +8,7 @@
 export * from './atm.js';
 export * from './ethernet.js';
 export * from './frame-relay.js';
+export * from './framer.js';
 export * from './hdlc.js';
 export * from './ip.js';
 export * from './ppp.js';
