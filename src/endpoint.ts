@@ -34,8 +34,8 @@ import { Tunnel, type TunnelHost } from './tunnel.js';
 
 const log = createDebug('l2tp:endpoint');
 
-/** Engine options an endpoint fills in itself. */
-type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId';
+/** Engine options an endpoint fills in itself (ids are unique across its tunnels). */
+export type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId';
 
 /** Tunnel options as given to an endpoint: the engine's, minus what the endpoint supplies. */
 export type TunnelOptions = Omit<TunnelEngineOptions, EndpointManaged>;
@@ -47,6 +47,7 @@ export interface IncomingTunnelInfo {
   readonly sccrq: Uint8Array;
 }
 
+/** Options of {@link Endpoint}: its socket, clock, timers and how it treats tunnels peers open. */
 export interface EndpointOptions {
   readonly transport: DatagramTransport;
   readonly clock: Clock;
@@ -68,6 +69,7 @@ export interface EndpointOptions {
   readonly maxHalfOpenTunnels?: number;
 }
 
+/** Events of an {@link Endpoint} (eventemitter3 tuple style). */
 export interface EndpointEvents {
   /** A peer opened a tunnel and the endpoint accepted it (it is not up yet). */
   tunnel: [tunnel: Tunnel];
@@ -142,6 +144,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return this.#tunnels;
   }
 
+  /** A snapshot of the demultiplexer's counters (per-tunnel counters: `tunnel.stats()`). */
   stats(): EndpointStats {
     return {
       tunnels: this.#tunnels.size,
@@ -291,6 +294,13 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       return;
     }
     const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options));
+    if (engine.state === 'closed') {
+      // The engine dropped it (e.g. Nr ≠ 0, or Ns ≠ 0 held out of order): no tunnel, no slot, and
+      // the key stays free for the real SCCRQ.
+      for (const o of outputs) if (o.type === 'transmit') this.#o.transport.send(o.packet, from);
+      this.#invalid++;
+      return;
+    }
     const tunnel = this.#add(engine, from);
     this.#accepted.set(key.id, tunnel);
     tunnel.once('close', () => this.#accepted.delete(key.id));

@@ -27,6 +27,12 @@
  * (the engine allocates session ids through `isIdInUse('session', …)`); `sessionIds()` lists
  * them. Over IP, datagrams start at the L2TPv3 header (the IP header stripped).
  * Received datagrams held for reordering are kept by reference until delivered: don't reuse them.
+ *
+ * Data plane of each session: the kernel's ten counters (`sessionStats`, totals in `stats()`),
+ * runtime options like the kernel's session socket options (`setSessionOptions`: SENDSEQ,
+ * RECVSEQ, LNSMODE, REORDERTO, DEBUG, MTU/MRU), v2 PPP with FF 03 added on send and removed on
+ * receive, P-bit frames without Ns delivered at once (RFC 2661 §3.1), v3 frames through the
+ * pseudowire framer of the call's PW type (src/pw/framer.ts).
  */
 import {
   challengeResponse,
@@ -54,11 +60,16 @@ import {
   type ControlHeader,
   controlHeaderLength,
   cookieMatches,
+  type DataHeaderV2,
+  type DataHeaderV3,
+  dataHeaderLength,
   decodeControlHeader,
   decodeDataV2,
   decodeDataV3,
   encodeControlHeader,
-  encodeData,
+  encodeDataHeaderV2,
+  encodeDataHeaderV3,
+  HEADER_BITS,
   type SublayerKind,
 } from './codec/header.js';
 import {
@@ -71,6 +82,7 @@ import {
   MessageType,
   StopCcnResult,
 } from './constants.js';
+import { DebugLog } from './debug.js';
 import { ChannelError, DecodeError, ProtocolError, UsageError } from './errors.js';
 import {
   type SessionAction,
@@ -82,27 +94,55 @@ import {
 import { stepTunnel, type TunnelAction, type TunnelEvent, type TunnelState } from './fsm/tunnel.js';
 import type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
 import {
+  checkRuntimeSessionOptions,
   checkSessionOptionsV3,
   type IncomingSessionInfo,
   type ResolvedTunnelEngineOptions,
+  type RuntimeSessionOptions,
   resolveOptions,
   resolveSessionOptions,
+  type SessionDataOptions,
   type SessionOptions,
   type TunnelEngineOptions,
 } from './options.js';
+import { type PseudowireFramer, pseudowireFramer } from './pw/framer.js';
 import { DataSequencer } from './seq/data.js';
 import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
+import type { StaticSessionStats } from './static.js';
 
 export type { SessionState } from './fsm/session.js';
 export type { TunnelState } from './fsm/tunnel.js';
 export type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
 export type {
   IncomingSessionInfo,
+  RuntimeSessionOptions,
+  SessionDataOptions,
   SessionOptions,
   SessionVerdict,
   ToleranceOptions,
   TunnelEngineOptions,
 } from './options.js';
+
+/**
+ * Counters of one managed session, the Linux kernel's ten (`KERNEL_STAT_NAMES`, `toKernelStats`
+ * in static.ts) with the same meanings as for static sessions. Octets are those of the frames
+ * as the host hands them to `sendFrame` (tx) and as delivered (rx): L2TP headers, the v2 PPP
+ * FF 03 and a pseudowire's `txPrefix` are not counted. rx_errors covers sequencing drops,
+ * RECVSEQ drops, cookie mismatches and frames over the MRU; tx_errors frames over the MTU,
+ * frames the pseudowire framer refused and send failures the host reported (`countTxError`).
+ * rx_invalid: datagrams for the session that are not a valid data message (or payload) for it.
+ */
+export type SessionStats = StaticSessionStats;
+
+/** Options of one `sendFrame` call. */
+export interface SendFrameOptions {
+  /**
+   * v2: set the P bit (RFC 2661 §3.1: preferential treatment, e.g. LCP echo keepalives). Ns is
+   * still stamped when the session sequences (a peer may drop or stop sequencing on a data
+   * message without Ns, §5.4). v3 has no such bit: UsageError.
+   */
+  readonly priority?: boolean;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Outputs and events
@@ -162,6 +202,8 @@ export interface SessionDownEvent {
   readonly type: 'session-down';
   readonly sessionId: number;
   readonly reason: DownReason;
+  /** The session's final counters (the engine forgets it now). */
+  readonly stats: SessionStats;
 }
 
 /** The peer opened a call; `accepted` is the verdict of the `acceptSession` option. */
@@ -266,9 +308,12 @@ export interface TunnelEngineStats {
   readonly hellosSent: number;
   readonly framesSent: number;
   readonly framesReceived: number;
-  /** Data packets dropped: unknown or not established session, decode errors, sequencing. */
+  /**
+   * Data packets dropped: unknown or not established session, decode errors, and every
+   * session's rx_errors and rx_invalid (sequencing, cookie, MRU, pseudowire framing).
+   */
   readonly framesDropped: number;
-  /** v3: received data packets whose cookie did not match ours (dropped, RFC 3931 §4.1). */
+  /** v3: received data packets whose cookie did not match ours (dropped, RFC 3931 §4.5). */
   readonly cookieMismatches: number;
   /**
    * v3: received control messages dropped because their Message Digest was missing or wrong
@@ -277,6 +322,11 @@ export interface TunnelEngineStats {
   readonly digestFailures: number;
   /** v3: frames not sent because the peer's circuit is not active (RFC 3931 §5.4.5). */
   readonly framesSuppressed: number;
+  /**
+   * The session counters (SessionStats) summed over every session this tunnel has had, live
+   * and ended: the kernel's per-tunnel statistics.
+   */
+  readonly sessionTotals: SessionStats;
   readonly channel: ReliableChannelStats;
 }
 
@@ -313,9 +363,44 @@ interface SessionRecord {
   readonly kind: SessionKind;
   state: SessionState;
   readonly options: ResolvedTunnelEngineOptions['session'];
-  readonly seq: DataSequencer<Uint8Array>;
+  /** Replaced (state carried over) when RECVSEQ, LNSMODE or REORDERTO change. */
+  seq: DataSequencer<Uint8Array>;
   /** v3 only (see V3Session); undefined on v2. */
   readonly v3: V3Session | undefined;
+  readonly d: DataPlane;
+}
+
+/** Receive counters of the sequencers a session retired (they restart at 0 in a new one). */
+interface RxBase {
+  rxPackets: number;
+  rxSeqDiscards: number;
+  rxOosPackets: number;
+  rxErrors: number;
+}
+
+/** Runtime data-plane options and the counters of one session. */
+interface DataPlane {
+  recvSeq: boolean;
+  lnsMode: boolean;
+  reorderTimeoutMs: number;
+  mtu: number;
+  mru: number;
+  pppAddressControl: boolean;
+  readonly log: DebugLog;
+  /** A sequenced frame was received: a new sequencer starts at the expected Ns. */
+  seenSeq: boolean;
+  readonly base: RxBase;
+  txPackets: number;
+  txBytes: number;
+  txErrors: number;
+  rxBytes: number;
+  /** P-bit frames without Ns, delivered at once (rx_packets). */
+  rxPriority: number;
+  rxMru: number;
+  rxCookie: number;
+  rxInvalid: number;
+  /** Added to the tunnel's totals already. */
+  retired: boolean;
 }
 
 /** L2TPv3 data-plane parameters of a session (RFC 3931 §4.1, §4.6, §5.4.4). */
@@ -332,6 +417,10 @@ interface V3Session {
   peerWantsSeq: boolean;
   /** The peer's Circuit Status Active bit. */
   peerCircuitActive: boolean;
+  /** Pseudowire Type of the call (ours in ICRQ/OCRQ, or the peer's request). */
+  pwType: number;
+  /** Framing of `pwType`; undefined when src/pw has none (frames then pass unchecked). */
+  framer: PseudowireFramer | undefined;
 }
 
 interface PeerInfo {
@@ -376,6 +465,61 @@ function u32(bytes: Uint8Array): number {
 }
 
 const EMPTY = new Uint8Array(0);
+const PPP_AC_0 = 0xff; // HDLC all-stations address
+const PPP_AC_1 = 0x03; // HDLC unnumbered information
+
+type MutableStats = { -readonly [K in keyof SessionStats]: number };
+
+function zeroStats(): MutableStats {
+  return {
+    txPackets: 0,
+    txBytes: 0,
+    txErrors: 0,
+    rxPackets: 0,
+    rxBytes: 0,
+    rxSeqDiscards: 0,
+    rxOosPackets: 0,
+    rxErrors: 0,
+    rxCookieDiscards: 0,
+    rxInvalid: 0,
+  };
+}
+
+function addStats(into: MutableStats, s: SessionStats): void {
+  into.txPackets += s.txPackets;
+  into.txBytes += s.txBytes;
+  into.txErrors += s.txErrors;
+  into.rxPackets += s.rxPackets;
+  into.rxBytes += s.rxBytes;
+  into.rxSeqDiscards += s.rxSeqDiscards;
+  into.rxOosPackets += s.rxOosPackets;
+  into.rxErrors += s.rxErrors;
+  into.rxCookieDiscards += s.rxCookieDiscards;
+  into.rxInvalid += s.rxInvalid;
+}
+
+/** The framer of a PW type, or undefined when src/pw has none for it. */
+function framerFor(pwType: number, addressControl: boolean): PseudowireFramer | undefined {
+  try {
+    return pseudowireFramer(pwType, { addressControl });
+  } catch (err) {
+    if (err instanceof UsageError) return undefined;
+    throw err;
+  }
+}
+
+// The Session ID of a v2 data datagram the decoder refused, when the fixed fields are there
+// (so the failure counts against that session's rx_invalid); -1 otherwise.
+function peekSessionV2(bytes: Uint8Array, tunnelId: number): number {
+  if (bytes.length < 2) return -1;
+  const word = ((bytes[0] as number) << 8) | (bytes[1] as number);
+  if ((word & (HEADER_BITS.T | HEADER_BITS.VERSION)) !== 2) return -1;
+  const at = word & HEADER_BITS.L ? 4 : 2;
+  if (bytes.length < at + 4) return -1;
+  const tid = ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
+  return tid === tunnelId ? ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number) : -1;
+}
+
 // RFC 3931 §5.4.1: the Message Digest AVP follows the Message Type AVP, so it starts at a
 // fixed offset from the control header: 12-octet header + 8-octet Message Type AVP.
 const DIGEST_AVP_OFFSET = 20;
@@ -438,9 +582,10 @@ export class TunnelEngine {
   #framesSent = 0;
   #framesReceived = 0;
   #framesDropped = 0;
-  #cookieMismatches = 0;
   #digestFailures = 0;
   #framesSuppressed = 0;
+  /** Counters of the sessions that ended (sessionTotals). */
+  readonly #retired: MutableStats = zeroStats();
 
   /**
    * Creates an engine in the idle state. Call `connect` to send an SCCRQ, or use
@@ -556,7 +701,7 @@ export class TunnelEngine {
     }
     for (const s of this.#sessions.values()) {
       if (s.seq.nextDeadline() === undefined) continue;
-      for (const frame of s.seq.handleTimeout(now)) this.#frame(s.id, frame);
+      this.#deliver(s, s.seq.handleTimeout(now));
     }
     this.#flush(now, false);
     return this.#drain();
@@ -739,25 +884,56 @@ export class TunnelEngine {
 
   /**
    * Sends one data frame on an established session. Returns one `transmit` whose packet is
-   * `[header, frame]` (the frame is not copied); Ns is stamped when the session sequences.
-   * @throws UsageError when the session is unknown or not established.
+   * `[header, frame]` (the frame is not copied; the header is fresh and owned by the host); Ns is
+   * stamped when the session sequences. v2: the header ends with the PPP address/control octets
+   * FF 03 unless `pppAddressControl` is off or the frame starts with them. v3: the frame must
+   * pass the pseudowire framer's check, and the framer's `txPrefix` ends the header. Returns no
+   * output when the frame is dropped: longer than the MTU or refused by the framer (tx_errors),
+   * or the v3 peer's circuit is down (framesSuppressed).
+   * @throws UsageError when the session is unknown or not established, or `priority` on v3.
    */
-  sendFrame(sessionId: number, frame: Uint8Array, now: number): EngineOutput[] {
+  sendFrame(
+    sessionId: number,
+    frame: Uint8Array,
+    now: number,
+    options?: SendFrameOptions,
+  ): EngineOutput[] {
     checkNow(now);
     const rec = this.#sessions.get(sessionId);
     if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
       throw new UsageError(`session ${sessionId} is not established`);
     }
+    const priority = options?.priority === true;
+    if (priority && rec.v3 !== undefined) {
+      throw new UsageError('priority (the P bit) exists in L2TPv2 data headers only');
+    }
+    const d = rec.d;
+    if (d.mtu !== 0 && frame.length > d.mtu) {
+      d.txErrors++;
+      const log = d.log.data;
+      if (log) log('tx drop: %d octets > mtu %d', frame.length, d.mtu);
+      return [];
+    }
     if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame);
+    // Linux pppol2tp puts FF 03 in front of every PPP frame; a host that already did is not doubled.
+    const ac = d.pppAddressControl && !(frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1);
     const ns = rec.seq.nextSendNs();
-    const packet = encodeData(
-      ns === undefined
-        ? { version: 2, tunnelId: this.#peerTunnelId, sessionId: rec.peerId }
-        : { version: 2, tunnelId: this.#peerTunnelId, sessionId: rec.peerId, ns, nr: 0 },
-      frame,
-    );
-    this.#framesSent++;
-    return [{ type: 'transmit', packet }];
+    const fields: DataHeaderV2 = {
+      version: 2,
+      tunnelId: this.#peerTunnelId,
+      sessionId: rec.peerId,
+      ns,
+      nr: ns === undefined ? undefined : 0,
+      priority,
+    };
+    const size = dataHeaderLength(fields);
+    const header = new Uint8Array(ac ? size + 2 : size);
+    encodeDataHeaderV2(fields, header, 0);
+    if (ac) {
+      header[size] = PPP_AC_0;
+      header[size + 1] = PPP_AC_1;
+    }
+    return this.#sent(rec, header, frame, ns);
   }
 
   // RFC 3931 §4.1: the peer's Session ID and cookie, and the sublayer it asked for.
@@ -767,19 +943,165 @@ export class TunnelEngine {
       this.#framesSuppressed++;
       return [];
     }
-    const packet = encodeData(
-      {
-        version: 3,
-        encap: this.#o.encap,
-        sessionId: rec.peerId,
-        cookie: p.peerCookie,
-        sublayer: p.txSublayer,
-        ns: p.txSublayer === 'none' ? undefined : rec.seq.nextSendNs(),
-      },
-      frame,
-    );
+    const framer = p.framer;
+    const why = framer === undefined ? undefined : framer.checkTx(frame);
+    if (why !== undefined) {
+      rec.d.txErrors++;
+      const log = rec.d.log.data;
+      if (log) log('tx drop: %s', why);
+      return [];
+    }
+    const ns = p.txSublayer === 'none' ? undefined : rec.seq.nextSendNs();
+    const fields: DataHeaderV3 = {
+      version: 3,
+      encap: this.#o.encap,
+      sessionId: rec.peerId,
+      cookie: p.peerCookie,
+      sublayer: p.txSublayer,
+      ns,
+    };
+    const size = dataHeaderLength(fields);
+    const prefix = framer === undefined ? EMPTY : framer.txPrefix;
+    const header = new Uint8Array(size + prefix.length);
+    encodeDataHeaderV3(fields, header, 0);
+    if (prefix.length !== 0) header.set(prefix, size);
+    return this.#sent(rec, header, frame, ns);
+  }
+
+  #sent(
+    rec: SessionRecord,
+    header: Uint8Array,
+    frame: Uint8Array,
+    ns: number | undefined,
+  ): EngineOutput[] {
+    const d = rec.d;
+    d.txPackets++;
+    d.txBytes += frame.length;
     this.#framesSent++;
-    return [{ type: 'transmit', packet }];
+    const log = d.log.data;
+    if (log) log('tx %d octets ns %s', frame.length, ns === undefined ? '-' : ns);
+    return [{ type: 'transmit', packet: [header, frame] }];
+  }
+
+  /**
+   * Counts a failed transmission of a data frame in the session's tx_errors (the host's socket
+   * refused what `sendFrame` returned). Unknown sessions are ignored.
+   */
+  countTxError(sessionId: number): void {
+    const rec = this.#sessions.get(sessionId);
+    if (rec !== undefined) rec.d.txErrors++;
+  }
+
+  /** The counters of a live session (see SessionStats), or undefined when there is none. */
+  sessionStats(sessionId: number): SessionStats | undefined {
+    const rec = this.#sessions.get(sessionId);
+    return rec === undefined ? undefined : statsOf(rec);
+  }
+
+  /** The current data-plane options of a live session, or undefined when there is none. */
+  sessionOptions(sessionId: number): SessionDataOptions | undefined {
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined) return undefined;
+    const d = rec.d;
+    return {
+      sendSeq: rec.seq.sendSeq,
+      recvSeq: d.recvSeq,
+      lnsMode: d.lnsMode,
+      reorderTimeoutMs: d.reorderTimeoutMs,
+      debugMask: d.log.mask,
+      mtu: d.mtu,
+      mru: d.mru,
+      pppAddressControl: d.pppAddressControl,
+    };
+  }
+
+  /**
+   * Changes a live session's data-plane options at runtime, like the kernel's session socket
+   * options (SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, DEBUG) and MTU/MRU. Omitted options keep their
+   * value; all are validated before any takes effect. Sequencing state carries over: Ns numbering
+   * resumes where it stopped and the expected Ns is kept. Changing RECVSEQ, LNSMODE or REORDERTO
+   * releases the frames held for reordering (returned as `frame` outputs, in order, gaps
+   * skipped). v3: SENDSEQ needs the peer's Default L2-Specific Sublayer, RECVSEQ ours (the Ns
+   * lives there); LNSMODE is stored but has no effect; `pppAddressControl` applies to PPP
+   * pseudowires (type 7).
+   * @throws UsageError for an unknown session, an unknown or out-of-range option.
+   */
+  setSessionOptions(
+    sessionId: number,
+    options: RuntimeSessionOptions,
+    now: number,
+  ): EngineOutput[] {
+    checkNow(now);
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined) throw new UsageError(`no session ${sessionId}`);
+    checkRuntimeSessionOptions(options);
+    const d = rec.d;
+    const p = rec.v3;
+    if (p !== undefined) {
+      if (options.sendSeq === true && p.txSublayer === 'none') {
+        throw new UsageError('sendSeq needs the peer to ask for the Default L2-Specific Sublayer');
+      }
+      if (options.recvSeq === true && p.rxSublayer === 'none') {
+        throw new UsageError("recvSeq needs l2SpecificSublayer 'default' (RFC 3931 §4.6)");
+      }
+    }
+    const control = d.log.control;
+    if (control) control('options %o', options);
+    if (options.debugMask !== undefined) d.log.setMask(options.debugMask);
+    if (options.mtu !== undefined) d.mtu = options.mtu;
+    if (options.mru !== undefined) d.mru = options.mru;
+    if (
+      options.pppAddressControl !== undefined &&
+      options.pppAddressControl !== d.pppAddressControl
+    ) {
+      d.pppAddressControl = options.pppAddressControl;
+      if (p !== undefined) p.framer = framerFor(p.pwType, d.pppAddressControl);
+    }
+    const recvSeq = options.recvSeq ?? d.recvSeq;
+    const lnsMode = options.lnsMode ?? d.lnsMode;
+    const reorderTimeoutMs = options.reorderTimeoutMs ?? d.reorderTimeoutMs;
+    if (recvSeq !== d.recvSeq || lnsMode !== d.lnsMode || reorderTimeoutMs !== d.reorderTimeoutMs) {
+      d.recvSeq = recvSeq;
+      d.lnsMode = lnsMode;
+      d.reorderTimeoutMs = reorderTimeoutMs;
+      this.#renewSequencer(rec, now);
+    }
+    if (options.sendSeq !== undefined) rec.seq.setSendSeq(options.sendSeq);
+    return this.#drain();
+  }
+
+  // A new sequencer with the new options; held frames are released first (kernel: changing
+  // REORDERTO does not drop them), then numbering and the expected Ns carry over.
+  #renewSequencer(rec: SessionRecord, now: number): void {
+    const old = rec.seq;
+    this.#deliver(rec, old.handleTimeout(now));
+    this.#deliver(rec, old.flush());
+    const f = old.stats();
+    const d = rec.d;
+    d.base.rxPackets += f.rxPackets;
+    d.base.rxSeqDiscards += f.rxSeqDiscards;
+    d.base.rxOosPackets += f.rxOosPackets;
+    d.base.rxErrors += f.rxErrors;
+    rec.seq = new DataSequencer<Uint8Array>({
+      version: this.#o.version,
+      lnsMode: d.lnsMode,
+      sendSeq: f.sendSeq,
+      recvSeq: d.recvSeq,
+      reorderTimeoutMs: d.reorderTimeoutMs,
+      initialNs: f.nextNs,
+      initialNr: d.seenSeq ? f.expectedNs : undefined,
+    });
+    const log = d.log.seq;
+    if (log) {
+      log(
+        'sequencer renewed: recvseq %s lnsmode %s reorderto %d next ns %d expected ns %s',
+        d.recvSeq,
+        d.lnsMode,
+        d.reorderTimeoutMs,
+        f.nextNs,
+        d.seenSeq ? f.expectedNs : '-',
+      );
+    }
   }
 
   /**
@@ -824,6 +1146,7 @@ export class TunnelEngine {
 
   /** A snapshot of counters. */
   stats(): TunnelEngineStats {
+    const totals = this.#sessionTotals();
     return {
       state: this.#state,
       localTunnelId: this.#localTunnelId,
@@ -837,12 +1160,20 @@ export class TunnelEngine {
       hellosSent: this.#hellos,
       framesSent: this.#framesSent,
       framesReceived: this.#framesReceived,
-      framesDropped: this.#framesDropped,
-      cookieMismatches: this.#cookieMismatches,
+      // Tunnel-level drops plus every session's (sequencing, cookie, MRU, invalid).
+      framesDropped: this.#framesDropped + totals.rxErrors + totals.rxInvalid,
+      cookieMismatches: totals.rxCookieDiscards,
       digestFailures: this.#digestFailures,
       framesSuppressed: this.#framesSuppressed,
+      sessionTotals: totals,
       channel: this.#channel.stats(),
     };
+  }
+
+  #sessionTotals(): SessionStats {
+    const t = { ...this.#retired };
+    for (const rec of this.#sessions.values()) addStats(t, statsOf(rec));
+    return t;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -870,6 +1201,15 @@ export class TunnelEngine {
   #frame(sessionId: number, frame: Uint8Array): void {
     this.#framesReceived++;
     this.#out.push({ type: 'frame', sessionId, frame });
+  }
+
+  #deliver(rec: SessionRecord, frames: readonly Uint8Array[]): void {
+    const d = rec.d;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i] as Uint8Array;
+      d.rxBytes += frame.length;
+      this.#frame(rec.id, frame);
+    }
   }
 
   #random(n: number): Uint8Array {
@@ -1427,13 +1767,33 @@ export class TunnelEngine {
     options: ResolvedTunnelEngineOptions['session'],
   ): SessionRecord {
     const id = this.#allocateId('session', (i) => this.#sessions.has(i));
+    const d: DataPlane = {
+      recvSeq: options.requireSequenceNumbers,
+      lnsMode: options.lnsMode ?? this.#o.mode === 'lns',
+      reorderTimeoutMs: options.reorderTimeoutMs,
+      mtu: options.mtu,
+      mru: options.mru,
+      pppAddressControl: options.pppAddressControl,
+      log: new DebugLog(`tunnel ${this.#localTunnelId} session ${id}`, options.debugMask),
+      seenSeq: false,
+      base: { rxPackets: 0, rxSeqDiscards: 0, rxOosPackets: 0, rxErrors: 0 },
+      txPackets: 0,
+      txBytes: 0,
+      txErrors: 0,
+      rxBytes: 0,
+      rxPriority: 0,
+      rxMru: 0,
+      rxCookie: 0,
+      rxInvalid: 0,
+      retired: false,
+    };
     if (this.#v3) {
       // v3: we send Ns only once the peer's sublayer can carry them (learnSessionV3).
       const seq = new DataSequencer<Uint8Array>({
         version: 3,
         sendSeq: false,
-        recvSeq: options.requireSequenceNumbers,
-        reorderTimeoutMs: options.reorderTimeoutMs,
+        recvSeq: d.recvSeq,
+        reorderTimeoutMs: d.reorderTimeoutMs,
       });
       const n = options.cookieLength;
       const v3: V3Session = {
@@ -1443,17 +1803,19 @@ export class TunnelEngine {
         txSublayer: 'none',
         peerWantsSeq: false,
         peerCircuitActive: true,
+        pwType: options.pseudowireType,
+        framer: framerFor(options.pseudowireType, d.pppAddressControl),
       };
-      return { id, peerId, kind, state: 'idle', options, seq, v3 };
+      return { id, peerId, kind, state: 'idle', options, seq, v3, d };
     }
     const seq = new DataSequencer<Uint8Array>({
       version: 2,
-      lnsMode: this.#o.mode === 'lns',
+      lnsMode: d.lnsMode,
       sendSeq: options.sendSequenceNumbers || options.requireSequenceNumbers,
-      recvSeq: options.requireSequenceNumbers,
-      reorderTimeoutMs: options.reorderTimeoutMs,
+      recvSeq: d.recvSeq,
+      reorderTimeoutMs: d.reorderTimeoutMs,
     });
-    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined };
+    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined, d };
   }
 
   #session(
@@ -1464,7 +1826,13 @@ export class TunnelEngine {
     const step = stepSession(rec.kind, rec.state, input, { version: this.#o.version });
     rec.state = step.state;
     for (const a of step.actions) this.#sessionAction(rec, a, now);
-    if (rec.state === 'closed') this.#sessions.delete(rec.id);
+    if (rec.state === 'closed') {
+      this.#sessions.delete(rec.id);
+      if (!rec.d.retired) {
+        rec.d.retired = true;
+        addStats(this.#retired, statsOf(rec));
+      }
+    }
   }
 
   #sessionAction(rec: SessionRecord, a: SessionAction, now: number): void {
@@ -1487,7 +1855,12 @@ export class TunnelEngine {
         });
         break;
       case 'session-down':
-        this.#event({ type: 'session-down', sessionId: rec.id, reason: a.reason });
+        this.#event({
+          type: 'session-down',
+          sessionId: rec.id,
+          reason: a.reason,
+          stats: statsOf(rec),
+        });
         break;
       case 'notify': {
         const m = this.#current?.message;
@@ -1699,6 +2072,10 @@ export class TunnelEngine {
     };
     let refusal: ResultCodes | undefined;
     if (m.version === 3) {
+      // The call's pseudowire is the one the peer asks for (ours is only a default).
+      const p = rec.v3 as V3Session;
+      p.pwType = m.pseudowireType;
+      p.framer = framerFor(m.pseudowireType, rec.d.pppAddressControl);
       // RFC 3931 §5.4.4: a PW type we did not advertise is refused with Result 14.
       if (!this.#o.pseudowireCapabilities.includes(m.pseudowireType)) {
         refusal = {
@@ -1773,20 +2150,22 @@ export class TunnelEngine {
   }
 
   // RFC 3931 §4.1: the Session ID alone names the session; then its cookie is checked
-  // (mismatch → drop, §4.1) and the sublayer read with the session's own parameters.
+  // (mismatch → drop, §4.5) and the sublayer read with the session's own parameters.
   #onDataV3(bytes: Uint8Array, now: number): void {
     const encap = this.#o.encap;
     const at = encap === 'udp' ? 4 : 0;
     const rec = bytes.length < at + 4 ? undefined : this.#sessions.get(readU32(bytes, at));
     const p = rec?.v3;
-    if (this.#state !== 'established' || rec === undefined || p === undefined) {
+    if (
+      this.#state !== 'established' ||
+      rec === undefined ||
+      p === undefined ||
+      rec.state !== 'established'
+    ) {
       this.#framesDropped++;
       return;
     }
-    if (rec.state !== 'established') {
-      this.#framesDropped++;
-      return;
-    }
+    const d = rec.d;
     let m: ReturnType<typeof decodeDataV3>;
     try {
       m = decodeDataV3(bytes, {
@@ -1797,22 +2176,31 @@ export class TunnelEngine {
       });
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      this.#framesDropped++;
+      this.#invalid(rec, err);
       return;
     }
     if (!cookieMatches(bytes, m, p.cookie)) {
-      this.#cookieMismatches++;
-      this.#framesDropped++;
+      d.rxCookie++;
+      const log = d.log.data;
+      if (log) log('rx drop: cookie mismatch');
       return;
     }
     this.#touch(now);
-    // RFC 3931 §5.4.4: without our Data Sequencing request, received Ns are ignored.
-    const ns = rec.options.requireSequenceNumbers ? m.ns : undefined;
-    const before = rec.seq.stats().rxErrors;
-    for (const frame of rec.seq.receive(m.payload, ns, now)) this.#frame(rec.id, frame);
-    this.#framesDropped += rec.seq.stats().rxErrors - before;
+    let frame = m.payload;
+    if (p.framer !== undefined) {
+      try {
+        frame = p.framer.decode(frame, m.atmFlags);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        this.#invalid(rec, err);
+        return;
+      }
+    }
+    // RFC 3931 §5.4.4: without our Data Sequencing request (RECVSEQ), received Ns are ignored.
+    this.#receive(rec, frame, d.recvSeq ? m.ns : undefined, false, now);
   }
 
+  // RFC 2661 §3.1: L, S, O (padding skipped) and P bits are read by decodeDataV2.
   #onData(bytes: Uint8Array, now: number): void {
     if (this.#state !== 'established') {
       this.#framesDropped++;
@@ -1823,7 +2211,9 @@ export class TunnelEngine {
       m = decodeDataV2(bytes);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      this.#framesDropped++;
+      const rec = this.#sessions.get(peekSessionV2(bytes, this.#localTunnelId));
+      if (rec !== undefined && rec.state === 'established') this.#invalid(rec, err);
+      else this.#framesDropped++;
       return;
     }
     const rec = this.#sessions.get(m.sessionId);
@@ -1832,10 +2222,81 @@ export class TunnelEngine {
       return;
     }
     this.#touch(now); // RFC 2661 §5.5: data counts as activity
-    const before = rec.seq.stats().rxErrors;
-    for (const frame of rec.seq.receive(m.payload, m.ns, now)) this.#frame(rec.id, frame);
-    this.#framesDropped += rec.seq.stats().rxErrors - before;
+    let frame = m.payload;
+    // PPP address/control: peers differ on sending it, the host never sees it.
+    if (frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1) frame = frame.subarray(2);
+    this.#receive(rec, frame, m.ns, m.priority, now);
   }
+
+  // The common receive path: MRU, then sequencing (or, for a P-bit frame without Ns, at once).
+  #receive(
+    rec: SessionRecord,
+    frame: Uint8Array,
+    ns: number | undefined,
+    priority: boolean,
+    now: number,
+  ): void {
+    const d = rec.d;
+    const data = d.log.data;
+    if (d.mru !== 0 && frame.length > d.mru) {
+      d.rxMru++;
+      if (data) data('rx drop: %d octets > mru %d', frame.length, d.mru);
+      return;
+    }
+    if (data)
+      data('rx %d octets ns %s%s', frame.length, ns === undefined ? '-' : ns, priority ? ' P' : '');
+    if (priority && ns === undefined) {
+      // RFC 2661 §3.1: P frames (LCP keepalives) get preferential treatment: delivered now,
+      // never held, and not taken as the LNS switching sequencing off (§5.4) or as a RECVSEQ
+      // violation: they travel outside the numbered stream.
+      d.rxPriority++;
+      this.#deliver(rec, [frame]);
+      return;
+    }
+    if (ns !== undefined) d.seenSeq = true;
+    const seq = rec.seq;
+    const log = d.log.seq;
+    if (!log) {
+      this.#deliver(rec, seq.receive(frame, ns, now));
+      return;
+    }
+    const before = seq.stats();
+    const out = seq.receive(frame, ns, now);
+    const after = seq.stats();
+    if (after.rxSeqDiscards !== before.rxSeqDiscards || after.rxErrors !== before.rxErrors) {
+      log('ns %s discarded (expected %d)', ns === undefined ? '-' : ns, before.expectedNs);
+    }
+    if (after.held !== before.held)
+      log('held %d frames (expected ns %d)', after.held, after.expectedNs);
+    if (after.sendSeq !== before.sendSeq)
+      log('peer switched our sequencing %s (RFC 2661 §5.4)', after.sendSeq ? 'on' : 'off');
+    this.#deliver(rec, out);
+  }
+
+  #invalid(rec: SessionRecord, err: DecodeError): void {
+    rec.d.rxInvalid++;
+    const log = rec.d.log.data;
+    if (log) log('rx invalid: %s', err.message);
+  }
+}
+
+/** The counters of a session (see SessionStats). */
+function statsOf(rec: SessionRecord): SessionStats {
+  const s = rec.seq.stats();
+  const d = rec.d;
+  const b = d.base;
+  return {
+    txPackets: d.txPackets,
+    txBytes: d.txBytes,
+    txErrors: d.txErrors,
+    rxPackets: b.rxPackets + s.rxPackets + d.rxPriority,
+    rxBytes: d.rxBytes,
+    rxSeqDiscards: b.rxSeqDiscards + s.rxSeqDiscards,
+    rxOosPackets: b.rxOosPackets + s.rxOosPackets,
+    rxErrors: b.rxErrors + s.rxErrors + d.rxCookie + d.rxMru,
+    rxCookieDiscards: d.rxCookie,
+    rxInvalid: d.rxInvalid,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * Units are in the names (…Ms, …Bps). Tolerance switches for real peers are grouped under
  * `tolerance`. L2TPv2 (RFC 2661) by default; `version: 3` selects L2TPv3 (RFC 3931) with its own
  * options (encap, routerId, pseudowire capabilities, per-session cookie / sublayer / PW type).
+ * RuntimeSessionOptions: the data-plane options a live session may change (kernel setsockopt).
  */
 import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
 import { lookupAvp } from './avp/registry.js';
@@ -80,6 +81,90 @@ export interface SessionOptions {
   readonly remoteEndId?: string | Uint8Array;
   /** v3: the Active bit of the Circuit Status we advertise (RFC 3931 §5.4.5). Default true. */
   readonly circuitActive?: boolean;
+  /**
+   * LNSMODE (v2): true = we decide whether data carries Ns; false = we follow the peer's S bit
+   * as a LAC must (RFC 2661 §5.4). Default: true when the engine's `mode` is 'lns'. Stored but
+   * without effect on v3. Changeable at runtime (`setSessionOptions`).
+   */
+  readonly lnsMode?: boolean;
+  /** Per-session debug mask (DebugCategory bits, like the kernel's DEBUG option). Default 0. */
+  readonly debugMask?: number;
+  /**
+   * Largest frame (octets, as given to `sendFrame`) we send; longer ones are dropped and counted
+   * in tx_errors. 0 = no limit. Default 0.
+   */
+  readonly mtu?: number;
+  /**
+   * Largest received frame (octets, the L2TP payload) we deliver; longer ones are dropped and
+   * counted in rx_errors. 0 = no limit. Default 0.
+   */
+  readonly mru?: number;
+  /**
+   * v2 (PPP): put the HDLC address/control octets 0xFF 0x03 in front of every frame we send, as
+   * Linux pppol2tp does (not added when the frame already starts with them). Received frames
+   * lose a leading FF 03 either way (peers differ). v3 PPP pseudowires: see the framer. Default true.
+   */
+  readonly pppAddressControl?: boolean;
+}
+
+/**
+ * Data-plane options of a live session, changeable at runtime like the kernel's session socket
+ * options (SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, DEBUG) plus MTU/MRU; see `setSessionOptions`.
+ */
+export interface RuntimeSessionOptions {
+  /** SENDSEQ: stamp Ns on our data (v3: needs the peer's Default L2-Specific Sublayer). */
+  readonly sendSeq?: boolean;
+  /** RECVSEQ: drop received data without Ns (v3: needs our Default L2-Specific Sublayer). */
+  readonly recvSeq?: boolean;
+  /** LNSMODE (see SessionOptions.lnsMode). */
+  readonly lnsMode?: boolean;
+  /** REORDERTO in ms, 0 … 60 000 (0 = drop out-of-order frames). */
+  readonly reorderTimeoutMs?: number;
+  /** Debug mask (DebugCategory bits), 0 … 2^32 − 1. */
+  readonly debugMask?: number;
+  /** See SessionOptions.mtu: 0 … 65 535, 0 = no limit. */
+  readonly mtu?: number;
+  /** See SessionOptions.mru: 0 … 65 535, 0 = no limit. */
+  readonly mru?: number;
+  /** See SessionOptions.pppAddressControl (v2 only). */
+  readonly pppAddressControl?: boolean;
+}
+
+/** The current data-plane options of a session (`engine.sessionOptions(id)`). */
+export type SessionDataOptions = Required<RuntimeSessionOptions>;
+
+const RUNTIME_KEYS: ReadonlySet<string> = new Set([
+  'sendSeq',
+  'recvSeq',
+  'lnsMode',
+  'reorderTimeoutMs',
+  'debugMask',
+  'mtu',
+  'mru',
+  'pppAddressControl',
+]);
+
+/**
+ * Validates a runtime options change (unknown keys included) without applying it.
+ * @throws UsageError naming the first bad option.
+ */
+export function checkRuntimeSessionOptions(options: RuntimeSessionOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new UsageError('session options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!RUNTIME_KEYS.has(key)) throw new UsageError(`unknown session option ${key}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of ['sendSeq', 'recvSeq', 'lnsMode', 'pppAddressControl']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') {
+      throw new UsageError(`${key} must be a boolean`);
+    }
+  }
+  if (o.reorderTimeoutMs !== undefined) int('reorderTimeoutMs', o.reorderTimeoutMs, 0, 60_000);
+  if (o.debugMask !== undefined) int('debugMask', o.debugMask, 0, U32);
+  if (o.mtu !== undefined) int('mtu', o.mtu, 0, 0xffff);
+  if (o.mru !== undefined) int('mru', o.mru, 0, 0xffff);
 }
 
 /** Named tolerances for real-world peers. Receiving a Result Code without an Error Code
@@ -189,11 +274,13 @@ export interface ResolvedTunnelEngineOptions {
   readonly firmwareRevision: number | undefined;
   readonly vendorName: string | undefined;
   readonly localTunnelId: number | undefined;
+  /** See {@link TunnelEngineOptions.isIdInUse}. */
   readonly isIdInUse: (kind: 'tunnel' | 'session', id: number) => boolean;
   /** Undefined when the host gave no hook (the engine's default policy applies). */
   readonly acceptSession: ((info: IncomingSessionInfo) => SessionVerdict) | undefined;
-  readonly session: Required<Omit<SessionOptions, 'callingNumber'>> &
-    Pick<SessionOptions, 'callingNumber'>;
+  /** `lnsMode` undefined: follows the engine's `mode`. */
+  readonly session: Required<Omit<SessionOptions, 'callingNumber' | 'lnsMode'>> &
+    Pick<SessionOptions, 'callingNumber' | 'lnsMode'>;
   readonly tolerance: Required<ToleranceOptions>;
   /** Options handed to the reliable control channel. */
   readonly channel: ResolvedReliableChannelOptions;
@@ -222,6 +309,10 @@ export const DEFAULTS = Object.freeze({
     l2SpecificSublayer: 'none',
     remoteEndId: '',
     circuitActive: true,
+    debugMask: 0,
+    mtu: 0,
+    mru: 0,
+    pppAddressControl: true,
   }),
   pseudowireCapabilities: Object.freeze([PseudowireType.Ethernet, PseudowireType.EthernetVlan]),
   tolerance: Object.freeze({ acceptUnknownMandatoryAvps: false }),
@@ -272,6 +363,15 @@ export function resolveSessionOptions(
   }
   if (typeof o.circuitActive !== 'boolean') {
     throw new UsageError('session.circuitActive must be a boolean');
+  }
+  if (o.lnsMode !== undefined && typeof o.lnsMode !== 'boolean') {
+    throw new UsageError('session.lnsMode must be a boolean');
+  }
+  int('session.debugMask', o.debugMask, 0, U32);
+  int('session.mtu', o.mtu, 0, 0xffff);
+  int('session.mru', o.mru, 0, 0xffff);
+  if (typeof o.pppAddressControl !== 'boolean') {
+    throw new UsageError('session.pppAddressControl must be a boolean');
   }
   return o;
 }

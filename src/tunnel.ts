@@ -20,6 +20,10 @@ import type {
   IncomingSessionEvent,
   OpenSessionOptions,
   ResultCodes,
+  RuntimeSessionOptions,
+  SendFrameOptions,
+  SessionDataOptions,
+  SessionStats,
   SessionUpEvent,
   SetLinkInfoEvent,
   TunnelEngine,
@@ -31,7 +35,6 @@ import { L2tpError, UsageError } from './errors.js';
 import type { Clock, DatagramData, PeerAddress, TimerHandle, TimerHost } from './transport.js';
 
 const log = createDebug('l2tp:tunnel');
-const logData = createDebug('l2tp:data');
 
 /** What a Tunnel needs from its host (an Endpoint provides it). */
 export interface TunnelHost {
@@ -43,6 +46,7 @@ export interface TunnelHost {
   release(tunnel: Tunnel): void;
   /** A session id came into use / went out of use on this tunnel (v3 data is routed by it). */
   sessionAdded(tunnel: Tunnel, sessionId: number): void;
+  /** The session id went out of use (the session closed or the tunnel went down). */
   sessionRemoved(tunnel: Tunnel, sessionId: number): void;
 }
 
@@ -76,6 +80,19 @@ export interface SessionEvents {
   frame: [frame: Uint8Array];
   down: [reason: DownReason];
 }
+
+const ZERO_STATS: SessionStats = Object.freeze({
+  txPackets: 0,
+  txBytes: 0,
+  txErrors: 0,
+  rxPackets: 0,
+  rxBytes: 0,
+  rxSeqDiscards: 0,
+  rxOosPackets: 0,
+  rxErrors: 0,
+  rxCookieDiscards: 0,
+  rxInvalid: 0,
+});
 
 /** Rejects with `signal.reason` when aborted; returns a disposer. */
 function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
@@ -115,6 +132,7 @@ export class Session extends EventEmitter<SessionEvents> {
   #peerId = 0;
   #up = false;
   #down: DownReason | undefined;
+  #finalStats: SessionStats | undefined;
 
   /** @internal created by Tunnel */
   constructor(tunnel: Tunnel, id: number) {
@@ -138,9 +156,31 @@ export class Session extends EventEmitter<SessionEvents> {
     return this.#down;
   }
 
-  /** Sends one frame (PPP for L2TPv2). The frame is not copied: don't reuse it until sent. */
-  send(frame: Uint8Array): void {
-    this.tunnel.sendFrame(this.id, frame);
+  /**
+   * Sends one frame (PPP for L2TPv2, FF 03 optional; v3: what the pseudowire carries). The
+   * frame is not copied: don't reuse it until sent. Frames over the MTU or refused by the
+   * pseudowire framer are dropped and counted (tx_errors).
+   */
+  send(frame: Uint8Array, options?: SendFrameOptions): void {
+    this.tunnel.sendFrame(this.id, frame, options);
+  }
+
+  /** The kernel-style counters; after 'down', the final ones. All zero before the engine knows the call. */
+  stats(): SessionStats {
+    return this.#finalStats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_STATS;
+  }
+
+  /** The current data-plane options (SENDSEQ, RECVSEQ, …); undefined once the session is gone. */
+  get options(): SessionDataOptions | undefined {
+    return this.tunnel.engine.sessionOptions(this.id);
+  }
+
+  /**
+   * Changes data-plane options at runtime (see TunnelEngine.setSessionOptions); frames released
+   * from the reorder buffer are emitted as usual. @throws UsageError on bad options or when gone.
+   */
+  configure(options: RuntimeSessionOptions): void {
+    this.tunnel.configureSession(this.id, options);
   }
 
   /** Closes the call with a CDN (default Result 3, administrative). */
@@ -157,9 +197,10 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** @internal */
-  markDown(reason: DownReason): void {
+  markDown(reason: DownReason, stats?: SessionStats): void {
     if (this.#down !== undefined) return;
     this.#down = reason;
+    this.#finalStats = stats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_STATS;
     this.emit('down', reason);
   }
 }
@@ -317,9 +358,22 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     });
   }
 
-  /** Sends one frame on an established session (`[header, frame]`, the frame is not copied). */
-  sendFrame(sessionId: number, frame: Uint8Array): void {
-    this.#run((now) => this.engine.sendFrame(sessionId, frame, now));
+  /**
+   * Sends one frame on an established session (`[header, frame]`, the frame is not copied). A
+   * send the host refuses (throws) counts in the session's tx_errors and is emitted as 'error'.
+   */
+  sendFrame(sessionId: number, frame: Uint8Array, options?: SendFrameOptions): void {
+    this.#run((now) => this.engine.sendFrame(sessionId, frame, now, options), sessionId);
+  }
+
+  /** A live session's counters (see SessionStats), or undefined. */
+  sessionStats(sessionId: number): SessionStats | undefined {
+    return this.engine.sessionStats(sessionId);
+  }
+
+  /** Changes a session's data-plane options at runtime (TunnelEngine.setSessionOptions). */
+  configureSession(sessionId: number, options: RuntimeSessionOptions): void {
+    this.#run((now) => this.engine.setSessionOptions(sessionId, options, now));
   }
 
   /** L2TPv3: tells the peer our side of the circuit went up or down (SLI with Circuit Status). */
@@ -384,7 +438,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   // Runs one engine call, performs its outputs, emits events afterwards, re-arms the timer.
-  #run(call: (now: number) => readonly EngineOutput[]): void {
+  // `dataSession`: the call sends that session's data (a failed send counts in its tx_errors).
+  #run(call: (now: number) => readonly EngineOutput[], dataSession?: number): void {
     if (this.#closed) {
       throw new UsageError(`tunnel ${this.id} is closed`);
     }
@@ -395,13 +450,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         try {
           this.#host.send(out.packet, this.peer);
         } catch (err) {
+          if (dataSession !== undefined) this.engine.countTxError(dataSession);
           deferred.push(() => this.emit('error', err as Error));
         }
       } else if (out.type === 'frame') {
         const session = this.#sessions.get(out.sessionId);
         if (session === undefined) continue;
-        if (logData.enabled)
-          logData('rx tunnel %d session %d %d bytes', this.id, out.sessionId, out.frame.length);
         deferred.push(() => {
           session.emit('frame', out.frame);
           this.emit('frame', session, out.frame);
@@ -451,7 +505,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         this.#sessions.delete(event.sessionId);
         this.#host.sessionRemoved(this, event.sessionId);
         return () => {
-          session.markDown(event.reason);
+          session.markDown(event.reason, event.stats);
           this.emit('session-down', session, event.reason);
         };
       }

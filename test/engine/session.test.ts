@@ -118,6 +118,19 @@ describe('CDN in every session state (RFC 2661 §5.6, §7.4, §7.5)', () => {
       type: 'session-down',
       sessionId: sid,
       reason: { by: 'local', resultCode: 3 },
+      // Final counters: nothing flowed.
+      stats: {
+        txPackets: 0,
+        txBytes: 0,
+        txErrors: 0,
+        rxPackets: 0,
+        rxBytes: 0,
+        rxSeqDiscards: 0,
+        rxOosPackets: 0,
+        rxErrors: 0,
+        rxCookieDiscards: 0,
+        rxInvalid: 0,
+      },
     });
     p.drive(1000);
     expect(names(p.a)).toEqual(['SCCRQ', 'SCCCN']);
@@ -286,8 +299,9 @@ describe('data (RFC 2661 §5.4)', () => {
     expect(t?.type === 'transmit' && Array.isArray(t.packet) && t.packet[1]).toBe(payload);
     p.run(p.b, (e, now) => e.sendFrame(bid, Uint8Array.of(9), now));
     p.drive(100);
+    // The host's FF 03 is not doubled on the wire and is removed on delivery.
     expect(p.b.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([
-      [bid, [0xff, 0x03, 0xc0, 0x21]],
+      [bid, [0xc0, 0x21]],
     ]);
     expect(p.a.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([[sid, [9]]]);
     const data = p.a.sent.find((s) => nameOf(s.bytes) === 'DATA')?.bytes as Uint8Array;

@@ -45,6 +45,13 @@ const ACTIVE: CircuitStatusValue = {
 
 type Encap = 'udp' | 'ip';
 
+// Frames pass the session's pseudowire framer (default Ethernet, RFC 4719): a 14-octet header
+// (broadcast destination, a source, EtherType IPv4) before `payload`; VLAN: one 802.1Q tag (VID 100).
+const DST_SRC = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x01];
+const eth = (...payload: number[]) => Uint8Array.of(...DST_SRC, 0x08, 0x00, ...payload);
+const vlanEth = (...payload: number[]) =>
+  Uint8Array.of(...DST_SRC, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00, ...payload);
+
 function v3Pair(
   encap: Encap = 'udp',
   a: Partial<SideOptions> = {},
@@ -237,13 +244,15 @@ describe('control connection (RFC 3931 §3.3, §4.2, §7.2)', () => {
     expect(sid).toBeGreaterThan(0x7fffffff);
     expect(bSid).toBeGreaterThan(0x7fffffff);
     expect(sent(p.a, 'ICRQ')[0]?.message).toMatchObject({ localSessionId: sid });
-    p.run(p.a, (e, now) => e.sendFrame(sid, Uint8Array.of(1, 2, 3), now));
-    p.run(p.b, (e, now) => e.sendFrame(bSid, Uint8Array.of(4, 5), now));
+    p.run(p.a, (e, now) => e.sendFrame(sid, eth(1, 2, 3), now));
+    p.run(p.b, (e, now) => e.sendFrame(bSid, eth(4, 5), now));
     p.drive(100);
     expect(p.b.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([
-      [bSid, [1, 2, 3]],
+      [bSid, [...eth(1, 2, 3)]],
     ]);
-    expect(p.a.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([[sid, [4, 5]]]);
+    expect(p.a.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([
+      [sid, [...eth(4, 5)]],
+    ]);
   });
 
   test('RFC 3931 §5.4.3: v3 options are validated (routerId, encap, PW types, sequencing needs a sublayer)', () => {
@@ -401,23 +410,25 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
       sequencing: true,
     });
     for (let i = 0; i < 3; i++) {
-      p.run(p.a, (e, now) => e.sendFrame(sid, Uint8Array.of(0xa0 + i), now));
+      p.run(p.a, (e, now) => e.sendFrame(sid, eth(0xa0 + i), now));
     }
-    p.run(p.b, (e, now) => e.sendFrame(bSid, Uint8Array.of(0xbb), now));
+    p.run(p.b, (e, now) => e.sendFrame(bSid, eth(0xbb), now));
     p.drive(100);
     const data = p.a.sent.filter((s) => !isControl3(s.bytes, 'udp'));
     // RFC 3931 §4.1.2.1 session header, the peer's cookie, §4.6 sublayer with S set and Ns.
     expect(data.map((d) => hex(d.bytes))).toEqual(
       [0, 1, 2].map(
-        (i) => `00030000${u32hex(bSid)}${hex(bCookie)}40${i.toString(16).padStart(6, '0')}a${i}`,
+        (i) =>
+          `00030000${u32hex(bSid)}${hex(bCookie)}40${i.toString(16).padStart(6, '0')}` +
+          hex(eth(0xa0 + i)),
       ),
     );
     const back = p.b.sent.filter((s) => !isControl3(s.bytes, 'udp'));
     expect(hex(back[0]?.bytes as Uint8Array)).toBe(
-      `00030000${u32hex(sid)}${hex(aCookie)}40000000bb`,
+      `00030000${u32hex(sid)}${hex(aCookie)}40000000${hex(eth(0xbb))}`,
     );
-    expect(p.b.frames.map((f) => f.value.frame[0])).toEqual([0xa0, 0xa1, 0xa2]);
-    expect(p.a.frames.map((f) => f.value.frame[0])).toEqual([0xbb]);
+    expect(p.b.frames.map((f) => f.value.frame[14])).toEqual([0xa0, 0xa1, 0xa2]);
+    expect(p.a.frames.map((f) => f.value.frame[14])).toEqual([0xbb]);
   });
 
   test('RFC 3931 §4.1: a data packet with the wrong cookie is counted and dropped', () => {
@@ -428,13 +439,13 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
     const bSid = p.b.engine.sessionIds()[0] as number;
     const cookie = sent(p.b, 'ICRP')[0]?.message.assignedCookie as Uint8Array;
     const packet = (c: Uint8Array) =>
-      Uint8Array.from([...Buffer.from(u32hex(bSid), 'hex'), ...c, 7]);
+      Uint8Array.from([...Buffer.from(u32hex(bSid), 'hex'), ...c, ...eth(7)]);
     const wrong = cookie.map((x) => x ^ 0xff);
     p.b.perform(p.b.engine, p.b.engine.handleDatagram(packet(wrong), p.now), p.now);
     expect(p.b.frames).toHaveLength(0);
     expect(p.b.engine.stats()).toMatchObject({ cookieMismatches: 1, framesDropped: 1 });
     p.b.perform(p.b.engine, p.b.engine.handleDatagram(packet(cookie), p.now), p.now);
-    expect(p.b.frames.map((f) => [...f.value.frame])).toEqual([[7]]);
+    expect(p.b.frames.map((f) => [...f.value.frame])).toEqual([[...eth(7)]]);
   });
 
   test('RFC 3931 §5.4.2, §6.12: CDN carries both Session IDs; the peer goes down with its codes', () => {
@@ -450,10 +461,11 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
       remoteSessionId: bSid,
       resultCode: { resultCode: 3 },
     });
-    expect(p.b.eventsOf('session-down')[0]?.value).toEqual({
+    expect(p.b.eventsOf('session-down')[0]?.value).toMatchObject({
       type: 'session-down',
       sessionId: bSid,
       reason: { by: 'peer', resultCode: 3 },
+      stats: { txPackets: 0, rxPackets: 0 },
     });
     expect(p.b.engine.sessionIds()).toEqual([]);
   });
@@ -533,11 +545,11 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
       sessionId: sid,
       active: false,
     });
-    expect(p.run(p.a, (e, now) => e.sendFrame(sid, Uint8Array.of(1), now))).toEqual([]);
+    expect(p.run(p.a, (e, now) => e.sendFrame(sid, eth(1), now))).toEqual([]);
     expect(p.a.engine.stats().framesSuppressed).toBe(1);
     p.run(p.b, (e, now) => e.setCircuitStatus(bSid, true, now));
     p.drive(100);
-    expect(p.run(p.a, (e, now) => e.sendFrame(sid, Uint8Array.of(1), now))).toHaveLength(1);
+    expect(p.run(p.a, (e, now) => e.sendFrame(sid, eth(1), now))).toHaveLength(1);
   });
   test('RFC 3931 §3.4.2, §7.4: an outgoing call OCRQ → OCRP → OCCN with both Session IDs', () => {
     const p = v3Pair('ip', {}, { session: { pseudowireType: 4 } });
@@ -555,9 +567,11 @@ describe('sessions (RFC 3931 §3.4, §4.1, §4.6, §5.4.4, §7.3)', () => {
       localSessionId: aSid,
       remoteSessionId: bSid,
     });
-    p.run(p.b, (e, now) => e.sendFrame(bSid, Uint8Array.of(9), now));
+    p.run(p.b, (e, now) => e.sendFrame(bSid, vlanEth(9), now));
     p.drive(50);
-    expect(p.a.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([[aSid, [9]]]);
+    expect(p.a.frames.map((f) => [f.value.sessionId, [...f.value.frame]])).toEqual([
+      [aSid, [...vlanEth(9)]],
+    ]);
   });
 
   test('RFC 3931 §5.4.4, §7.1: an ICRQ without its required Remote End ID is answered with CDN', () => {

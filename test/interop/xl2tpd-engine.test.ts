@@ -298,15 +298,17 @@ describe.skipIf(!AVAILABLE.available)(`l2tp-core engine ↔ ${AVAILABLE.version 
     // then its own Configure-Request (id 0x42).
     const sentAt = performance.now();
     session.send(lcp(1, 0x07));
-    expect(await frame((f) => f[4] === 2)).toEqual(lcp(2, 0x07));
+    expect(await frame((f) => f[2] === 2)).toEqual(lcp(2, 0x07).subarray(2));
     await annotate(
       `LCP Configure-Request → Configure-Ack round trip ${ms(performance.now() - sentAt)}`,
     );
-    expect(await frame((f) => f[4] === 1)).toEqual(lcp(1, 0x42));
+    expect(await frame((f) => f[2] === 1)).toEqual(lcp(1, 0x42).subarray(2));
     await x.waitForLog(/pppd-standin: rx LCP Configure-Request id=7 len=4/);
     // Echo-Request with magic 01020304 and data → Echo-Reply with magic 0 and the same data.
     session.send(lcp(9, 0x08, 1, 2, 3, 4, 0xab, 0xcd));
-    expect(await frame((f) => f[4] === 10)).toEqual(lcp(10, 0x08, 0, 0, 0, 0, 0xab, 0xcd));
+    expect(await frame((f) => f[2] === 10)).toEqual(
+      lcp(10, 0x08, 0, 0, 0, 0, 0xab, 0xcd).subarray(2),
+    );
     await x.waitForLog(/pppd-standin: rx LCP Echo-Request id=8 len=10/);
     expect(tunnel.stats()).toMatchObject({ framesSent: 2, framesReceived: 3, framesDropped: 0 });
 
@@ -358,11 +360,11 @@ describe.skipIf(!AVAILABLE.available)(`l2tp-core engine ↔ ${AVAILABLE.version 
     // PPP through our LNS session: Configure-Request → Configure-Ack from xl2tpd's side.
     const ack = new Promise<Uint8Array>((resolve) => {
       session.on('frame', (f) => {
-        if (f[4] === 2) resolve(f.slice());
+        if (f[2] === 2) resolve(f.slice());
       });
     });
     session.send(lcp(1, 0x21));
-    expect(await ack).toEqual(lcp(2, 0x21));
+    expect(await ack).toEqual(lcp(2, 0x21).subarray(2));
 
     // `d peer`: StopCCN Result 1 "Goodbye!"; the session goes down first, by the peer.
     const down = next<DownReason>(tunnel, 'down');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringValue } from '../../src/avp/values.js';
 import { buildControl } from '../../src/codec/control.js';
 import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
+import { UsageError } from '../../src/errors.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { UdpTransport } from '../../src/node/udp.js';
@@ -138,9 +139,9 @@ describe('Endpoint demultiplexing and bounds', () => {
     t.onDatagram((bytes) => received.push(Uint8Array.from(bytes)));
     return { t, received };
   }
-  const sccrq = (assignedTunnelId: number) =>
+  const sccrq = (assignedTunnelId: number, ns = 0, nr = 0) =>
     buildControl(
-      { version: 2, tunnelId: 0, sessionId: 0, ns: 0, nr: 0 },
+      { version: 2, tunnelId: 0, sessionId: 0, ns, nr },
       {
         type: 'SCCRQ',
         version: 2,
@@ -166,6 +167,32 @@ describe('Endpoint demultiplexing and bounds', () => {
     await settle();
     expect(lns.ep.tunnels.size).toBe(2);
     lns.ep.destroy();
+  });
+
+  it('an SCCRQ the engine drops (Ns ≠ 0 or Nr ≠ 0) takes no tunnel slot and does not shadow the real one', async () => {
+    const transport = await UdpTransport.open({ address: '127.0.0.1' });
+    opened.push(transport);
+    const ep = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      maxTunnels: 1,
+      acceptTunnel: { mode: 'lns', hostName: 'lns.test', ...fast },
+    });
+    const peer = await rawPeer();
+    const to = { address: '127.0.0.1', port: transport.local.port };
+    for (let i = 0; i < 5; i++) peer.t.send(sccrq(90, 1 + i), to); // held out of order
+    peer.t.send(sccrq(90, 0, 7), to); // acknowledges a message never sent
+    await settle();
+    expect(ep.tunnels.size).toBe(0);
+    expect(ep.stats().datagramsInvalid).toBe(6);
+    // The real SCCRQ with the same Assigned Tunnel ID still gets its tunnel (and the one slot).
+    peer.t.send(sccrq(90), to);
+    await settle();
+    expect(ep.tunnels.size).toBe(1);
+    expect(peer.received.filter((b) => b.length > 12)).toHaveLength(1); // one SCCRP
+    ep.destroy();
   });
 
   it('maxHalfOpenTunnels bounds SCCRQs that never complete; the rest are dropped and counted', async () => {
@@ -309,7 +336,8 @@ describe('IPv6', () => {
     const session = await tunnel.openSession();
     const echo = until<Uint8Array>(session, 'frame');
     session.send(Uint8Array.of(0xff, 0x03, 0xc0, 0x21));
-    expect([...(await echo)]).toEqual([0xff, 0x03, 0xc0, 0x21]);
+    // FF 03 is removed on delivery (RFC 2661 PPP: peers differ on sending it); LCP remains.
+    expect([...(await echo)]).toEqual([0xc0, 0x21]);
     await tunnel.close();
     expect(tunnel.downReason).toMatchObject({ by: 'local', resultCode: 1 });
   });
@@ -334,5 +362,47 @@ describe('Tunnel commands on a finished tunnel', () => {
     expect(thrown).toBeUndefined();
     await expect(result).rejects.toMatchObject({ code: 'L2TP_ERR_USAGE' });
     await expect(tunnel.connect()).rejects.toMatchObject({ code: 'L2TP_ERR_CLOSED' });
+  });
+});
+
+describe('Session data plane through the shell', () => {
+  it('session.configure / options / stats; final counters after down; tunnel totals', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', ...fast });
+    const lac = await endpoint();
+    const accepted = until<Tunnel>(lns.ep, 'tunnel');
+    const tunnel = await lac.ep.connect(
+      { address: '127.0.0.1', port: lns.port },
+      { mode: 'lac', hostName: 'lac.test', ...fast },
+    );
+    const server = await accepted;
+    const session = await tunnel.openSession();
+    const got: number[][] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    server.on('frame', (_s, frame) => {
+      got.push([...frame]);
+      if (got.length === 2) done();
+    });
+    session.configure({ sendSeq: true, mtu: 3 });
+    expect(session.options).toMatchObject({ sendSeq: true, mtu: 3, pppAddressControl: true });
+    expect(() => session.configure({ mtu: -1 })).toThrow(UsageError);
+    session.send(Uint8Array.of(0x00, 0x21, 1));
+    session.send(Uint8Array.of(0x00, 0x21, 1, 2)); // over the MTU: dropped
+    session.send(Uint8Array.of(0x00, 0x21, 3), { priority: true });
+    await all;
+    expect(got).toEqual([
+      [0x00, 0x21, 1],
+      [0x00, 0x21, 3],
+    ]);
+    expect(session.stats()).toMatchObject({ txPackets: 2, txBytes: 6, txErrors: 1 });
+    const serverSession = [...server.sessions.values()][0] as Session;
+    expect(serverSession.stats()).toMatchObject({ rxPackets: 2, rxBytes: 6 });
+    await tunnel.close();
+    expect(session.isUp).toBe(false);
+    expect(session.options).toBeUndefined();
+    expect(session.stats()).toMatchObject({ txPackets: 2, txErrors: 1 }); // final counters kept
+    expect(tunnel.stats().sessionTotals).toMatchObject({ txPackets: 2, txBytes: 6 });
   });
 });
