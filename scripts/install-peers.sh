@@ -1,20 +1,42 @@
 #!/usr/bin/env bash
 # Installs the system peers used by `npm run test:interop`: tshark (Wireshark's dissector as an
-# oracle), xl2tpd (a real L2TPv2 peer) and iproute2 (network namespaces for captures).
+# oracle), xl2tpd (a real L2TPv2 peer), iproute2 (network namespaces for captures), iputils-ping
+# (the TAP ping tests), and builds examples/linux-host (its TAP addon and raw-socket; needs a C++
+# compiler, make and python3, installed too when missing).
 # Idempotent and non-interactive; needs root (or sudo) on Debian/Ubuntu. Does nothing when every
 # tool is already present. Set PEERS_FORCE=1 to run apt-get even then.
 set -euo pipefail
 
-packages=(tshark xl2tpd iproute2)
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# examples/linux-host: npm ci compiles the TAP addon (binding.gyp) and raw-socket with npm's
+# bundled node-gyp. Skipped when both binaries are newer than the lockfile and the addon source.
+build_linux_host() {
+  local dir="$root/examples/linux-host"
+  local tap="$dir/build/Release/tap.node" raw="$dir/node_modules/raw-socket/build/Release/raw.node"
+  if [ "${PEERS_FORCE:-0}" != 1 ] && [ -f "$tap" ] && [ -f "$raw" ] &&
+    [ "$tap" -nt "$dir/package-lock.json" ] && [ "$tap" -nt "$dir/src/tap.cc" ]; then
+    echo 'install-peers: examples/linux-host already built'
+    return
+  fi
+  npm ci --prefix "$dir" --no-audit --no-fund
+}
+
+packages=(tshark xl2tpd iproute2 iputils-ping)
 missing=()
 for pkg in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != 'install ok installed' ]; then
     missing+=("$pkg")
   fi
 done
+# Build tools for the addons: checked as commands (python3 may come from elsewhere than apt).
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ "${#missing[@]}" -eq 0 ] && [ "${PEERS_FORCE:-0}" != 1 ]; then
   echo "install-peers: already installed: ${packages[*]}"
+  build_linux_host
   exit 0
 fi
 
@@ -47,3 +69,6 @@ fi
 # Report versions; sed/awk read all input, so no SIGPIPE under pipefail.
 tshark --version 2>/dev/null | sed -n 1p
 xl2tpd -v 2>&1 | awk '/version/ && !n++' || true
+ping -V 2>&1 | sed -n 1p
+
+build_linux_host
