@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed with node:util
- * parseArgs. Commands: `decode` (decode.ts, capture.ts). `main(argv, io)` does everything and
- * returns the exit code, so tests call it without a build or a child process; the last lines run
+ * parseArgs. Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
+ * `main(argv, io)` runs the synchronous commands and returns the exit code, so tests call it
+ * without a build or a child process; `runCommand` also runs `lac` / `lns`; the last lines run
  * it when this file is the program (the package `bin`).
- * Exit codes: 0 ok, 1 problems found in the input (malformed packets, failed checks),
- * 2 usage error or unreadable input file.
+ * Exit codes: 0 ok, 1 problems found in the input (malformed packets, failed checks) or a runtime
+ * failure of lac/lns, 2 usage error or unreadable input file.
  */
 
 import { readFileSync, realpathSync } from 'node:fs';
@@ -13,6 +14,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readCapture } from './capture.js';
 import { type DatagramSource, Decoder, parseHex } from './decode.js';
+import { runLac } from './lac.js';
+import { runLns } from './lns.js';
+import {
+  CliUsage,
+  LAC_HELP,
+  type LacOptions,
+  LNS_HELP,
+  type LnsOptions,
+  parseLacArgs,
+  parseLnsArgs,
+  type RunIo,
+  wallClockMs,
+} from './run.js';
 
 /** What the CLI touches: output streams and file reading (`-` is standard input). */
 export interface CliIo {
@@ -28,6 +42,8 @@ export interface CliIo {
 export const ExitCode = {
   OK: 0,
   PROBLEMS_FOUND: 1,
+  /** lac / lns: a tunnel or session refused or timed out, echoes missing, a socket error. */
+  RUNTIME_FAILURE: 1,
   USAGE: 2,
 } as const;
 
@@ -35,10 +51,13 @@ const MAIN_HELP = `Usage: l2tp-core <command> [options]
 
 Commands:
   decode     decode L2TP packets from hex or from a pcap/pcapng capture
+  lac        open tunnels and sessions to an LNS, send test frames, print statistics
+  lns        accept tunnels and sessions, echo data frames
 
 Run \`l2tp-core <command> --help\` for the options of a command.
 
-Exit codes: 0 ok, 1 problems found in the input, 2 usage error or unreadable file.
+Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns),
+2 usage error or unreadable file.
 `;
 
 const DECODE_HELP = `Usage: l2tp-core decode [options] <hex>...
@@ -67,7 +86,7 @@ Malformed datagrams are reported with their byte offset and reason, and decoding
 Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error or unreadable file.
 `;
 
-class Usage extends Error {}
+const Usage = CliUsage;
 
 function parsePort(text: string): number {
   const n = Number(text);
@@ -189,9 +208,16 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
   }
 }
 
+const HELP: Readonly<Record<string, string>> = {
+  decode: DECODE_HELP,
+  lac: LAC_HELP,
+  lns: LNS_HELP,
+};
+
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code
- * ({@link ExitCode}). Never calls process.exit; output goes through `io` only.
+ * ({@link ExitCode}). Never calls process.exit; output goes through `io` only. `lac` and `lns`
+ * are only parsed here (help, usage errors); {@link runCommand} runs them.
  */
 export function main(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
@@ -204,15 +230,23 @@ export function main(argv: readonly string[], io: CliIo): number {
       case '--help':
         io.stdout(MAIN_HELP);
         return ExitCode.OK;
-      case 'help':
-        if (rest[0] === 'decode') {
-          io.stdout(DECODE_HELP);
-          return ExitCode.OK;
-        }
-        io.stdout(MAIN_HELP);
+      case 'help': {
+        const help = HELP[rest[0] ?? ''];
+        io.stdout(help ?? MAIN_HELP);
         return ExitCode.OK;
+      }
       case 'decode':
         return decodeCommand(rest, io);
+      case 'lac':
+      case 'lns': {
+        // Parsed here for help and usage errors; running needs runCommand (asynchronous).
+        const parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
+        if (parsed === 'help') {
+          io.stdout(command === 'lac' ? LAC_HELP : LNS_HELP);
+          return ExitCode.OK;
+        }
+        throw new Usage(`${command} runs asynchronously: call runCommand()`);
+      }
       default:
         throw new Usage(`unknown command: ${command}`);
     }
@@ -227,11 +261,44 @@ export function main(argv: readonly string[], io: CliIo): number {
   }
 }
 
+/**
+ * Runs any command, `lac` and `lns` included; resolves with the exit code ({@link ExitCode}).
+ * Never calls process.exit.
+ */
+export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'lac' && command !== 'lns') return main(argv, io);
+  let parsed: LacOptions | LnsOptions | 'help';
+  try {
+    parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
+  } catch {
+    return main(argv, io); // prints the usage error the same way
+  }
+  if (parsed === 'help') return main(argv, io);
+  return command === 'lac' ? runLac(parsed as LacOptions, io) : runLns(parsed as LnsOptions, io);
+}
+
 /** The real process's streams and files. */
 export const nodeIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readFile: (path) => readFileSync(path === '-' ? 0 : path),
+};
+
+/** The real process: streams, files, signals, wall clock. */
+export const nodeRunIo: CliIo & RunIo = {
+  ...nodeIo,
+  isTTY: process.stderr.isTTY === true,
+  onSignal: (handler) => {
+    const on = (signal: NodeJS.Signals) => handler(signal);
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+    return () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+  },
+  wallClockMs,
 };
 
 // Run when this file is the program (`bin` symlinks are resolved before comparing).
@@ -250,5 +317,13 @@ if (isProgram()) {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  process.exitCode = main(process.argv.slice(2), nodeIo);
+  runCommand(process.argv.slice(2), nodeRunIo).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`l2tp-core: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = ExitCode.RUNTIME_FAILURE;
+    },
+  );
 }

@@ -1,0 +1,181 @@
+/**
+ * `l2tp-core lns`: accepts tunnels (L2TPv2, or L2TPv3 over UDP, or only the `--version` given)
+ * and incoming calls, and echoes every data frame back on the session it came from. Runs until
+ * `--duration` ends or a signal arrives, then closes every tunnel gracefully (StopCCN, RFC 2661
+ * §5.7) and prints a summary. Exit 1 only for runtime failures of its own (socket, pcap file,
+ * a forced close).
+ * Not here: option parsing, socket and shutdown plumbing (run.ts), output format (progress.ts).
+ */
+
+import { classify } from '../codec/classify.js';
+import { Endpoint, type IncomingTunnelInfo } from '../endpoint.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
+import { nodeCrypto } from '../node/crypto.js';
+import { describeReason, type Tunnel } from '../tunnel.js';
+import {
+  afterDatagrams,
+  closeTunnels,
+  delay,
+  endText,
+  type LnsOptions,
+  openRun,
+  RunExit,
+  type RunIo,
+  reasonFields,
+  Shutdown,
+  tunnelOptions,
+  tunnelTotals,
+} from './run.js';
+
+const u32 = () => {
+  const b = nodeRandomBytes(4);
+  return new DataView(b.buffer, b.byteOffset, 4).getUint32(0) || 1;
+};
+
+/** Runs `l2tp-core lns` with parsed options; resolves with the exit code. */
+export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
+  const bind = { address: o.local ?? '0.0.0.0', port: o.port ?? 1701 };
+  const run = await openRun(o, io, bind);
+  if (run === undefined) return RunExit.FAILED;
+  const { reporter } = run;
+  const tunnels: Tunnel[] = [];
+  let tunnelsUp = 0;
+  let tunnelsFailed = 0;
+  let sessionsUp = 0;
+  let sessionsFailed = 0;
+  let echoed = 0;
+  let slowestTunnel: number | undefined;
+
+  const accept = (info: IncomingTunnelInfo) => {
+    const c = classify(info.sccrq, 'udp');
+    if (c.kind !== 'control' || (o.version !== undefined && c.version !== o.version)) {
+      reporter.event(
+        'tunnel-refused',
+        { peer: endText(info.peer), version: c.kind === 'invalid' ? null : c.version },
+        `SCCRQ from ${endText(info.peer)} refused (L2TPv${c.kind === 'invalid' ? '?' : c.version})`,
+      );
+      return undefined;
+    }
+    const options = tunnelOptions(o, 'lns', c.version, u32);
+    return o.maxSessions === undefined ? options : { ...options, maxSessions: o.maxSessions };
+  };
+  const endpoint = new Endpoint({
+    transport: run.transport,
+    clock: nodeClock,
+    timers: nodeTimers,
+    randomBytes: nodeRandomBytes,
+    crypto: nodeCrypto,
+    acceptTunnel: accept,
+  });
+  endpoint.on('error', (err) => reporter.note(`error: ${err.message}`));
+  const shutdown = new Shutdown(() => {
+    reporter.note('second signal: closing at once');
+    endpoint.destroy();
+  });
+  const offSignal = io.onSignal((signal) => {
+    if (!shutdown.requested) reporter.note(`${signal}: closing (again to force)`);
+    shutdown.request(true);
+  });
+
+  endpoint.on('tunnel', (tunnel) => {
+    tunnels.push(tunnel);
+    const t0 = run.elapsed();
+    const peer = endText(tunnel.peer);
+    tunnel.on('up', (info) => {
+      tunnelsUp++;
+      const setup = run.elapsed() - t0;
+      slowestTunnel = Math.max(slowestTunnel ?? 0, setup);
+      reporter.event(
+        'tunnel-up',
+        {
+          tunnel: tunnel.id,
+          peer,
+          peerTunnel: info.peerTunnelId,
+          peerHostName: info.peerHostName,
+          authenticated: info.peerAuthenticated,
+          version: info.version,
+        },
+        `tunnel ${tunnel.id} up: ${peer} ${JSON.stringify(info.peerHostName)} tunnel ${info.peerTunnelId}, ` +
+          `L2TPv${info.version}${info.peerAuthenticated ? ', authenticated' : ''}`,
+      );
+    });
+    tunnel.on('down', (r) => {
+      if (tunnel.info === undefined) tunnelsFailed++;
+      reporter.event(
+        'tunnel-down',
+        { tunnel: tunnel.id, peer, ...reasonFields(r) },
+        `tunnel ${tunnel.id} down (${describeReason(r)})`,
+      );
+    });
+    tunnel.on('incoming-session', (e) => {
+      if (!e.accepted) sessionsFailed++;
+    });
+    tunnel.on('session-up', (s) => {
+      sessionsUp++;
+      if (o.verbose || sessionsUp <= 20) {
+        reporter.event(
+          'session-up',
+          { tunnel: tunnel.id, session: s.id, peerSession: s.peerId },
+          `session ${tunnel.id}/${s.id} up: peer session ${s.peerId}`,
+        );
+      }
+    });
+    tunnel.on('session-down', (s, r) => {
+      if (o.verbose || sessionsUp <= 20) {
+        reporter.event(
+          'session-down',
+          { tunnel: tunnel.id, session: s.id, ...reasonFields(r) },
+          `session ${tunnel.id}/${s.id} down (${describeReason(r)})`,
+        );
+      }
+    });
+    // The echo: the frame is a view into the received datagram, which nothing else keeps.
+    tunnel.on('frame', (session, frame) => {
+      if (!session.isUp) return;
+      session.send(frame);
+      echoed++;
+    });
+  });
+
+  reporter.event(
+    'listening',
+    { role: 'lns', local: endText(run.udp.local), version: o.version ?? null },
+    `lns listening on ${endText(run.udp.local)} (L2TPv${o.version ?? '2 and v3'})`,
+  );
+  await Promise.race([
+    shutdown.stopped,
+    ...(o.durationMs === undefined ? [] : [delay(o.durationMs)]),
+  ]);
+  shutdown.request(false);
+  if (!shutdown.forced) {
+    await closeTunnels([...endpoint.tunnels.values()], afterDatagrams(run.transport));
+  }
+  offSignal();
+
+  const totals = tunnelTotals(tunnels);
+  const exitCode = shutdown.forced ? RunExit.FAILED : RunExit.OK;
+  reporter.summary({
+    role: 'lns',
+    tunnels: { up: tunnelsUp, failed: tunnelsFailed, total: tunnels.length },
+    sessions: {
+      up: sessionsUp,
+      failed: sessionsFailed,
+      total: sessionsUp + sessionsFailed,
+    },
+    frames: {
+      sent: totals.framesSent,
+      received: totals.framesReceived,
+      echoed,
+      dropped: totals.framesDropped,
+    },
+    control: totals.control,
+    tunnelSetupMs: slowestTunnel,
+    setupMs: undefined,
+    pcapRecords: run.pcapRecords(),
+    durationMs: run.elapsed(),
+    exitCode,
+  });
+  endpoint.destroy();
+  await run.finish();
+  return exitCode;
+}

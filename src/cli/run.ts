@@ -1,0 +1,549 @@
+/**
+ * `l2tp-core lac` and `l2tp-core lns`: parsing their options (node:util parseArgs) and what both
+ * share when running: the UDP socket (optionally recorded with `--pcap`), tunnel options for
+ * L2TPv2 and L2TPv3, statistics, graceful shutdown and exit codes. The roles themselves are in
+ * lac.ts and lns.ts. The StopCCN sender only waits for its acknowledgement before cleaning up
+ * (RFC 2661 §5.7, §7.6); the full post-close hold is the receiver's duty, so a closing CLI does
+ * not sit out 31 s.
+ */
+
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { FieldName } from '../avp/messages.js';
+import { PseudowireType } from '../constants.js';
+import type { TunnelOptions } from '../endpoint.js';
+import type { DownReason } from '../engine.js';
+import { nodeClock } from '../node/clock.js';
+import { UdpTransport } from '../node/udp.js';
+import type { DatagramTransport } from '../transport.js';
+import type { Tunnel } from '../tunnel.js';
+import { openFileSink, PcapWriter, recordingTransport } from './pcap-writer.js';
+import { Reporter, type Summary } from './progress.js';
+
+/** Exit codes of `lac` and `lns` (and every other command). */
+export const RunExit = {
+  /** Done; everything asked for worked. */
+  OK: 0,
+  /** A runtime failure: a tunnel or session refused or timed out, frames lost, socket error. */
+  FAILED: 1,
+  /** Bad command line. */
+  USAGE: 2,
+} as const;
+
+/** What lac/lns need from the process. */
+export interface RunIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Standard error is a terminal (live progress line). */
+  readonly isTTY: boolean;
+  /** Calls `handler` on SIGINT / SIGTERM; returns the unsubscriber. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void;
+  /** Wall-clock milliseconds since the Unix epoch (pcap timestamps only). */
+  readonly wallClockMs: () => number;
+}
+
+/** A usage error: printed with a hint, exit code 2. */
+export class CliUsage extends Error {}
+
+/** Options shared by lac and lns, parsed. Times in ms. */
+export interface CommonOptions {
+  readonly local: string | undefined;
+  readonly port: number | undefined;
+  readonly version: 2 | 3 | undefined;
+  readonly secret: string | undefined;
+  readonly hide: boolean;
+  readonly hostName: string | undefined;
+  readonly cookie: 0 | 4 | 8;
+  readonly routerId: number | undefined;
+  readonly durationMs: number | undefined;
+  readonly retransmitMs: number | undefined;
+  readonly maxRetransmits: number | undefined;
+  readonly helloMs: number | undefined;
+  readonly pcap: string | undefined;
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
+
+/** `l2tp-core lac` options. */
+export interface LacOptions extends CommonOptions {
+  readonly peer: string;
+  readonly peerPort: number;
+  readonly tunnels: number;
+  readonly sessions: number;
+  readonly frames: number;
+  /** How long to wait for the echoes of the test frames. */
+  readonly frameTimeoutMs: number;
+}
+
+/** `l2tp-core lns` options. */
+export interface LnsOptions extends CommonOptions {
+  /** Most sessions per tunnel. */
+  readonly maxSessions: number | undefined;
+}
+
+const COMMON_FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  local: { type: 'string' },
+  port: { type: 'string' },
+  version: { type: 'string' },
+  secret: { type: 'string' },
+  hide: { type: 'boolean' },
+  'host-name': { type: 'string' },
+  cookie: { type: 'string' },
+  'router-id': { type: 'string' },
+  duration: { type: 'string' },
+  'retransmit-ms': { type: 'string' },
+  'max-retransmits': { type: 'string' },
+  hello: { type: 'string' },
+  pcap: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
+
+const COMMON_HELP = `Common options:
+  --local ADDR          local address to bind (IPv4 or IPv6 literal)
+  --port N              local UDP port
+  --version 2|3         L2TPv2 (RFC 2661) or L2TPv3 over UDP (RFC 3931)
+  --secret S            shared secret: tunnel authentication (v2 Challenge, v3 Message Digest)
+  --hide                send ids, serial numbers and names as hidden AVPs (needs --secret)
+  --host-name NAME      our Host Name AVP (default l2tp-core-lac / l2tp-core-lns)
+  --cookie 0|4|8        v3: cookie length we ask the peer to send (default 4)
+  --router-id N         v3: our Router ID (default: random)
+  --duration SEC        stay up SEC seconds (lac: after the test frames), then close
+  --retransmit-ms MS    first retransmission timeout (default 1000, doubling, at most 8000)
+  --max-retransmits N   retransmissions before giving up (default 5)
+  --hello SEC           HELLO after SEC seconds of silence, 0 = never (default 60)
+  --pcap FILE           record every datagram sent and received (pcap, raw IP + UDP)
+  --json                events and summary as JSON lines
+  -v, --verbose         every session event, even when opening many sessions
+  -h, --help            this help
+
+SIGINT / SIGTERM closes gracefully (CDN and StopCCN sent, acknowledgements awaited);
+a second one exits at once. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+`;
+
+/** `l2tp-core lac --help`. */
+export const LAC_HELP = `Usage: l2tp-core lac --peer ADDR [options]
+
+Opens tunnels and sessions (incoming calls) to an LNS, sends test frames the LNS echoes,
+prints events and a summary, then stays up until --duration ends or Ctrl-C.
+
+LAC options:
+  --peer ADDR           the LNS address (required)
+  --peer-port N         the LNS UDP port (default 1701)
+  --tunnels N           tunnels to open (default 1)
+  --sessions N          sessions per tunnel (default 1)
+  --frames N            test frames per session, echoed by the LNS (default 0)
+  --frame-timeout SEC   how long to wait for the echoes (default 5)
+  --local, --port       default: an ephemeral port (on loopback when the peer is)
+
+${COMMON_HELP}`;
+
+/** `l2tp-core lns --help`. */
+export const LNS_HELP = `Usage: l2tp-core lns [options]
+
+Accepts tunnels and incoming calls from LACs and echoes every data frame back on its
+session. Prints events; on Ctrl-C (or after --duration) closes every tunnel and prints a
+summary.
+
+LNS options:
+  --max-sessions N      most sessions per tunnel (default 1024)
+  --local, --port       default 0.0.0.0, port 1701
+  --version 2|3         accept only this version (default: both)
+
+${COMMON_HELP}`;
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new CliUsage(`${flag}: expected an integer in ${min}…${max}, got ${text}`);
+  }
+  return n;
+}
+
+function seconds(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(n) || n > 86_400 * 365) {
+    throw new CliUsage(`${flag}: expected seconds (e.g. 2 or 0.5), got ${text}`);
+  }
+  return Math.round(n * 1000);
+}
+
+function address(flag: string, text: string): string {
+  if (isIP(text) === 0) throw new CliUsage(`${flag}: not an IP address: ${text}`);
+  return text;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function common(v: Values): CommonOptions {
+  const s = (k: string) => v[k] as string | undefined;
+  const version = s('version');
+  if (version !== undefined && version !== '2' && version !== '3') {
+    throw new CliUsage(`--version: expected 2 or 3, got ${version}`);
+  }
+  const cookie = s('cookie');
+  if (cookie !== undefined && cookie !== '0' && cookie !== '4' && cookie !== '8') {
+    throw new CliUsage(`--cookie: expected 0, 4 or 8, got ${cookie}`);
+  }
+  if (v.hide === true && s('secret') === undefined) {
+    throw new CliUsage('--hide needs --secret (hidden AVPs are encrypted with it, RFC 2661 §4.3)');
+  }
+  if (s('secret') === '') throw new CliUsage('--secret: empty secret');
+  const hostName = s('host-name');
+  if (hostName === '') throw new CliUsage('--host-name: empty name');
+  return {
+    local: s('local') === undefined ? undefined : address('--local', s('local') as string),
+    port: s('port') === undefined ? undefined : integer('--port', s('port') as string, 0, 65535),
+    version: version === undefined ? undefined : version === '2' ? 2 : 3,
+    secret: s('secret'),
+    hide: v.hide === true,
+    hostName,
+    cookie: cookie === undefined ? 4 : (Number(cookie) as 0 | 4 | 8),
+    routerId:
+      s('router-id') === undefined
+        ? undefined
+        : integer('--router-id', s('router-id') as string, 0, 0xffffffff),
+    durationMs:
+      s('duration') === undefined ? undefined : seconds('--duration', s('duration') as string),
+    retransmitMs:
+      s('retransmit-ms') === undefined
+        ? undefined
+        : integer('--retransmit-ms', s('retransmit-ms') as string, 10, 60_000),
+    maxRetransmits:
+      s('max-retransmits') === undefined
+        ? undefined
+        : integer('--max-retransmits', s('max-retransmits') as string, 0, 100),
+    helloMs: s('hello') === undefined ? undefined : seconds('--hello', s('hello') as string),
+    pcap: s('pcap'),
+    json: v.json === true,
+    verbose: v.verbose === true,
+  };
+}
+
+/** Parses `lac` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...COMMON_FLAGS,
+      peer: { type: 'string' },
+      'peer-port': { type: 'string' },
+      tunnels: { type: 'string' },
+      sessions: { type: 'string' },
+      frames: { type: 'string' },
+      'frame-timeout': { type: 'string' },
+    },
+  });
+  if (values.help === true) return 'help';
+  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
+  if (values.peer === undefined) throw new CliUsage('lac: --peer ADDR is required');
+  const n = (flag: string, text: string | undefined, dflt: number, min: number, max: number) =>
+    text === undefined ? dflt : integer(flag, text, min, max);
+  return {
+    ...common(values),
+    peer: address('--peer', values.peer),
+    peerPort: n('--peer-port', values['peer-port'], 1701, 1, 65535),
+    tunnels: n('--tunnels', values.tunnels, 1, 1, 4096),
+    sessions: n('--sessions', values.sessions, 1, 0, 65535),
+    frames: n('--frames', values.frames, 0, 0, 1_000_000),
+    frameTimeoutMs:
+      values['frame-timeout'] === undefined
+        ? 5000
+        : seconds('--frame-timeout', values['frame-timeout']),
+  };
+}
+
+/** Parses `lns` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
+  });
+  if (values.help === true) return 'help';
+  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
+  const max = values['max-sessions'];
+  return {
+    ...common(values),
+    maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
+  };
+}
+
+// --- running ----------------------------------------------------------------------------------
+
+const HIDDEN_V2: readonly FieldName[] = [
+  'assignedTunnelId',
+  'assignedSessionId',
+  'callSerialNumber',
+  'vendorName',
+];
+const HIDDEN_V3: readonly FieldName[] = [
+  'assignedControlConnectionId',
+  'localSessionId',
+  'remoteSessionId',
+  'assignedCookie',
+  'vendorName',
+];
+
+/** Tunnel options for one tunnel of `version` in `role`, from the command line. */
+export function tunnelOptions(
+  o: CommonOptions,
+  role: 'lac' | 'lns',
+  version: 2 | 3,
+  randomU32: () => number,
+): TunnelOptions {
+  const rt = o.retransmitMs;
+  return {
+    mode: role,
+    version,
+    hostName: o.hostName ?? `l2tp-core-${role}`,
+    vendorName: 'l2tp-core',
+    ...(rt === undefined
+      ? {}
+      : {
+          retransmitTimeoutMs: rt,
+          // Doubling up to 8 × the first timeout, within the channel's 1 s…8 s cap range.
+          maxRetransmitTimeoutMs: Math.max(1000, rt, Math.min(rt * 8, 8000)),
+        }),
+    ...(o.maxRetransmits === undefined ? {} : { maxRetransmits: o.maxRetransmits }),
+    ...(o.helloMs === undefined ? {} : { helloIntervalMs: o.helloMs }),
+    ...(o.secret === undefined ? {} : { secret: o.secret }),
+    ...(o.hide ? { hiddenFields: version === 2 ? HIDDEN_V2 : HIDDEN_V3 } : {}),
+    ...(version === 3
+      ? {
+          routerId: o.routerId ?? randomU32(),
+          session: { cookieLength: o.cookie, pseudowireType: PseudowireType.Ethernet },
+        }
+      : {}),
+  };
+}
+
+/** "addr:port" or "[v6]:port". */
+export function endText(a: { readonly address: string; readonly port: number }): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/** A DownReason as JSON fields. */
+export function reasonFields(r: DownReason): Record<string, unknown> {
+  return {
+    by: r.by,
+    ...(r.resultCode === undefined ? {} : { resultCode: r.resultCode }),
+    ...(r.errorCode === undefined ? {} : { errorCode: r.errorCode }),
+    ...(r.message === undefined ? {} : { message: r.message }),
+  };
+}
+
+/** The socket, its recorder and the reporter of one run; `finish` releases them. */
+export interface RunContext {
+  readonly reporter: Reporter;
+  readonly transport: DatagramTransport;
+  readonly udp: UdpTransport;
+  /** Milliseconds since the run started (monotonic). */
+  readonly elapsed: () => number;
+  /** Datagrams recorded so far, undefined without --pcap. */
+  readonly pcapRecords: () => number | undefined;
+  /** Flushes and closes the pcap file and the socket. */
+  readonly finish: () => Promise<void>;
+}
+
+/**
+ * Binds the socket and opens the pcap file. Prints the reason and returns undefined on
+ * failure (exit code 1).
+ */
+export async function openRun(
+  o: CommonOptions,
+  io: RunIo,
+  bind: { readonly address: string; readonly port: number },
+): Promise<RunContext | undefined> {
+  const t0 = nodeClock.now();
+  const elapsed = () => nodeClock.now() - t0;
+  const reporter = new Reporter(io, o.json, elapsed);
+  let udp: UdpTransport;
+  try {
+    udp = await UdpTransport.open({
+      address: bind.address,
+      port: bind.port,
+      onError: (err, ctx) =>
+        reporter.note(
+          `udp ${ctx.op} error${ctx.peer ? ` (${endText(ctx.peer)})` : ''}: ${err.message}`,
+        ),
+    });
+  } catch (err) {
+    reporter.note(`cannot bind ${endText(bind)}: ${(err as Error).message}`);
+    return undefined;
+  }
+  let transport: DatagramTransport = udp;
+  let writer: PcapWriter | undefined;
+  let sink: ReturnType<typeof openFileSink> | undefined;
+  let flushTimer: ReturnType<typeof setInterval> | undefined;
+  if (o.pcap !== undefined) {
+    try {
+      sink = openFileSink(o.pcap);
+    } catch (err) {
+      reporter.note(`cannot write ${o.pcap}: ${(err as Error).message}`);
+      await udp.close();
+      return undefined;
+    }
+    writer = new PcapWriter(sink.write);
+    transport = recordingTransport(udp, udp.local, writer, io.wallClockMs);
+    // A capture is useful while the run lasts: flush once a second (the buffer stays bounded).
+    const w = writer;
+    flushTimer = setInterval(() => w.flush(), 1000);
+    flushTimer.unref();
+  }
+  return {
+    reporter,
+    transport,
+    udp,
+    elapsed,
+    pcapRecords: () => writer?.records,
+    finish: async () => {
+      if (flushTimer !== undefined) clearInterval(flushTimer);
+      writer?.close();
+      sink?.close();
+      await udp.close();
+    },
+  };
+}
+
+/** Statistics summed over every tunnel the run had. */
+export function tunnelTotals(tunnels: Iterable<Tunnel>): {
+  readonly control: Summary['control'];
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  readonly framesDropped: number;
+} {
+  let messagesSent = 0;
+  let retransmissions = 0;
+  let acksSent = 0;
+  let framesSent = 0;
+  let framesReceived = 0;
+  let framesDropped = 0;
+  for (const t of tunnels) {
+    const s = t.stats();
+    messagesSent += s.channel.messagesSent;
+    retransmissions += s.channel.retransmissions;
+    acksSent += s.channel.acksSent;
+    framesSent += s.framesSent;
+    framesReceived += s.framesReceived;
+    framesDropped += s.framesDropped;
+  }
+  return {
+    control: { messagesSent, retransmissions, acksSent },
+    framesSent,
+    framesReceived,
+    framesDropped,
+  };
+}
+
+/**
+ * Closes `tunnels` gracefully: a CDN for every session, and once those are acknowledged the
+ * StopCCN (RFC 2661 §5.7 clears the remaining sessions with it; the CDNs first say why, one by
+ * one). A tunnel is released once its StopCCN is acknowledged, or when the retransmission budget
+ * ran out. Tunnels already down (in the receiver's post-close hold) are released at once.
+ * `subscribe` registers a check to run after every received datagram (acks are noticed there).
+ */
+export function closeTunnels(
+  tunnels: readonly Tunnel[],
+  subscribe: (check: () => void) => () => void,
+): Promise<void> {
+  const phase = new Map<Tunnel, 'cdn' | 'stopccn'>();
+  for (const t of tunnels) {
+    if (t.closed) continue;
+    if (t.downReason !== undefined) {
+      t.destroy();
+      continue;
+    }
+    for (const s of [...t.sessions.values()]) s.close();
+    phase.set(t, 'cdn');
+  }
+  if (phase.size === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      for (const [t, p] of phase) {
+        if (t.closed || (p === 'cdn' && t.downReason !== undefined)) {
+          phase.delete(t);
+          t.destroy();
+          continue;
+        }
+        const c = t.stats().channel;
+        if (c.inFlight !== 0 || c.queued !== 0) continue;
+        if (p === 'cdn') {
+          phase.set(t, 'stopccn');
+          void t.close();
+        } else {
+          phase.delete(t);
+          t.destroy();
+        }
+      }
+      if (phase.size === 0) {
+        unsubscribe();
+        resolve();
+      }
+    };
+    const unsubscribe = subscribe(check);
+    for (const t of phase.keys()) t.once('close', check);
+    check();
+  });
+}
+
+/**
+ * The shutdown switch of a run: the first SIGINT/SIGTERM (or `--duration`) requests a
+ * graceful close, the second forces. `stopped` resolves on the first request.
+ */
+export class Shutdown {
+  #requested = false;
+  #forced = false;
+  #resolve: (() => void) | undefined;
+  readonly #onForce: () => void;
+  /** Resolves when a shutdown is requested. */
+  readonly stopped: Promise<void>;
+
+  constructor(onForce: () => void) {
+    this.#onForce = onForce;
+    this.stopped = new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get requested(): boolean {
+    return this.#requested;
+  }
+
+  get forced(): boolean {
+    return this.#forced;
+  }
+
+  /** First call: graceful; later calls from signals: forced. */
+  request(fromSignal: boolean): void {
+    if (this.#requested) {
+      if (fromSignal && !this.#forced) {
+        this.#forced = true;
+        this.#onForce();
+      }
+      return;
+    }
+    this.#requested = true;
+    this.#resolve?.();
+  }
+}
+
+/** Resolves after `ms` (an unreferenced timer: it does not keep the process alive alone). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Wall-clock ms for pcap timestamps from the monotonic clock's origin. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Subscribes an after-datagram check on a transport (used by {@link closeTunnels}). */
+export function afterDatagrams(transport: DatagramTransport) {
+  return (check: () => void) => transport.onDatagram(() => check());
+}

@@ -1,0 +1,352 @@
+/**
+ * `l2tp-core lac` against `l2tp-core lns` over loopback, spawned as a user runs them (the built
+ * CLI, real UDP, real signals): L2TPv2 with a secret and hidden AVPs, 2 tunnels × 3 sessions with
+ * echoed frames, SIGINT on both → CDNs and StopCCNs in the capture, exit 0, summary numbers;
+ * L2TPv3 with cookies; an unreachable peer → exit 1 after the retransmission budget; a second
+ * SIGINT forces; usage errors → exit 2.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/cli/capture.js';
+import { ExitCode, main } from '../../src/cli/main.js';
+import { toHex } from '../helpers/hex.js';
+import { buildCli, jsonEvents, removeCliBuild, runCliSync, startCli } from './cli-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l2tp-cli-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeCliBuild();
+});
+beforeAll(() => {
+  buildCli();
+}, 120_000);
+
+/** Decodes a capture with `l2tp-core decode --json` (in-process) and returns the objects. */
+function decodeJson(file: string, port: number, secret?: string): Record<string, unknown>[] {
+  let out = '';
+  const code = main(
+    [
+      'decode',
+      '--json',
+      '--pcap',
+      file,
+      '--port',
+      String(port),
+      ...(secret === undefined ? [] : ['--secret', secret]),
+    ],
+    {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: () => {},
+      readFile: (p) => Uint8Array.from(readFileSync(p)),
+    },
+  );
+  expect(code).toBe(ExitCode.OK);
+  return jsonEvents(out);
+}
+
+const summaryOf = (stdout: string) => {
+  const s = jsonEvents(stdout).find((e) => e.event === 'summary');
+  if (s === undefined) throw new Error(`no summary in ${stdout}`);
+  return s as Record<string, Record<string, number> | number | string>;
+};
+
+async function startLns(args: string[]) {
+  const lns = startCli(['lns', '--local', '127.0.0.1', '--port', '0', '--json', ...args]);
+  const listening = JSON.parse(await lns.waitFor(/"event":"listening"/)) as { local: string };
+  const port = Number(listening.local.split(':')[1]);
+  return { lns, port };
+}
+
+describe('lac and lns over loopback', () => {
+  it('v2, secret and hidden AVPs, 2 tunnels × 3 sessions, frames echoed, SIGINT on both', async () => {
+    const secret = 'cli-test-secret';
+    const lnsPcap = join(dir, 'v2-lns.pcap');
+    const lacPcap = join(dir, 'v2-lac.pcap');
+    const { lns, port } = await startLns(['--secret', secret, '--hide', '--pcap', lnsPcap]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--secret',
+      secret,
+      '--hide',
+      '--tunnels',
+      '2',
+      '--sessions',
+      '3',
+      '--frames',
+      '4',
+      '--json',
+      '--pcap',
+      lacPcap,
+    ]);
+    await lac.waitFor(/"event":"frames"/);
+    lac.signal('SIGINT');
+    expect(await lac.exited).toBe(0);
+    await lns.waitFor(/"event":"tunnel-down".*"by":"peer"/);
+    lns.signal('SIGINT');
+    expect(await lns.exited).toBe(0);
+
+    const lacEvents = jsonEvents(lac.stdout());
+    const ups = lacEvents.filter((e) => e.event === 'tunnel-up');
+    expect(ups).toHaveLength(2);
+    expect(ups.every((e) => e.authenticated === true)).toBe(true);
+    expect(lacEvents.filter((e) => e.event === 'session-up')).toHaveLength(6);
+    expect(lacEvents.find((e) => e.event === 'frames')).toMatchObject({
+      sent: 24,
+      echoed: 24,
+      lost: 0,
+    });
+    const s = summaryOf(lac.stdout());
+    expect(s).toMatchObject({
+      role: 'lac',
+      tunnels: { up: 2, failed: 0, total: 2 },
+      sessions: { up: 6, failed: 0, total: 6 },
+      frames: { sent: 24, received: 24, echoed: 24, dropped: 0 },
+      exitCode: 0,
+    });
+    // Per tunnel: SCCRQ, SCCCN, 3 ICRQ, 3 ICCN, 3 CDN, StopCCN (first transmissions only).
+    expect((s.control as Record<string, number>).messagesSent).toBe(24);
+    const l = summaryOf(lns.stdout());
+    expect(l).toMatchObject({
+      role: 'lns',
+      tunnels: { up: 2, failed: 0, total: 2 },
+      sessions: { up: 6, failed: 0, total: 6 },
+      frames: { sent: 24, received: 24, echoed: 24, dropped: 0 },
+      exitCode: 0,
+    });
+    // Per tunnel: SCCRP and 3 ICRP; the rest are ZLB acknowledgements.
+    expect((l.control as Record<string, number>).messagesSent).toBe(8);
+
+    // Both captures hold the same datagrams, and as many as each summary says.
+    const lacCapture = readCapture(readFileSync(lacPcap), { ports: [port] });
+    const lnsCapture = readCapture(readFileSync(lnsPcap), { ports: [port] });
+    expect(lacCapture.problems).toEqual([]);
+    expect(lacCapture.packets).toHaveLength(s.pcapRecords as number);
+    expect(lnsCapture.packets).toHaveLength(l.pcapRecords as number);
+    // (Each side records in its own order: sends and receives interleave differently.)
+    const payloads = (c: typeof lacCapture) => c.packets.map((p) => toHex(p.payload)).sort();
+    expect(payloads(lacCapture)).toEqual(payloads(lnsCapture));
+
+    const decoded = decodeJson(lacPcap, port, secret);
+    const control = decoded.filter((d) => d.kind === 'control');
+    const data = decoded.filter((d) => d.kind === 'data');
+    expect(data).toHaveLength(48); // 24 frames out, 24 echoes back
+    const count = (t: string) => control.filter((d) => d.type === t).length;
+    expect([count('SCCRQ'), count('SCCRP'), count('SCCCN')]).toEqual([2, 2, 2]);
+    expect([count('ICRQ'), count('ICRP'), count('ICCN'), count('CDN')]).toEqual([6, 6, 6, 6]);
+    expect(count('StopCCN')).toBe(2);
+    // In each tunnel the StopCCN is the LAC's last message, and the LNS acknowledged it.
+    const toLns = control.filter((d) => d.dstPort === port);
+    for (const up of ups) {
+      // Headers carry the receiver's Tunnel ID: the LNS's one towards it, ours back.
+      const mine = toLns.filter((d) => d.tunnelId === up.peerTunnel);
+      const stop = mine.at(-1) as { type: string; ns: number; frame: number };
+      expect(stop.type).toBe('StopCCN');
+      const acks = control.filter(
+        (d) =>
+          d.srcPort === port &&
+          d.tunnelId === up.tunnel &&
+          d.type === 'ZLB' &&
+          (d.frame as number) > stop.frame &&
+          d.nr === (stop.ns + 1) % 65536,
+      );
+      expect(acks.length).toBeGreaterThan(0);
+    }
+    // Hidden AVPs on the wire (Assigned Tunnel ID in the SCCRQ), readable with the secret.
+    const raw = decodeJson(lacPcap, port).find((d) => d.type === 'SCCRQ') as {
+      avps: { name: string; hidden: boolean }[];
+    };
+    expect(raw.avps.find((a) => a.name === 'AssignedTunnelId')?.hidden).toBe(true);
+    // Both Challenge Responses of each tunnel verified by decode --secret.
+    const auth = control.flatMap((d) => (d.auth as { ok: boolean }[] | undefined) ?? []);
+    expect(auth.map((a) => a.ok)).toEqual([true, true, true, true]);
+  }, 30_000);
+
+  it('v3 with an 8-byte cookie and control message authentication', async () => {
+    const { lns, port } = await startLns(['--version', '3', '--secret', 'v3-secret']);
+    const lac = startCli([
+      'lac',
+      '--version',
+      '3',
+      '--cookie',
+      '8',
+      '--secret',
+      'v3-secret',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--sessions',
+      '2',
+      '--frames',
+      '3',
+      '--duration',
+      '0.1',
+      '--json',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal('SIGTERM');
+    expect(await lns.exited).toBe(0);
+    const up = jsonEvents(lns.stdout()).find((e) => e.event === 'tunnel-up');
+    expect(up).toMatchObject({ version: 3, authenticated: true, peerHostName: 'l2tp-core-lac' });
+    expect(summaryOf(lac.stdout())).toMatchObject({
+      tunnels: { up: 1, failed: 0 },
+      sessions: { up: 2, failed: 0 },
+      frames: { sent: 6, echoed: 6, received: 6 },
+      exitCode: 0,
+    });
+    expect(summaryOf(lns.stdout())).toMatchObject({ frames: { echoed: 6, dropped: 0 } });
+  }, 30_000);
+
+  it('many sessions: a progress line instead of one event per session (not a terminal)', async () => {
+    const { lns, port } = await startLns([]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--sessions',
+      '30',
+      '--duration',
+      '0',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    expect(lac.stdout()).not.toMatch(/session \d+\/\d+ up/);
+    expect(lac.stderr()).toMatch(/^progress: tunnels 1\/1 up, sessions 30\/30 up$/m);
+    expect(lac.stdout()).toMatch(/sessions +30 up, 0 failed, 30 total/);
+  }, 30_000);
+
+  it('an lns restricted to v3 refuses a v2 LAC, which fails with exit 1', async () => {
+    const { lns, port } = await startLns(['--version', '3']);
+    const r = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--retransmit-ms',
+      '40',
+      '--max-retransmits',
+      '1',
+      '--json',
+    ]);
+    expect(await r.exited).toBe(1);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    expect(jsonEvents(lns.stdout()).filter((e) => e.event === 'tunnel-refused').length).toBe(2);
+    expect(jsonEvents(r.stdout()).find((e) => e.event === 'tunnel-failed')).toMatchObject({
+      by: 'timeout',
+    });
+  }, 30_000);
+});
+
+describe('failures', () => {
+  let silent: Socket;
+  let silentPort: number;
+  beforeAll(async () => {
+    silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+    silentPort = silent.address().port;
+  });
+  afterAll(() => silent.close());
+
+  it('an unreachable peer: exit 1 after the retransmission budget, with a summary', async () => {
+    const started = performance.now();
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(silentPort),
+      '--retransmit-ms',
+      '50',
+      '--max-retransmits',
+      '2',
+    ]);
+    expect(await lac.exited).toBe(1);
+    // 50 + 100 + 200 ms of retransmissions, plus process start: far below the default 31 s.
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(lac.stdout()).toMatch(/tunnel \d+ failed: by timeout/);
+    expect(lac.stdout()).toMatch(/tunnels +0 up, 1 failed, 1 total/);
+    expect(lac.stdout()).toMatch(/exit code +1/);
+  }, 20_000);
+
+  it('a second SIGINT forces the exit (code 1) while the graceful close still waits', async () => {
+    const lac = startCli(['lac', '--peer', '127.0.0.1', '--peer-port', String(silentPort)]);
+    await lac.waitFor(/lac on /);
+    lac.signal('SIGINT');
+    await new Promise<void>((resolve) => {
+      const poll = () => (lac.stderr().includes('closing') ? resolve() : setTimeout(poll, 10));
+      poll();
+    });
+    lac.signal('SIGINT');
+    expect(await lac.exited).toBe(1);
+    expect(lac.stderr()).toContain('second signal');
+  }, 20_000);
+
+  it('usage errors exit 2 with a message, from the installed command too', () => {
+    const r = runCliSync(['lac', '--tunnels', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--peer ADDR is required');
+    expect(r.out).toBe('');
+  });
+});
+
+describe('usage (in-process)', () => {
+  const run = (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = main(argv, {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+      readFile: () => new Uint8Array(0),
+    });
+    return { code, out, err };
+  };
+
+  it.each([
+    [['lac'], '--peer ADDR is required'],
+    [['lac', '--peer', 'lns.example'], '--peer: not an IP address'],
+    [['lac', '--peer', '127.0.0.1', '--tunnels', '0'], '--tunnels: expected an integer in 1…4096'],
+    [['lac', '--peer', '127.0.0.1', '--hide'], '--hide needs --secret'],
+    [['lac', '--peer', '127.0.0.1', '--version', '4'], '--version: expected 2 or 3'],
+    [['lns', '--cookie', '2'], '--cookie: expected 0, 4 or 8'],
+    [['lns', '--duration', 'soon'], '--duration: expected seconds'],
+    [['lns', '--port', '70000'], '--port: expected an integer in 0…65535'],
+    [['lns', '--frames', '3'], "Unknown option '--frames'"],
+    [['lns', 'extra'], 'unexpected argument: extra'],
+  ])('%j → exit 2', (argv, message) => {
+    const r = run(argv);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toContain(message);
+    expect(r.out).toBe('');
+  });
+
+  it('--help of lac and lns lists every option and the exit codes', () => {
+    for (const cmd of ['lac', 'lns']) {
+      const r = run([cmd, '--help']);
+      expect(r.code).toBe(ExitCode.OK);
+      for (const flag of ['--secret', '--hide', '--version', '--pcap', '--duration', '--json']) {
+        expect(r.out).toContain(flag);
+      }
+      expect(r.out).toContain('Exit codes: 0 ok, 1 runtime failure, 2 usage error');
+      expect(run(['help', cmd]).out).toBe(r.out);
+    }
+    expect(run(['lac', '--help']).out).toContain('--sessions N');
+  });
+});
