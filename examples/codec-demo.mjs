@@ -18,7 +18,6 @@ import {
   encodeControl,
   encodeData,
   L2tpError,
-  nodeCrypto,
   parseControl,
   ReliableChannel,
   stringValue,
@@ -28,6 +27,7 @@ import {
   verifyMessageDigest,
   writeMessageDigest,
 } from '../dist/index.js';
+import { nodeCrypto } from '../dist/node/index.js';
 
 const secret = new TextEncoder().encode('demo-secret');
 const rand = (n) => crypto.getRandomValues(new Uint8Array(n));
@@ -224,7 +224,10 @@ await send(Uint8Array.of(0xc8, 0x02, 0x00));
 // 7. Real messages captured from xl2tpd.
 for (const hex of XL2TPD_CAPTURED) await send(Buffer.from(hex, 'hex'));
 
-await Promise.race([finished, new Promise((r) => setTimeout(r, 2000))]);
+// Wait for every datagram, at most 2 s; clear the timer so the process exits as soon as it is done.
+let timer;
+await Promise.race([finished, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+clearTimeout(timer);
 console.log(`LNS decoded ${received} of ${expected} datagrams.`);
 lac.close();
 lns.close();

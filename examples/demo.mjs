@@ -9,12 +9,14 @@ import {
   describeControlMessage,
   describeReason,
   Endpoint,
+} from '../dist/index.js';
+import {
   nodeClock,
   nodeCrypto,
   nodeRandomBytes,
   nodeTimers,
   UdpTransport,
-} from '../dist/index.js';
+} from '../dist/node/index.js';
 
 const SESSIONS = Number(process.env.SESSIONS ?? 4);
 const FRAMES = Number(process.env.FRAMES ?? 25);
@@ -113,7 +115,10 @@ for (let n = 0; n < FRAMES; n++) {
   for (const s of sessions)
     s.send(Uint8Array.of(0xff, 0x03, 0xc0, 0x21, 0x09, n & 0xff, 0x00, 0x08, 0, 0, 0, 0));
 }
-await Promise.race([allEchoed, new Promise((r) => setTimeout(r, 3000))]);
+// At most 3 s; the timer is cleared so that it does not hold the process open once all echoed.
+let timer;
+await Promise.race([allEchoed, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+clearTimeout(timer);
 console.log(`${stamp()}  LAC: ${echoes} of ${SESSIONS * FRAMES} frames echoed by the LNS`);
 
 const firstDown = new Promise((r) => sessions[0].once('down', r));

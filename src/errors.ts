@@ -38,6 +38,7 @@ export type L2tpErrorCode =
   // usage
   | 'L2TP_ERR_USAGE';
 
+/** Where an {@link L2tpError} was found, and what caused it. */
 export interface L2tpErrorOptions {
   /** Byte offset in the input where the problem was found. */
   readonly offset?: number;
@@ -45,9 +46,14 @@ export interface L2tpErrorOptions {
   readonly attributeType?: number;
   /** Vendor ID of the AVP concerned (0 = IETF). */
   readonly vendorId?: number;
+  /** The underlying error, when this one wraps another. */
   readonly cause?: unknown;
 }
 
+/**
+ * Base class of every error l2tp-core throws on purpose. `code` is stable and meant for programs;
+ * `message` is for people. Catch this to tell the library's errors from bugs.
+ */
 export class L2tpError extends Error {
   readonly code: L2tpErrorCode;
   readonly offset: number | undefined;
@@ -67,6 +73,7 @@ export class L2tpError extends Error {
 /** Bytes that cannot be decoded. The datagram is dropped and counted (RFC 2661 §3.1). */
 export class DecodeError extends L2tpError {}
 
+/** The Result/Error codes and scope a {@link ProtocolError} answers with. */
 export interface ProtocolErrorOptions extends L2tpErrorOptions {
   /** Result Code to send in StopCCN (tunnel scope) or CDN (session scope). */
   readonly resultCode: number;

@@ -1,9 +1,10 @@
 /**
  * l2tp-core: the L2TPv2 (RFC 2661) and L2TPv3 (RFC 3931) protocol engine, sans-I/O.
  *
- * This is the package's only main entry; it re-exports and holds no logic. Subpaths:
- * `l2tp-core/testing` (virtual clock and network simulator) and `l2tp-core/arbitraries`
- * (fast-check arbitraries for fuzzing hosts).
+ * The package's main entry; it re-exports and holds no logic. Nothing reachable from here imports
+ * a `node:` module (test/package checks it). Subpaths: `l2tp-core/node` (the Node adapters: UDP and
+ * IP transports, clock, timers, random bytes, node:crypto), `l2tp-core/testing` (virtual clock and
+ * network simulator) and `l2tp-core/arbitraries` (fast-check arbitraries for fuzzing hosts).
  * @packageDocumentation
  */
 
@@ -18,15 +19,17 @@ export * from './codec/classify.js';
 export * from './codec/control.js';
 export * from './codec/describe.js';
 export * from './codec/header.js';
+export * from './config.js';
 export * from './constants.js';
 export type * from './crypto.js';
+export * from './debug.js';
 export * from './endpoint.js';
 export type { TransmitOutput } from './engine.js';
 export * from './engine.js';
 export * from './errors.js';
-export * from './node/clock.js';
-export { nodeCrypto } from './node/crypto.js';
-export * from './node/udp.js';
+// The state names (docs/states.md has the full tables).
+export { SESSION_STATES } from './fsm/session.js';
+export { TUNNEL_STATES } from './fsm/tunnel.js';
 export type {
   IncomingSessionInfo,
   ResolvedTunnelEngineOptions,

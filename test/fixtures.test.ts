@@ -15,12 +15,12 @@ import {
   decodeControl,
   encodeControl,
   L2tpError,
-  nodeCrypto,
   ProtocolError,
   parseControl,
   type RawControlMessage,
   verifyChallengeResponse,
 } from '../src/index.js';
+import { nodeCrypto } from '../src/node/index.js';
 import {
   bytesOf,
   PROL2TP_V3_SCCRQ,

@@ -492,13 +492,16 @@ function extension<S extends 'tunnel' | 'session'>(scope: S, section: string) {
 
 /** A message type name that has a typed form. */
 export type KnownMessageName = keyof typeof MESSAGE_SPEC;
-type SpecOf<
+/** The MESSAGE_SPEC row of message type K in version V (null when the type does not exist there). */
+export type SpecOf<
   K extends KnownMessageName,
   V extends L2tpVersion,
 > = (typeof MESSAGE_SPEC)[K][V extends 2 ? 'v2' : 'v3'];
-type RequiredOf<K extends KnownMessageName, V extends L2tpVersion> =
+/** Fields a message type requires in version V (from MESSAGE_SPEC). */
+export type RequiredOf<K extends KnownMessageName, V extends L2tpVersion> =
   SpecOf<K, V> extends { readonly required: readonly (infer F)[] } ? F & FieldName : never;
-type DefinedIn<V extends L2tpVersion> = {
+/** Message types that exist in version V. */
+export type DefinedIn<V extends L2tpVersion> = {
   [K in KnownMessageName]: SpecOf<K, V> extends null ? never : K;
 }[KnownMessageName];
 

@@ -50,10 +50,12 @@ export class ReliableChannelNode<T> implements SimNode<ControlPacket<T>> {
     return this.channel.nextDeadline();
   }
 
+  /** Runs the channel's timers due at `now` and performs what it asks for. */
   handleTimeout(now: number): void {
     this.perform(this.channel.handleTimeout(now), now);
   }
 
+  /** Hands a packet from the network to the channel. @throws UsageError if `from` is not the peer. */
   receive(from: string, packet: ControlPacket<T>, now: number): void {
     if (from !== this.peerId) throw new UsageError(`${this.id} got a packet from ${from}`);
     this.perform(this.channel.receive(packet, now), now);

@@ -48,7 +48,9 @@ export interface SimNode<P> {
   readonly id: string;
   /** When the node next wants {@link SimNode.handleTimeout}; undefined when idle. */
   nextDeadline(): number | undefined;
+  /** Called by the network when the node's deadline has come. */
   handleTimeout(now: number): void;
+  /** Called by the network to deliver `packet` sent by node `from`. */
   receive(from: string, packet: P, now: number): void;
 }
 

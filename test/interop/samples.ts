@@ -26,11 +26,11 @@ import {
   type KnownMessageName,
   MESSAGE_SPEC,
   type MessageFields,
-  nodeCrypto,
   type RawAvp,
   stringValue,
   writeMessageDigest,
 } from '../../src/index.js';
+import { nodeCrypto } from '../../src/node/index.js';
 
 /** A message to cross-check: what we asked for, and the bytes `buildControl` made of it. */
 export interface ControlSample {

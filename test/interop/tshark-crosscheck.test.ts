@@ -16,9 +16,9 @@ import {
   type FieldName,
   MessageType,
   type MessageTypeName,
-  nodeCrypto,
   verifyMessageDigest,
 } from '../../src/index.js';
+import { nodeCrypto } from '../../src/node/index.js';
 import { toHex } from '../helpers/hex.js';
 import { ipv4Packet, ipv4UdpPacket, writePcap } from '../helpers/pcap.js';
 import {
