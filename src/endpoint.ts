@@ -8,8 +8,9 @@
  * that tunnel's engine decides by Tie Breaker (RFC 2661 §4.4.3). Tunnel IDs are allocated so they
  * never collide across the endpoint. L2TPv3 over UDP (RFC 3931 §4.1.2) is routed the same way by
  * the 32-bit Control Connection ID, and its data by Session ID alone, so v3 Session IDs are kept
- * unique across the endpoint. L2TPv3 over IP needs a raw-socket transport and an endpoint of its
- * own (not yet). Not here: protocol logic (engine.ts), the per-tunnel loop (tunnel.ts).
+ * unique across the endpoint. With `encap: 'ip'` the endpoint serves L2TPv3 over IP protocol 115
+ * (RFC 3931 §4.1.1) on a raw-IP transport (src/node/ip.ts): the same routing, with the zero
+ * Session ID marking control messages and every peer's port 0. Not here: protocol logic (engine.ts), the per-tunnel loop (tunnel.ts).
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
@@ -67,6 +68,11 @@ export interface EndpointOptions {
    * what a flood of SCCRQs can hold. Further SCCRQs are dropped silently. Default 256.
    */
   readonly maxHalfOpenTunnels?: number;
+  /**
+   * What the transport carries: 'udp' (default; v2 and v3) or 'ip' (L2TPv3 over IP protocol
+   * 115 through a raw-IP transport; every tunnel of the endpoint is then v3 over IP).
+   */
+  readonly encap?: 'udp' | 'ip';
 }
 
 /** Events of an {@link Endpoint} (eventemitter3 tuple style). */
@@ -116,12 +122,20 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #invalid = 0;
   #unknown = 0;
   #refused = 0;
+  readonly #encap: 'udp' | 'ip';
 
   constructor(options: EndpointOptions) {
     super();
     this.#o = options;
     this.#maxTunnels = positive('maxTunnels', options.maxTunnels ?? 4096);
     this.#maxHalfOpen = positive('maxHalfOpenTunnels', options.maxHalfOpenTunnels ?? 256);
+    const encap = options.encap ?? 'udp';
+    if (encap !== 'udp' && encap !== 'ip') {
+      throw new UsageError(`encap must be 'udp' or 'ip', got ${String(encap)}`);
+    }
+    this.#encap = encap;
+    const accept = options.acceptTunnel;
+    if (accept !== undefined && typeof accept !== 'function') this.#engineOptions(accept); // fail early
     this.#host = {
       clock: options.clock,
       timers: options.timers,
@@ -202,8 +216,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   #engineOptions(options: TunnelOptions): TunnelEngineOptions {
     const crypto = this.#o.crypto;
+    if (this.#encap === 'ip' && options.version !== 3) {
+      throw new UsageError('an IP endpoint carries L2TPv3 only (version: 3)');
+    }
+    if (options.encap !== undefined && options.encap !== this.#encap) {
+      throw new UsageError(`tunnel encap ${options.encap} on an endpoint of encap ${this.#encap}`);
+    }
     return {
       ...options,
+      encap: this.#encap,
       randomBytes: this.#o.randomBytes,
       ...(crypto === undefined ? {} : { crypto }),
       // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
@@ -224,7 +245,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #receive(bytes: Uint8Array, from: PeerAddress): void {
     if (this.#closed) return;
     this.#received++;
-    const c = classify(bytes, 'udp');
+    const c = classify(bytes, this.#encap);
     if (c.kind === 'invalid') {
       this.#invalid++;
       return;
@@ -258,7 +279,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   // our own SCCRQ to the same peer.
   #incomingSccrq(bytes: Uint8Array, from: PeerAddress): void {
     const now = this.#o.clock.now();
-    const key = sccrqKey(bytes, from);
+    const key = sccrqKey(bytes, from, this.#encap);
     if (key === undefined) {
       this.#invalid++;
       return;
@@ -318,9 +339,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 function sccrqKey(
   bytes: Uint8Array,
   from: PeerAddress,
+  encap: 'udp' | 'ip',
 ): { readonly id: string; readonly sccrq: boolean } | undefined {
   try {
-    const avps = decodeControl(bytes).avps;
+    const avps = decodeControl(bytes, { encap }).avps;
     const avp =
       findAvp(avps, AvpType.AssignedTunnelId) ?? findAvp(avps, AvpType.AssignedControlConnectionId);
     if (avp === undefined) return undefined;
