@@ -1,13 +1,13 @@
 /**
  * The Node DatagramTransport (src/transport.ts) over node:dgram: one unconnected UDP socket,
  * IPv4 or IPv6, many peers. L2TP runs over UDP port 1701 (RFC 2661 §8.1, RFC 3931 §4.1.2.2).
- *
- * Sends `[header, payload]` by scatter/gather (dgram hands both arrays to sendmsg; the payload is
- * not copied into a joined buffer). Received datagrams come with their source address. Socket
- * errors go to an `onError` callback (default: the `l2tp:udp` debug namespace), never thrown.
- * No protocol logic here: demultiplexing by tunnel id belongs to the endpoint.
+ * Sends `[header, payload]` by scatter/gather (a payload over 64 bytes is never copied; smaller
+ * arrays go through a send pool, see docs/performance.md "Data plane"). Received datagrams come
+ * with their source address. Socket errors go to an `onError` callback (default: the `l2tp:udp`
+ * debug namespace), never thrown. No protocol logic here: demultiplexing belongs to the endpoint.
  */
 import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import createDebug from 'debug';
 import { UsageError } from '../errors.js';
@@ -20,11 +20,69 @@ import type {
 
 const log = createDebug('l2tp:udp');
 
+/** Validated destinations kept per transport; past this many distinct addresses the cache restarts. */
+const DESTINATION_CACHE_SIZE = 1024;
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string,
+  family: number,
+) => void;
+
+// The destination of the latest send: node:dgram looks it up synchronously from inside
+// socket.send, so literalLookup recognises it without parsing it again.
+let sending: string | undefined;
+
+// node:dgram resolves every send's address with dns.lookup, which for an IP literal re-runs isIP
+// and defers the send by a process.nextTick. UdpTransport.send only passes validated literals, so
+// sockets made by open() answer at once; anything else (a name given to socket.connect) still
+// goes through dns.lookup.
+function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  if (hostname === sending) {
+    callback(null, hostname, options === 6 ? 6 : 4);
+    return;
+  }
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+  } else {
+    dnsLookup(hostname, options as LookupOneOptions, callback);
+  }
+}
+
+// V8 keeps a typed array of at most 64 bytes created with a length (a header from slice(), a
+// short frame) inside its heap. node:dgram reads `.buffer` of every array it sends, which moves
+// such an array out of the heap: a malloc, a copy and a finalizer per datagram. Arrays that small
+// are copied into a shared send pool instead (copying 64 bytes is far cheaper); larger ones, whose
+// bytes already live outside the heap, are passed on without a copy.
+const SMALL = 64;
+const POOL_SIZE = 16 * 1024;
+let pool = new ArrayBuffer(POOL_SIZE);
+let poolAt = 0;
+
+/** A copy of `a` (and `b` after it) in the send pool; `a.length + b.length` ≤ 2 × SMALL. */
+function pooled(a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const length = b === undefined ? a.length : a.length + b.length;
+  if (poolAt + length > POOL_SIZE) {
+    // The old pool lives on as long as sends still reference it.
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolAt = 0;
+  }
+  const copy = new Uint8Array(pool, poolAt, length);
+  poolAt += (length + 7) & ~7; // 8-byte aligned, like node's Buffer pool
+  copy.set(a);
+  if (b !== undefined) copy.set(b, a.length);
+  return copy;
+}
+
 /** Where an error reported to {@link UdpTransportOptions.onError} came from. */
 export interface UdpErrorContext {
   /** `send`: a datagram could not be sent; `handler`: a receive handler threw; `socket`: the socket failed. */
   readonly op: 'send' | 'handler' | 'socket';
-  /** The destination (send) or source (handler) of the datagram concerned. */
+  /**
+   * The source (handler) or destination (send) of the datagram concerned. For `send` it is the
+   * address the socket was given: an IPv4 peer of a dual-stack udp6 socket as `::ffff:a.b.c.d`.
+   */
   readonly peer?: PeerAddress;
 }
 
@@ -58,18 +116,14 @@ export interface UdpTransportOptions {
 export interface UdpTransportStats {
   /** Datagrams the kernel accepted (send callbacks without error). */
   readonly datagramsSent: number;
+  /** Octets of those datagrams (header and payload; UDP/IP headers excluded). */
   readonly bytesSent: number;
   /** Datagrams delivered to handlers (after close nothing is counted). */
   readonly datagramsReceived: number;
+  /** Octets of those datagrams. */
   readonly bytesReceived: number;
   /** Errors reported through `onError`, of any kind. */
   readonly errors: number;
-}
-
-// Node returns Buffers; hand out plain Uint8Array views so received bytes compare equal to
-// Uint8Array values (no copy; dgram allocates a fresh buffer per datagram).
-function plain(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 function familyOf(type: SocketType): 'IPv4' | 'IPv6' {
@@ -85,6 +139,11 @@ export class UdpTransport implements DatagramTransport {
   #handlers: readonly DatagramHandler[] = [];
   #closing: Promise<void> | undefined;
   #local: PeerAddress;
+  /** Last destination checked by send: the peer's address and what goes to dgram. */
+  #lastAddress: string | undefined;
+  #lastDestination = '';
+  /** Earlier destinations (a tunnel endpoint talks to many peers). */
+  readonly #destinations = new Map<string, string>();
   #sent = 0;
   #bytesSent = 0;
   #received = 0;
@@ -111,7 +170,7 @@ export class UdpTransport implements DatagramTransport {
     };
     const a = socket.address();
     this.#local = { address: a.address, port: a.port, family: familyOf(type) };
-    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.#receive(msg, rinfo));
+    socket.on('message', this.#receive);
     socket.on('error', (error: Error) => this.#onError(error, { op: 'socket' }));
   }
 
@@ -136,6 +195,7 @@ export class UdpTransport implements DatagramTransport {
       type,
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
+      lookup: literalLookup as unknown as typeof dnsLookup,
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => {
@@ -191,37 +251,54 @@ export class UdpTransport implements DatagramTransport {
   /**
    * Sends one datagram (see DatagramTransport.send). `[header, payload]` goes out as one
    * datagram via scatter/gather; neither array may be modified until the send completed
-   * (treat them as handed over). Failures after this returns go to `onError` with op `send`.
-   * On a udp6 socket an IPv4 peer is sent to as `::ffff:a.b.c.d` unless `ipv6Only`.
+   * (treat them as handed over). Arrays of at most 64 bytes are copied into a shared pool first
+   * (cheaper than handing node a small V8-heap array), and a header with a payload that small
+   * goes out as one joined array; a larger payload is never copied. Failures after this returns
+   * go to `onError` with op `send`. On a udp6 socket an IPv4 peer is sent to as `::ffff:a.b.c.d`
+   * unless `ipv6Only`. The peer's fields are read on every call (nothing is cached by object
+   * identity).
    * @throws UsageError after close(), for a port outside 1…65535, an address that is not an IP
    *   literal, or an IPv6 peer on a udp4 socket.
    */
   send(data: DatagramData, peer: PeerAddress): void {
     if (this.#closing !== undefined) throw new UsageError('send on a closed UDP transport');
-    const { port } = peer;
+    const { address, port } = peer;
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
       throw new UsageError(`peer port must be an integer in 1…65535, got ${port}`);
     }
-    const address = this.#destination(peer.address);
-    let length: number;
-    let msg: Uint8Array | Uint8Array[];
+    const destination =
+      address === this.#lastAddress ? this.#lastDestination : this.#destination(address);
+    let message: Uint8Array | Uint8Array[];
     if (data instanceof Uint8Array) {
-      length = data.byteLength;
-      msg = data;
+      message = data.length <= SMALL ? pooled(data) : data;
     } else {
       const [header, payload] = data;
-      length = header.byteLength + payload.byteLength;
-      msg = [header, payload];
-    }
-    this.#socket.send(msg, port, address, (error) => {
-      if (error) {
-        this.#onError(error, { op: 'send', peer });
+      if (payload.length <= SMALL && header.length <= SMALL) {
+        message = pooled(header, payload);
       } else {
-        this.#sent++;
-        this.#bytesSent += length;
+        message = [header.length <= SMALL ? pooled(header) : header, payload];
       }
-    });
+    }
+    sending = destination; // stays set afterwards: only ever a validated literal
+    this.#socket.send(message, port, destination, this.#afterSend);
   }
+
+  // One callback for every send, so no closure per datagram; dgram calls it with the datagram's
+  // length, and with an error that carries the destination (`address`, `port`) when it failed.
+  readonly #afterSend = (error: Error | null, bytes: number): void => {
+    if (error) {
+      const { address, port } = error as NodeJS.ErrnoException & {
+        address?: unknown;
+        port?: unknown;
+      };
+      const peer =
+        typeof address === 'string' && typeof port === 'number' ? { address, port } : undefined;
+      this.#onError(error, peer === undefined ? { op: 'send' } : { op: 'send', peer });
+    } else {
+      this.#sent++;
+      this.#bytesSent += bytes;
+    }
+  };
 
   /** Registers a receive handler (see DatagramTransport.onDatagram). Returns the unsubscriber. */
   onDatagram(handler: DatagramHandler): () => void {
@@ -260,8 +337,21 @@ export class UdpTransport implements DatagramTransport {
     };
   }
 
+  // Validates a peer address and maps it to what dgram gets; remembered for the next sends.
   #destination(address: string): string {
-    const v = isIP(address);
+    let destination = this.#destinations.get(address);
+    if (destination === undefined) {
+      destination = this.#check(address);
+      if (this.#destinations.size >= DESTINATION_CACHE_SIZE) this.#destinations.clear();
+      this.#destinations.set(address, destination);
+    }
+    this.#lastAddress = address;
+    this.#lastDestination = destination;
+    return destination;
+  }
+
+  #check(address: string): string {
+    const v = typeof address === 'string' ? isIP(address) : 0;
     if (v === 0) {
       throw new UsageError(`peer address must be an IP literal, got ${JSON.stringify(address)}`);
     }
@@ -278,21 +368,25 @@ export class UdpTransport implements DatagramTransport {
     return address;
   }
 
-  #receive(msg: Buffer, rinfo: RemoteInfo): void {
+  // Bound once (registered as the 'message' listener).
+  readonly #receive = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (this.#closing !== undefined) return;
     const handlers = this.#handlers;
     if (handlers.length === 0) return;
+    const length = msg.byteLength;
     this.#received++;
-    this.#bytesReceived += msg.byteLength;
-    const bytes = plain(msg);
+    this.#bytesReceived += length;
+    // A plain Uint8Array view, not the Buffer: compares equal to Uint8Array values and has
+    // Uint8Array's slice(). No copy; dgram allocates a fresh buffer per datagram.
+    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, length);
     const from: PeerAddress = {
       address: rinfo.address,
       port: rinfo.port,
       family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4',
     };
-    for (const handler of handlers) {
+    for (let i = 0; i < handlers.length; i++) {
       try {
-        handler(bytes, from);
+        (handlers[i] as DatagramHandler)(bytes, from);
       } catch (error) {
         this.#onError(error instanceof Error ? error : new Error(String(error)), {
           op: 'handler',
@@ -301,7 +395,7 @@ export class UdpTransport implements DatagramTransport {
       }
       if (this.#closing !== undefined) return; // a handler closed the transport
     }
-  }
+  };
 }
 
 function peerText(peer: PeerAddress): string {

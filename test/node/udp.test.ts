@@ -1,9 +1,12 @@
 /**
- * The node:dgram DatagramTransport on real loopback sockets (127.0.0.1 and ::1): single and
- * scatter/gather sends arrive byte for byte, the source address is reported, unsubscribe and
- * close stop delivery, asynchronous send failures reach onError, bad arguments throw UsageError.
- * Waits on datagrams, never on wall-clock sleeps. Also the Node clock, timer and random ports.
+ * The node:dgram DatagramTransport on real loopback sockets (127.0.0.1 and ::1): sends of any size
+ * around the 64-byte pooling limit arrive byte for byte, the source address is reported,
+ * unsubscribe and close stop delivery, send counters are exact, failed sends reach onError with
+ * their destination, peers are re-read on every send despite the destination cache, bad
+ * arguments throw UsageError. Waits on datagrams or event-loop turns, never on wall-clock sleeps.
+ * Also the Node clock, timer and random ports.
  */
+import { fc } from '@fast-check/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
@@ -50,6 +53,18 @@ function collector(t: UdpTransport) {
 }
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
+
+/** `length` bytes counting up from `seed` (mod 256), so that misplaced bytes show. */
+const pattern = (length: number, seed: number) =>
+  Uint8Array.from({ length }, (_, i) => (seed + i) & 0xff);
+
+/** Yields to the event loop until `done()` holds (send callbacks run there); at most 1000 turns. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  expect(done()).toBe(true);
+}
 
 for (const [family, loopback] of [
   ['IPv4', '127.0.0.1'],
@@ -164,6 +179,81 @@ for (const [family, loopback] of [
       expect(a.stats()).toMatchObject({ datagramsSent: 0, errors: 1 });
     });
 
+    it('counts sent datagrams and octets exactly, and failed sends apart', async () => {
+      const failures: { op: string; peer: PeerAddress | undefined }[] = [];
+      const a = await transport({
+        address: loopback,
+        onError: (_error, ctx) => failures.push({ op: ctx.op, peer: ctx.peer }),
+      });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      a.send(pattern(12, 1), b.local); // small single array (pooled)
+      a.send([pattern(20, 2), pattern(64, 3)], b.local); // joined into one pooled array
+      a.send([pattern(20, 4), pattern(1400, 5)], b.local); // scatter/gather
+      a.send(pattern(100, 6), b.local); // large single array
+      a.send([new Uint8Array(65_000), new Uint8Array(1000)], b.local); // EMSGSIZE
+      a.send(pattern(65, 7), b.local);
+      const sizes = [];
+      for (let i = 0; i < 5; i++) sizes.push((await rx.next()).bytes.length);
+      expect(sizes).toEqual([12, 84, 1420, 100, 65]);
+      await until(() => a.stats().datagramsSent + a.stats().errors === 6);
+      expect(a.stats()).toEqual({
+        datagramsSent: 5,
+        bytesSent: 12 + 84 + 1420 + 100 + 65,
+        datagramsReceived: 0,
+        bytesReceived: 0,
+        errors: 1,
+      });
+      expect(failures).toEqual([{ op: 'send', peer: { address: loopback, port: b.local.port } }]);
+      expect(b.stats()).toMatchObject({ datagramsReceived: 5, bytesReceived: 1681, errors: 0 });
+    });
+
+    it('counts a failed send without an onError callback (logged, not thrown)', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      a.send(new Uint8Array(70_000), b.local);
+      await until(() => a.stats().errors === 1);
+      expect(a.stats()).toMatchObject({ datagramsSent: 0, bytesSent: 0, errors: 1 });
+    });
+
+    it('sends arrays of any size around the 64-byte pooling limit byte for byte', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      let seed = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 70 }),
+          fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 71, max: 1500 })),
+          fc.boolean(),
+          async (headerLength, payloadLength, single) => {
+            const header = pattern(headerLength, ++seed);
+            const payload = pattern(payloadLength, ++seed);
+            if (single) a.send(payload, b.local);
+            else a.send([header, payload], b.local);
+            const expected = single ? payload : Uint8Array.from([...header, ...payload]);
+            expect((await rx.next()).bytes).toEqual(expected);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it('keeps earlier small datagrams intact across send-pool boundaries', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const rx = collector(b);
+      // 600 joined datagrams of 8 + 56 octets take about 38 KiB of pool (two fresh pools). In
+      // bursts of 100, which the default receive buffer holds.
+      for (let burst = 0; burst < 600; burst += 100) {
+        for (let i = burst; i < burst + 100; i++)
+          a.send([pattern(8, i), pattern(56, i + 8)], b.local);
+        for (let i = burst; i < burst + 100; i++) {
+          expect((await rx.next()).bytes).toEqual(pattern(64, i));
+        }
+      }
+    });
+
     it('reports a throwing handler to onError and still runs the other handlers', async () => {
       const seen: string[] = [];
       const a = await transport({ address: loopback });
@@ -199,6 +289,52 @@ describe('UdpTransport argument checks', () => {
     await expect(UdpTransport.open({ address: 'localhost' })).rejects.toThrow(UsageError);
     await expect(UdpTransport.open({ port: -1 })).rejects.toThrow(UsageError);
     await expect(UdpTransport.open({ address: '::1', type: 'udp4' })).rejects.toThrow(UsageError);
+  });
+
+  it('re-reads the peer on every send (a peer object changed in place, bad addresses)', async () => {
+    const a = await transport({ address: '127.0.0.1' });
+    const b = await transport({ address: '127.0.0.1' });
+    const c = await transport({ address: '127.0.0.1' });
+    const rxB = collector(b);
+    const rxC = collector(c);
+    const peer = { address: '127.0.0.1', port: b.local.port };
+    a.send(bytes(1), peer);
+    peer.port = c.local.port;
+    a.send(bytes(2), peer);
+    expect((await rxB.next()).bytes).toEqual(bytes(1));
+    expect((await rxC.next()).bytes).toEqual(bytes(2));
+    peer.address = 'not-an-address';
+    expect(() => a.send(bytes(3), peer)).toThrow(UsageError);
+    expect(() => a.send(bytes(3), { address: '::1', port: b.local.port })).toThrow(UsageError);
+    peer.address = '127.0.0.1';
+    a.send(bytes(4), peer);
+    expect((await rxC.next()).bytes).toEqual(bytes(4));
+  });
+
+  it('keeps sending correctly past 1024 distinct destinations (the cache restarts)', async () => {
+    const a = await transport({ address: '127.0.0.1' });
+    const b = await transport({ address: '127.0.0.1' });
+    const rx = collector(b);
+    // 127.1.x.y is loopback but nobody listens there: the datagrams are accepted and dropped.
+    const n = 1100;
+    for (let i = 0; i < n; i++) {
+      a.send(bytes(i & 0xff), { address: `127.1.${i >> 8}.${i & 0xff}`, port: b.local.port });
+    }
+    expect(() => a.send(bytes(0), { address: '127.1.0.999', port: 1 })).toThrow(UsageError);
+    a.send(bytes(0xee), b.local);
+    expect((await rx.next()).bytes).toEqual(bytes(0xee));
+    await until(() => a.stats().datagramsSent === n + 1);
+    expect(a.stats().errors).toBe(0);
+  });
+
+  it('a socket from open() still resolves names given to its own connect()', async () => {
+    const a = await transport({ address: '127.0.0.1' });
+    const b = await transport({ address: '127.0.0.1' });
+    await new Promise<void>((resolve, reject) => {
+      a.socket.once('error', reject);
+      a.socket.connect(b.local.port, 'localhost', () => resolve());
+    });
+    expect(a.socket.remoteAddress()).toMatchObject({ address: '127.0.0.1', port: b.local.port });
   });
 
   it('a dual-stack udp6 socket sends to IPv4 peers as IPv4-mapped addresses', async () => {
