@@ -32,7 +32,10 @@
  * runtime options like the kernel's session socket options (`setSessionOptions`: SENDSEQ,
  * RECVSEQ, LNSMODE, REORDERTO, DEBUG, MTU/MRU), v2 PPP with FF 03 added on send and removed on
  * receive, P-bit frames without Ns delivered at once (RFC 2661 §3.1), v3 frames through the
- * pseudowire framer of the call's PW type (src/pw/framer.ts).
+ * pseudowire framer of the call's PW type (src/pw/framer.ts). ATM pseudowires (RFC 4454): the
+ * ATM-Specific Sublayer negotiated like the Default one (AVP 69 value 2, §4.1), per-frame
+ * T/G/C/U flags on AAL5 SDU sessions both ways (`atmFlags`), ATM Maximum Concatenated Cells
+ * (AVP 86, §6) bounding cell-mode packets, OAM Emulation Required (AVP 87, §7).
  */
 import {
   challengeResponse,
@@ -57,6 +60,7 @@ import {
 import { readU32 } from './codec/bytes.js';
 import { parseControl } from './codec/control.js';
 import {
+  ATM_FLAGS_MASK,
   type ControlHeader,
   controlHeaderLength,
   cookieMatches,
@@ -70,6 +74,7 @@ import {
   encodeDataHeaderV2,
   encodeDataHeaderV3,
   HEADER_BITS,
+  SUBLAYER_BITS,
   type SublayerKind,
 } from './codec/header.js';
 import {
@@ -80,6 +85,7 @@ import {
   GeneralError,
   L2SpecificSublayer,
   MessageType,
+  PseudowireType,
   StopCcnResult,
 } from './constants.js';
 import { DebugLog } from './debug.js';
@@ -103,8 +109,11 @@ import {
   resolveSessionOptions,
   type SessionDataOptions,
   type SessionOptions,
+  sessionSublayer,
+  sublayersOf,
   type TunnelEngineOptions,
 } from './options.js';
+import { ATM_CELL_LENGTH } from './pw/atm.js';
 import { type PseudowireFramer, pseudowireFramer } from './pw/framer.js';
 import { DataSequencer } from './seq/data.js';
 import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
@@ -142,6 +151,14 @@ export interface SendFrameOptions {
    * message without Ns, §5.4). v3 has no such bit: UsageError.
    */
   readonly priority?: boolean;
+  /**
+   * v3 AAL5 SDU mode (PW type 2): the ATM-Specific Sublayer bits of this frame (RFC 4454 §4.1),
+   * `SUBLAYER_BITS` T, G (EFCI), C (CLP), U (C/R), B, E within `ATM_FLAGS_MASK` (0x3f; build them
+   * with `encodeAtmSublayerFlags`). T = 1: the frame is one 52-octet admin cell (others are
+   * dropped and counted tx_errors). B/E are RFC 4623 fragment marks, written as given; 0/0 is
+   * a whole SDU. Default 0. UsageError on any other session, v2 included, or outside the mask.
+   */
+  readonly atmFlags?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +280,12 @@ export interface FrameOutput {
   readonly type: 'frame';
   readonly sessionId: number;
   readonly frame: Uint8Array;
+  /**
+   * v3 AAL5 SDU mode only (present there, absent elsewhere): the frame's ATM-Specific Sublayer
+   * bits B/E/T/G/C/U as received (RFC 4454 §4.1; `decodeAtmSublayerFlags` names them). T = 1:
+   * `frame` is one 52-octet admin cell.
+   */
+  readonly atmFlags?: number;
 }
 
 /** An event for the host. */
@@ -407,8 +430,8 @@ interface DataPlane {
 interface V3Session {
   /** Our cookie: received data must carry it (empty = none). */
   readonly cookie: Uint8Array;
-  /** The sublayer we require on received data. */
-  readonly rxSublayer: SublayerKind;
+  /** The sublayer we require on received data (set from the PW type of a call the peer opens). */
+  rxSublayer: SublayerKind;
   /** The peer's Assigned Cookie: we put it on our data (empty = none). */
   peerCookie: Uint8Array;
   /** The sublayer the peer requires on our data (its L2-Specific Sublayer AVP). */
@@ -421,6 +444,15 @@ interface V3Session {
   pwType: number;
   /** Framing of `pwType`; undefined when src/pw has none (frames then pass unchecked). */
   framer: PseudowireFramer | undefined;
+  /** ATM cell modes: our ATM Maximum Concatenated Cells (AVP 86), the framer's receive limit. */
+  maxCells: number | undefined;
+  /** ATM cell modes: the peer's AVP 86, the framer's send limit (RFC 4454 §6). */
+  peerMaxCells: number | undefined;
+  /**
+   * AAL5 SDU mode: the sublayer flags of received frames not yet delivered, by frame view (they
+   * travel through the reorder buffer with it). Undefined on every other pseudowire.
+   */
+  rxAtmFlags: WeakMap<Uint8Array, number> | undefined;
 }
 
 interface PeerInfo {
@@ -499,14 +531,39 @@ function addStats(into: MutableStats, s: SessionStats): void {
 }
 
 /** The framer of a PW type, or undefined when src/pw has none for it. */
-function framerFor(pwType: number, addressControl: boolean): PseudowireFramer | undefined {
+function framerFor(
+  pwType: number,
+  addressControl: boolean,
+  maxCells?: number,
+  peerMaxCells?: number,
+): PseudowireFramer | undefined {
   try {
-    return pseudowireFramer(pwType, { addressControl });
+    return pseudowireFramer(pwType, { addressControl, maxCells, peerMaxCells });
   } catch (err) {
     if (err instanceof UsageError) return undefined;
     throw err;
   }
 }
+
+const ATM_CELL_MODES: readonly number[] = [
+  PseudowireType.AtmCellPort,
+  PseudowireType.AtmCellVcc,
+  PseudowireType.AtmCellVpc,
+];
+
+/** Rebuilds a v3 session's framer after its PW type or ATM cell limits changed. */
+function reframe(p: V3Session, addressControl: boolean): void {
+  p.framer = framerFor(p.pwType, addressControl, p.maxCells, p.peerMaxCells);
+  p.rxAtmFlags = p.pwType === PseudowireType.AtmAal5Sdu ? new WeakMap() : undefined;
+}
+
+// L2-Specific Sublayer AVP values (RFC 3931 §5.4.4, RFC 4454 §4.1) and back.
+const SUBLAYER_KINDS: readonly (SublayerKind | undefined)[] = ['none', 'default', 'atm'];
+const SUBLAYER_VALUES = {
+  none: L2SpecificSublayer.None,
+  default: L2SpecificSublayer.Default,
+  atm: L2SpecificSublayer.Atm,
+} as const;
 
 // The Session ID of a v2 data datagram the decoder refused, when the fixed fields are there
 // (so the failure counts against that session's rx_invalid); -1 otherwise.
@@ -889,8 +946,10 @@ export class TunnelEngine {
    * FF 03 unless `pppAddressControl` is off or the frame starts with them. v3: the frame must
    * pass the pseudowire framer's check, and the framer's `txPrefix` ends the header. Returns no
    * output when the frame is dropped: longer than the MTU or refused by the framer (tx_errors),
-   * or the v3 peer's circuit is down (framesSuppressed).
-   * @throws UsageError when the session is unknown or not established, or `priority` on v3.
+   * or the v3 peer's circuit is down (framesSuppressed). AAL5 SDU sessions: `atmFlags` fills
+   * the ATM-Specific Sublayer (RFC 4454 §4.1); a T = 1 frame other than 52 octets is dropped.
+   * @throws UsageError when the session is unknown or not established, `priority` on v3, or
+   *   `atmFlags` outside 0x3f or on a session that is not AAL5 SDU mode.
    */
   sendFrame(
     sessionId: number,
@@ -907,6 +966,8 @@ export class TunnelEngine {
     if (priority && rec.v3 !== undefined) {
       throw new UsageError('priority (the P bit) exists in L2TPv2 data headers only');
     }
+    const atmFlags = options?.atmFlags;
+    if (atmFlags !== undefined && atmFlags !== 0) checkAtmFlags(rec, atmFlags);
     const d = rec.d;
     if (d.mtu !== 0 && frame.length > d.mtu) {
       d.txErrors++;
@@ -914,7 +975,7 @@ export class TunnelEngine {
       if (log) log('tx drop: %d octets > mtu %d', frame.length, d.mtu);
       return [];
     }
-    if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame);
+    if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame, atmFlags ?? 0);
     // Linux pppol2tp puts FF 03 in front of every PPP frame; a host that already did is not doubled.
     const ac = d.pppAddressControl && !(frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1);
     const ns = rec.seq.nextSendNs();
@@ -937,14 +998,23 @@ export class TunnelEngine {
   }
 
   // RFC 3931 §4.1: the peer's Session ID and cookie, and the sublayer it asked for.
-  #sendFrameV3(rec: SessionRecord, p: V3Session, frame: Uint8Array): EngineOutput[] {
+  #sendFrameV3(
+    rec: SessionRecord,
+    p: V3Session,
+    frame: Uint8Array,
+    atmFlags: number,
+  ): EngineOutput[] {
     if (!p.peerCircuitActive) {
       // RFC 3931 §5.4.5: no data towards a peer whose circuit is not active.
       this.#framesSuppressed++;
       return [];
     }
     const framer = p.framer;
-    const why = framer === undefined ? undefined : framer.checkTx(frame);
+    let why = framer === undefined ? undefined : framer.checkTx(frame);
+    // RFC 4454 §4.1: T = 1 carries one admin cell in VCC cell relay encapsulation.
+    if ((atmFlags & SUBLAYER_BITS.T) !== 0 && frame.length !== ATM_CELL_LENGTH) {
+      why = `ATM admin cell of ${frame.length} octets (must be 52)`;
+    }
     if (why !== undefined) {
       rec.d.txErrors++;
       const log = rec.d.log.data;
@@ -959,6 +1029,7 @@ export class TunnelEngine {
       cookie: p.peerCookie,
       sublayer: p.txSublayer,
       ns,
+      atmFlags,
     };
     const size = dataHeaderLength(fields);
     const prefix = framer === undefined ? EMPTY : framer.txPrefix;
@@ -1039,10 +1110,14 @@ export class TunnelEngine {
     const p = rec.v3;
     if (p !== undefined) {
       if (options.sendSeq === true && p.txSublayer === 'none') {
-        throw new UsageError('sendSeq needs the peer to ask for the Default L2-Specific Sublayer');
+        throw new UsageError(
+          'sendSeq needs the peer to ask for the Default or ATM L2-Specific Sublayer',
+        );
       }
       if (options.recvSeq === true && p.rxSublayer === 'none') {
-        throw new UsageError("recvSeq needs l2SpecificSublayer 'default' (RFC 3931 §4.6)");
+        throw new UsageError(
+          "recvSeq needs l2SpecificSublayer 'default' or 'atm' (RFC 3931 §4.6, RFC 4454 §4.2)",
+        );
       }
     }
     const control = d.log.control;
@@ -1055,7 +1130,8 @@ export class TunnelEngine {
       options.pppAddressControl !== d.pppAddressControl
     ) {
       d.pppAddressControl = options.pppAddressControl;
-      if (p !== undefined) p.framer = framerFor(p.pwType, d.pppAddressControl);
+      if (p !== undefined)
+        p.framer = framerFor(p.pwType, d.pppAddressControl, p.maxCells, p.peerMaxCells);
     }
     const recvSeq = options.recvSeq ?? d.recvSeq;
     const lnsMode = options.lnsMode ?? d.lnsMode;
@@ -1205,10 +1281,16 @@ export class TunnelEngine {
 
   #deliver(rec: SessionRecord, frames: readonly Uint8Array[]): void {
     const d = rec.d;
+    const atm = rec.v3?.rxAtmFlags;
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as Uint8Array;
       d.rxBytes += frame.length;
-      this.#frame(rec.id, frame);
+      if (atm === undefined) this.#frame(rec.id, frame);
+      else {
+        this.#framesReceived++;
+        const atmFlags = atm.get(frame) ?? 0;
+        this.#out.push({ type: 'frame', sessionId: rec.id, frame, atmFlags });
+      }
     }
   }
 
@@ -1798,14 +1880,19 @@ export class TunnelEngine {
       const n = options.cookieLength;
       const v3: V3Session = {
         cookie: n === 0 ? EMPTY : this.#random(n).slice(0, n),
-        rxSublayer: options.l2SpecificSublayer,
+        rxSublayer: 'none',
         peerCookie: EMPTY,
         txSublayer: 'none',
         peerWantsSeq: false,
         peerCircuitActive: true,
         pwType: options.pseudowireType,
-        framer: framerFor(options.pseudowireType, d.pppAddressControl),
+        framer: undefined,
+        maxCells: undefined,
+        peerMaxCells: undefined,
+        rxAtmFlags: undefined,
       };
+      // Our calls: checkSessionOptionsV3 vouched for the sublayer; the peer's get it set again.
+      choosePseudowire(v3, options, options.pseudowireType, d.pppAddressControl);
       return { id, peerId, kind, state: 'idle', options, seq, v3, d };
     }
     const seq = new DataSequencer<Uint8Array>({
@@ -1867,6 +1954,7 @@ export class TunnelEngine {
         if (m?.type === 'SLI' && m.version === 3) {
           // RFC 3931 §5.4.5: a Circuit Status change (data towards an inactive peer stops).
           const status = m.circuitStatus;
+          if (rec.v3 !== undefined) this.#learnMaxCells(rec, rec.v3, m);
           if (status !== undefined && rec.v3 !== undefined) {
             rec.v3.peerCircuitActive = status.active;
             this.#event({
@@ -2074,8 +2162,7 @@ export class TunnelEngine {
     if (m.version === 3) {
       // The call's pseudowire is the one the peer asks for (ours is only a default).
       const p = rec.v3 as V3Session;
-      p.pwType = m.pseudowireType;
-      p.framer = framerFor(m.pseudowireType, rec.d.pppAddressControl);
+      choosePseudowire(p, rec.options, m.pseudowireType, rec.d.pppAddressControl);
       // RFC 3931 §5.4.4: a PW type we did not advertise is refused with Result 14.
       if (!this.#o.pseudowireCapabilities.includes(m.pseudowireType)) {
         refusal = {
@@ -2125,15 +2212,40 @@ export class TunnelEngine {
     if (m.assignedCookie !== undefined) p.peerCookie = m.assignedCookie.slice();
     if (m.l2SpecificSublayer !== undefined) {
       const t = m.l2SpecificSublayer;
-      if (t !== L2SpecificSublayer.None && t !== L2SpecificSublayer.Default) {
+      const kind = SUBLAYER_KINDS[t];
+      if (kind === undefined) {
         return {
           resultCode: CdnResult.GeneralError,
           errorCode: GeneralError.OutOfRange,
           message: `L2-Specific Sublayer ${t} not supported`,
         };
       }
-      p.txSublayer = t === L2SpecificSublayer.None ? 'none' : 'default';
+      p.txSublayer = kind;
     }
+    // RFC 4454 §4: AAL5 SDU mode needs the ATM sublayer (so an absent AVP, meaning none, fails
+    // too); pseudowires other than ATM cannot carry it.
+    const allowed = sublayersOf(p.pwType);
+    if (!allowed.includes(p.txSublayer)) {
+      return {
+        resultCode: CdnResult.GeneralError,
+        errorCode: GeneralError.OutOfRange,
+        message:
+          `L2-Specific Sublayer ${SUBLAYER_VALUES[p.txSublayer]} cannot carry pseudowire type ` +
+          `${p.pwType} (RFC 4454 §4)`,
+      };
+    }
+    // RFC 4454 §7: a peer that requires OAM emulation needs us to do it too, else Result 22.
+    if (
+      m.oamEmulationRequired !== undefined &&
+      p.pwType === PseudowireType.AtmAal5Sdu &&
+      !rec.options.atmOamEmulation
+    ) {
+      return {
+        resultCode: CdnResult.OamEmulationUnsupported,
+        message: 'OAM emulation required by the peer is not configured here',
+      };
+    }
+    this.#learnMaxCells(rec, p, m);
     if (m.dataSequencing !== undefined) p.peerWantsSeq = m.dataSequencing !== DataSequencing.None;
     if (m.circuitStatus !== undefined) p.peerCircuitActive = m.circuitStatus.active;
     if (p.peerWantsSeq && p.txSublayer === 'none') {
@@ -2147,6 +2259,17 @@ export class TunnelEngine {
       p.txSublayer !== 'none' && (p.peerWantsSeq || rec.options.sendSequenceNumbers),
     );
     return undefined;
+  }
+
+  // RFC 4454 §6: the peer's ATM Maximum Concatenated Cells bounds the cells we put in one
+  // packet (cell modes only; 0 makes no sense as a limit and is ignored).
+  #learnMaxCells(rec: SessionRecord, p: V3Session, m: MessageFields): void {
+    const n = m.atmMaximumConcatenatedCells;
+    if (n === undefined || n === 0 || n === p.peerMaxCells || !ATM_CELL_MODES.includes(p.pwType)) {
+      return;
+    }
+    p.peerMaxCells = n;
+    p.framer = framerFor(p.pwType, rec.d.pppAddressControl, p.maxCells, n);
   }
 
   // RFC 3931 §4.1: the Session ID alone names the session; then its cookie is checked
@@ -2196,6 +2319,8 @@ export class TunnelEngine {
         return;
       }
     }
+    // AAL5 SDU mode: the flags go with the frame through reordering (cell modes: reserved bits).
+    if (m.atmFlags !== 0 && p.rxAtmFlags !== undefined) p.rxAtmFlags.set(frame, m.atmFlags);
     // RFC 3931 §5.4.4: without our Data Sequencing request (RECVSEQ), received Ns are ignored.
     this.#receive(rec, frame, d.recvSeq ? m.ns : undefined, false, now);
   }
@@ -2386,6 +2511,41 @@ function circuitStatus(active: boolean): CircuitStatusValue {
   };
 }
 
+/**
+ * Sets a v3 session's pseudowire: PW type, the sublayer we require on received data (the
+ * option, or the PW type's own choice when the option does not suit it: calls the peer opens),
+ * our ATM cell limit, the framer.
+ */
+function choosePseudowire(
+  p: V3Session,
+  options: ResolvedTunnelEngineOptions['session'],
+  pwType: number,
+  addressControl: boolean,
+): void {
+  const seq = options.requireSequenceNumbers;
+  let sublayer =
+    sessionSublayer(options.l2SpecificSublayer, pwType, seq) ??
+    (sessionSublayer('auto', pwType, seq) as SublayerKind);
+  // Never ask for sequencing without a sublayer to carry it (RFC 3931 §5.4.4, Result 15).
+  if (seq && sublayer === 'none') sublayer = 'default';
+  p.pwType = pwType;
+  p.rxSublayer = sublayer;
+  p.maxCells = ATM_CELL_MODES.includes(pwType) ? options.atmMaxCells : undefined;
+  p.peerMaxCells = undefined;
+  reframe(p, addressControl);
+}
+
+/** Validates `sendFrame`'s `atmFlags` (non-zero) for a session. @throws UsageError. */
+function checkAtmFlags(rec: SessionRecord, atmFlags: number): void {
+  if ((atmFlags & ATM_FLAGS_MASK) !== atmFlags) {
+    throw new UsageError(`atmFlags must be an integer within 0x3f, got ${String(atmFlags)}`);
+  }
+  // RFC 4454 §5.2: on cell modes these bits are reserved (x); only AAL5 SDU mode has them.
+  if (rec.v3 === undefined || rec.v3.pwType !== PseudowireType.AtmAal5Sdu) {
+    throw new UsageError('atmFlags exist on L2TPv3 ATM AAL5 SDU pseudowires (type 2) only');
+  }
+}
+
 // L2TPv3 call messages (RFC 3931 §6.6–§6.12): both Session IDs everywhere; in requests and
 // replies our cookie, the sublayer and sequencing we require on received data, circuit status.
 function callMessageV3(
@@ -2404,9 +2564,12 @@ function callMessageV3(
   };
   const offer = () => {
     if (p.cookie.length > 0) m.assignedCookie = p.cookie;
-    if (p.rxSublayer === 'default') m.l2SpecificSublayer = L2SpecificSublayer.Default;
+    // RFC 3931 §5.4.4: an absent AVP means no sublayer; RFC 4454 §4.1 adds value 2 (ATM).
+    if (p.rxSublayer !== 'none') m.l2SpecificSublayer = SUBLAYER_VALUES[p.rxSublayer];
     if (s.requireSequenceNumbers) m.dataSequencing = DataSequencing.All;
     m.circuitStatus = circuitStatus(s.circuitActive);
+    if (p.maxCells !== undefined) m.atmMaximumConcatenatedCells = p.maxCells;
+    if (s.atmOamEmulation && p.pwType === PseudowireType.AtmAal5Sdu) m.oamEmulationRequired = null;
   };
   switch (type) {
     case 'ICRQ':

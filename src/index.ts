@@ -42,6 +42,8 @@ export {
   DEFAULTS as TUNNEL_ENGINE_DEFAULTS,
   resolveOptions as resolveTunnelEngineOptions,
   resolveSessionOptions,
+  sessionSublayer,
+  sublayersOf,
 } from './options.js';
 export * from './pw/index.js';
 export * from './seq/data.js';

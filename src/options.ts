@@ -8,10 +8,12 @@
  */
 import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
 import { lookupAvp } from './avp/registry.js';
+import type { SublayerKind } from './codec/header.js';
 import { BearerBit, FramingBit, PseudowireType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
 import { UsageError } from './errors.js';
 import type { ResultCodes } from './fsm/types.js';
+import { pseudowireFramer } from './pw/framer.js';
 import {
   type ReliableChannelOptions,
   type ResolvedReliableChannelOptions,
@@ -73,10 +75,28 @@ export interface SessionOptions {
    */
   readonly cookieLength?: 0 | 4 | 8;
   /**
-   * v3: the L2-Specific Sublayer we require on received data (RFC 3931 §4.6, §5.4.4). Data
-   * sequencing needs 'default'. Default 'none'.
+   * v3: the L2-Specific Sublayer we require on received data (L2-Specific Sublayer AVP 69:
+   * 'none' 0, 'default' 1, 'atm' 2; RFC 3931 §4.6, §5.4.4, RFC 4454 §4.1). Data sequencing
+   * needs 'default' or 'atm'. 'auto' lets the call's PW type decide: 'atm' for AAL5 SDU mode
+   * (type 2, which requires it, RFC 4454 §4), 'atm' for the cell modes (3, 9, 10) when
+   * `requireSequenceNumbers` (RFC 4454 §4.2) and 'none' otherwise. An explicit value the PW
+   * type cannot use ('atm' on Ethernet, anything but 'atm' on AAL5) is a UsageError for our
+   * calls; on calls the peer opens, that PW type's 'auto' choice applies instead. Default 'auto'.
    */
-  readonly l2SpecificSublayer?: 'none' | 'default';
+  readonly l2SpecificSublayer?: 'auto' | 'none' | 'default' | 'atm';
+  /**
+   * v3, ATM cell modes (PW types 3, 9, 10): the most concatenated cells we accept per packet,
+   * signalled in ATM Maximum Concatenated Cells (AVP 86) in ICRQ/ICRP/OCRQ/OCRP (RFC 4454 §6);
+   * received packets with more are counted rx_invalid. 1 … 65535. Default none (no AVP, no limit).
+   */
+  readonly atmMaxCells?: number;
+  /**
+   * v3, AAL5 SDU mode (PW type 2): OAM emulation is configured here (RFC 4454 §7). True sends
+   * the OAM Emulation Required AVP (87) in ICRQ/ICRP/OCRQ/OCRP and accepts the peer's; false
+   * refuses a call whose peer requires it with CDN Result 22. The emulation itself (answering
+   * loopback cells, generating AIS…) is the host's. Default false.
+   */
+  readonly atmOamEmulation?: boolean;
   /** v3: Remote End ID sent in ICRQ/OCRQ, binding the call to a circuit (RFC 3931 §5.4.4). Default empty. */
   readonly remoteEndId?: string | Uint8Array;
   /** v3: the Active bit of the Circuit Status we advertise (RFC 3931 §5.4.5). Default true. */
@@ -112,9 +132,9 @@ export interface SessionOptions {
  * options (SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, DEBUG) plus MTU/MRU; see `setSessionOptions`.
  */
 export interface RuntimeSessionOptions {
-  /** SENDSEQ: stamp Ns on our data (v3: needs the peer's Default L2-Specific Sublayer). */
+  /** SENDSEQ: stamp Ns on our data (v3: needs the peer to ask for a Default or ATM sublayer). */
   readonly sendSeq?: boolean;
-  /** RECVSEQ: drop received data without Ns (v3: needs our Default L2-Specific Sublayer). */
+  /** RECVSEQ: drop received data without Ns (v3: needs our Default or ATM sublayer). */
   readonly recvSeq?: boolean;
   /** LNSMODE (see SessionOptions.lnsMode). */
   readonly lnsMode?: boolean;
@@ -278,9 +298,9 @@ export interface ResolvedTunnelEngineOptions {
   readonly isIdInUse: (kind: 'tunnel' | 'session', id: number) => boolean;
   /** Undefined when the host gave no hook (the engine's default policy applies). */
   readonly acceptSession: ((info: IncomingSessionInfo) => SessionVerdict) | undefined;
-  /** `lnsMode` undefined: follows the engine's `mode`. */
-  readonly session: Required<Omit<SessionOptions, 'callingNumber' | 'lnsMode'>> &
-    Pick<SessionOptions, 'callingNumber' | 'lnsMode'>;
+  /** `lnsMode` undefined: follows the engine's `mode`; `atmMaxCells` undefined: no limit. */
+  readonly session: Required<Omit<SessionOptions, 'callingNumber' | 'lnsMode' | 'atmMaxCells'>> &
+    Pick<SessionOptions, 'callingNumber' | 'lnsMode' | 'atmMaxCells'>;
   readonly tolerance: Required<ToleranceOptions>;
   /** Options handed to the reliable control channel. */
   readonly channel: ResolvedReliableChannelOptions;
@@ -306,7 +326,8 @@ export const DEFAULTS = Object.freeze({
     maximumBps: 100_000_000,
     pseudowireType: PseudowireType.Ethernet,
     cookieLength: 0,
-    l2SpecificSublayer: 'none',
+    l2SpecificSublayer: 'auto',
+    atmOamEmulation: false,
     remoteEndId: '',
     circuitActive: true,
     debugMask: 0,
@@ -355,8 +376,12 @@ export function resolveSessionOptions(
   if (o.cookieLength !== 0 && o.cookieLength !== 4 && o.cookieLength !== 8) {
     throw new UsageError(`session.cookieLength must be 0, 4 or 8, got ${String(o.cookieLength)}`);
   }
-  if (o.l2SpecificSublayer !== 'none' && o.l2SpecificSublayer !== 'default') {
-    throw new UsageError("session.l2SpecificSublayer must be 'none' or 'default'");
+  if (!SUBLAYER_CHOICES.includes(o.l2SpecificSublayer)) {
+    throw new UsageError("session.l2SpecificSublayer must be 'auto', 'none', 'default' or 'atm'");
+  }
+  if (o.atmMaxCells !== undefined) int('session.atmMaxCells', o.atmMaxCells, 1, 0xffff);
+  if (typeof o.atmOamEmulation !== 'boolean') {
+    throw new UsageError('session.atmOamEmulation must be a boolean');
   }
   if (typeof o.remoteEndId !== 'string' && !(o.remoteEndId instanceof Uint8Array)) {
     throw new UsageError('session.remoteEndId must be a string or a Uint8Array');
@@ -376,12 +401,57 @@ export function resolveSessionOptions(
   return o;
 }
 
+const SUBLAYER_CHOICES: readonly unknown[] = ['auto', 'none', 'default', 'atm'];
+const PLAIN_SUBLAYERS: readonly SublayerKind[] = ['none', 'default'];
+
 /**
- * L2TPv3 consistency of resolved session options: data sequencing needs a sublayer that
- * carries sequence numbers (RFC 3931 §5.4.4). @throws UsageError.
+ * The L2-Specific Sublayers a pseudowire type can run with (its framer's `sublayers`: AAL5 SDU
+ * mode 'atm' only, cell modes any, the others 'none'/'default'; types without a framer too).
+ */
+export function sublayersOf(pseudowireType: number): readonly SublayerKind[] {
+  try {
+    return pseudowireFramer(pseudowireType).sublayers;
+  } catch (err) {
+    if (err instanceof UsageError) return PLAIN_SUBLAYERS;
+    throw err;
+  }
+}
+
+/**
+ * The sublayer a v3 session requires on received data for `pseudowireType`, resolving 'auto'
+ * (see SessionOptions.l2SpecificSublayer). Undefined when an explicit choice does not suit the
+ * PW type.
+ */
+export function sessionSublayer(
+  choice: NonNullable<SessionOptions['l2SpecificSublayer']>,
+  pseudowireType: number,
+  requireSequenceNumbers: boolean,
+): SublayerKind | undefined {
+  const allowed = sublayersOf(pseudowireType);
+  if (choice !== 'auto') return allowed.includes(choice) ? choice : undefined;
+  // RFC 4454 §4: AAL5 SDU mode requires the ATM sublayer; §4.2: ATM PWs sequence with it.
+  if (!allowed.includes('none')) return allowed[0];
+  return requireSequenceNumbers && allowed.includes('atm') ? 'atm' : 'none';
+}
+
+/**
+ * L2TPv3 consistency of resolved session options: the sublayer must suit the PW type (RFC 4454
+ * §4) and data sequencing needs a sublayer that carries sequence numbers (RFC 3931 §5.4.4).
+ * @throws UsageError.
  */
 export function checkSessionOptionsV3(o: ResolvedTunnelEngineOptions['session']): void {
-  if (o.requireSequenceNumbers && o.l2SpecificSublayer === 'none') {
+  const sublayer = sessionSublayer(
+    o.l2SpecificSublayer,
+    o.pseudowireType,
+    o.requireSequenceNumbers,
+  );
+  if (sublayer === undefined) {
+    throw new UsageError(
+      `session.l2SpecificSublayer '${o.l2SpecificSublayer}' cannot carry pseudowire type ` +
+        `${o.pseudowireType} (allowed: ${sublayersOf(o.pseudowireType).join(', ')}; RFC 4454 §4)`,
+    );
+  }
+  if (o.requireSequenceNumbers && sublayer === 'none') {
     throw new UsageError(
       "session.requireSequenceNumbers needs l2SpecificSublayer 'default' in L2TPv3 (RFC 3931 §5.4.4)",
     );

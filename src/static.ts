@@ -4,12 +4,14 @@
  * Default L2-Specific Sublayer sequencing, offset padding, pseudowire framing via src/pw/framer.ts,
  * runtime options, kernel counters); `StaticTunnelHost` is a thin shell that routes one tunnel's
  * datagrams (any DatagramTransport) to its sessions by Session ID and sums their counters.
- * RFC 3931 §4.1 (data header), §4.5 (cookie), §4.6 (Default L2SS), §4.6.1 (sequencing).
+ * RFC 3931 §4.1 (data header), §4.5 (cookie), §4.6 (Default L2SS), §4.6.1 (sequencing);
+ * RFC 4454 §4.1 (ATM-Specific Sublayer: sequencing, and per-frame flags on AAL5 SDU sessions).
  * Not here: sockets (src/node/udp.ts), managed tunnels (src/tunnel.ts), keepalives.
  */
 
 import { classify } from './codec/classify.js';
 import {
+  ATM_FLAGS_MASK,
   type CookieLength,
   cookieMatches,
   type DataHeaderV3,
@@ -23,6 +25,7 @@ import {
 } from './codec/header.js';
 import { DebugLog } from './debug.js';
 import { DecodeError, UsageError } from './errors.js';
+import { ATM_CELL_LENGTH } from './pw/atm.js';
 import {
   type PseudowireFramer,
   type PseudowireFramerOptions,
@@ -90,7 +93,7 @@ export interface StaticSessionConfig {
   readonly offset?: number | undefined;
   /** `peer_offset`: octets skipped after the sublayer of every received packet, 0 … 255. Default 0. */
   readonly peer_offset?: number | undefined;
-  /** Default 'none'. Anything else needs `l2spec_type` 'default' (the sequence number lives there). */
+  /** Default 'none'. Anything else needs a sublayer, 'default' or 'atm' (Ns lives there). */
   readonly seq?: StaticSeqMode | undefined;
   /** REORDERTO in ms, 0 … 3,600,000; 0 (default) drops out-of-sequence frames at once. */
   readonly reorderTimeoutMs?: number | undefined;
@@ -133,6 +136,17 @@ export interface StaticSessionOptions {
    * and counted rx_errors. 0 = no limit. 0 … 65535.
    */
   readonly mru: number;
+}
+
+/** Per-frame options of {@link StaticSession.send} and {@link StaticTunnelHost.send}. */
+export interface StaticSendOptions {
+  /**
+   * `pw_type` 'atm-aal5' only: the ATM-Specific Sublayer bits of this frame (RFC 4454 §4.1),
+   * `SUBLAYER_BITS` T, G (EFCI), C (CLP), U (C/R), B, E within 0x3f (`encodeAtmSublayerFlags`
+   * builds them). T = 1: the frame is one 52-octet admin cell, others are refused (tx_errors).
+   * B/E are RFC 4623 fragment marks, written as given (0/0: a whole SDU). Default 0.
+   */
+  readonly atmFlags?: number | undefined;
 }
 
 /** Counters of a session, the kernel's names in camelCase ({@link KERNEL_STAT_NAMES}). */
@@ -313,6 +327,8 @@ export class StaticSession {
   #rxInvalid = 0;
   /** Frames released by the sequencer, then refused by the framer or the mru. */
   #rxDropped = 0;
+  /** AAL5 SDU mode: sublayer flags of received frames by frame view (see `atmFlagsOf`). */
+  readonly #rxAtmFlags: WeakMap<Uint8Array, number> | undefined;
 
   /** @throws UsageError on any bad parameter (the message names it). */
   constructor(config: StaticSessionConfig) {
@@ -336,6 +352,7 @@ export class StaticSession {
     if (seq !== 'none' && this.l2specType === 'none') {
       throw new UsageError(`seq ${seq} needs l2spec_type default (Ns lives in the sublayer)`);
     }
+    this.#rxAtmFlags = this.framer.name === 'atm-aal5' ? new WeakMap() : undefined;
     this.offset = checkRange('offset', config.offset ?? 0, 0, MAX_OFFSET);
     this.peerOffset = checkRange('peer_offset', config.peer_offset ?? 0, 0, MAX_OFFSET);
     this.#reorderTimeoutMs = checkRange(
@@ -399,10 +416,24 @@ export class StaticSession {
    * the argument itself, never copied. Counts tx_packets/tx_bytes. Returns undefined, and counts
    * tx_errors, when the framer refuses the frame or it is longer than `mtu` (nothing to send;
    * the reason is logged under `l2tp:data` when the DEBUG mask has the DATA bit). `now` is
-   * reserved (sending has no timers).
+   * reserved (sending has no timers). `options.atmFlags` fills the ATM sublayer of an AAL5 SDU
+   * session (RFC 4454 §4.1); a T = 1 frame that is not one 52-octet cell is refused.
+   * @throws UsageError for `atmFlags` outside 0x3f or on a session that is not 'atm-aal5'.
    */
-  send(frame: Uint8Array, _now: number): [header: Uint8Array, payload: Uint8Array] | undefined {
-    const reason = this.framer.checkTx(frame);
+  send(
+    frame: Uint8Array,
+    _now: number,
+    options?: StaticSendOptions,
+  ): [header: Uint8Array, payload: Uint8Array] | undefined {
+    const flags = options?.atmFlags ?? 0;
+    let reason = this.framer.checkTx(frame);
+    if (flags !== 0) {
+      this.#checkAtmFlags(flags);
+      // RFC 4454 §4.1: T = 1 carries one admin cell in VCC cell relay encapsulation.
+      if ((flags & SUBLAYER_BITS.T) !== 0 && frame.length !== ATM_CELL_LENGTH) {
+        reason = `ATM admin cell of ${frame.length} octets (must be 52)`;
+      }
+    }
     if (reason !== undefined || (this.#mtu !== 0 && frame.length > this.#mtu)) {
       this.#txErrors++;
       const log = this.#log.data;
@@ -412,15 +443,15 @@ export class StaticSession {
     const header = this.#template.slice();
     const ns = this.#seq.nextSendNs();
     if (ns !== undefined) {
-      // RFC 3931 §4.6: S bit, then the 24-bit Sequence Number.
+      // RFC 3931 §4.6, RFC 4454 §4.1: S bit (beside the ATM flags), the 24-bit Sequence Number.
       const at = this.#nsAt;
-      header[at] = SUBLAYER_BITS.S;
+      header[at] = SUBLAYER_BITS.S | flags;
       header[at + 1] = ns >>> 16;
       header[at + 2] = ns >>> 8;
       header[at + 3] = ns;
       const log = this.#log.seq;
       if (log) log('tx Ns %d', ns);
-    }
+    } else if (flags !== 0) header[this.#nsAt] = flags;
     this.#txPackets++;
     this.#txBytes += frame.length;
     const log = this.#log.data;
@@ -456,7 +487,7 @@ export class StaticSession {
       if (payload.length < this.peerOffset) return this.#invalid('shorter than peer_offset');
       payload = payload.subarray(this.peerOffset);
     }
-    // RFC 4454 §4.1: T = 1 marks one admin cell; checked here, as the flags are not kept.
+    // RFC 4454 §4.1: T = 1 marks one admin cell; a wrong one is rx_invalid, not a framing drop.
     if ((msg.atmFlags & SUBLAYER_BITS.T) !== 0) {
       try {
         this.framer.decode(payload, msg.atmFlags);
@@ -464,6 +495,10 @@ export class StaticSession {
         if (!(error instanceof DecodeError)) throw error;
         return this.#invalid(error.message);
       }
+    }
+    // AAL5 SDU mode: the flags travel with the frame view through reordering (cell modes: x bits).
+    if (msg.atmFlags !== 0 && this.#rxAtmFlags !== undefined) {
+      this.#rxAtmFlags.set(payload, msg.atmFlags);
     }
     if (msg.ns === undefined) {
       if (this.#recvSeq) {
@@ -478,6 +513,16 @@ export class StaticSession {
       if (log) log('rx Ns %d', msg.ns);
     }
     return this.#account(this.#seq.receive(payload, msg.ns, now));
+  }
+
+  /**
+   * The ATM-Specific Sublayer bits B/E/T/G/C/U (RFC 4454 §4.1) a frame this session delivered
+   * arrived with; 0 for frames without any and on sessions other than 'atm-aal5'. Works for as
+   * long as the host holds the frame view `receive` (or `handleTimeout`…) returned.
+   */
+  atmFlagsOf(frame: Uint8Array): number {
+    const map = this.#rxAtmFlags;
+    return map === undefined ? 0 : (map.get(frame) ?? 0);
   }
 
   /** Runs reorder expiry due at `now`; returns the frames released (see `receive`). */
@@ -625,7 +670,7 @@ export class StaticSession {
       const raw = frames[i] as Uint8Array;
       let frame: Uint8Array | undefined;
       try {
-        frame = this.framer.decode(raw, 0);
+        frame = this.framer.decode(raw, this.atmFlagsOf(raw));
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
         const log = this.#log.data;
@@ -656,6 +701,16 @@ export class StaticSession {
       throw new UsageError(`${what} needs l2spec_type default (Ns lives in the sublayer)`);
     }
   }
+
+  #checkAtmFlags(flags: number): void {
+    if ((flags & ATM_FLAGS_MASK) !== flags) {
+      throw new UsageError(`atmFlags must be an integer within 0x3f, got ${String(flags)}`);
+    }
+    // RFC 4454 §5.2: on cell modes these bits are reserved (x); only AAL5 SDU mode has them.
+    if (this.framer.name !== 'atm-aal5') {
+      throw new UsageError(`atmFlags need pw_type atm-aal5 (this session: ${this.framer.name})`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,8 +739,11 @@ export interface StaticTunnelHostOptions {
   readonly clock: Clock;
   /** Needed only when a session has a REORDERTO. */
   readonly timers?: TimerHost | undefined;
-  /** Called for every delivered frame; `frame` is a view into the received datagram. */
-  readonly onFrame: (frame: Uint8Array, session: StaticSession) => void;
+  /**
+   * Called for every delivered frame; `frame` is a view into the received datagram. `atmFlags`
+   * is passed on 'atm-aal5' sessions only: the frame's ATM sublayer bits (RFC 4454 §4.1).
+   */
+  readonly onFrame: (frame: Uint8Array, session: StaticSession, atmFlags?: number) => void;
 }
 
 /** Session parameters for {@link StaticTunnelHost.addSession} (tunnel ids and encap come from the tunnel). */
@@ -831,14 +889,15 @@ export class StaticTunnelHost {
 
   /**
    * Sends `frame` on `session` (scatter/gather; the frame is not copied and must not be modified
-   * until the transport is done with it). @throws UsageError for a session not in this tunnel or after close.
+   * until the transport is done with it); `options.atmFlags` as for `StaticSession.send`.
+   * @throws UsageError for a session not in this tunnel, after close, or bad `atmFlags`.
    */
-  send(session: StaticSession, frame: Uint8Array): void {
+  send(session: StaticSession, frame: Uint8Array, options?: StaticSendOptions): void {
     if (this.#closed) throw new UsageError('send on a closed static tunnel');
     if (this.#sessions.get(session.sessionId) !== session) {
       throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
     }
-    const packet = session.send(frame, this.#options.clock.now());
+    const packet = session.send(frame, this.#options.clock.now(), options);
     // undefined: the framer or the mtu refused the frame (counted tx_errors by the session).
     if (packet !== undefined) this.#options.transport.send(packet, this.peer);
   }
@@ -908,7 +967,14 @@ export class StaticTunnelHost {
 
   #deliver(session: StaticSession, frames: readonly Uint8Array[]): void {
     const onFrame = this.#options.onFrame;
-    for (let i = 0; i < frames.length; i++) onFrame(frames[i] as Uint8Array, session);
+    if (session.framer.name !== 'atm-aal5') {
+      for (let i = 0; i < frames.length; i++) onFrame(frames[i] as Uint8Array, session);
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i] as Uint8Array;
+      onFrame(frame, session, session.atmFlagsOf(frame));
+    }
   }
 
   #rearm(session: StaticSession): void {

@@ -64,8 +64,12 @@ export interface TunnelEvents {
   'session-down': [session: Session, reason: DownReason];
   /** The peer opened a call; `accepted` tells whether the `acceptSession` option took it. */
   'incoming-session': [info: IncomingSessionEvent];
-  /** A data frame arrived on a session (a view into the datagram: copy to keep). */
-  frame: [session: Session, frame: Uint8Array];
+  /**
+   * A data frame arrived on a session (a view into the datagram: copy to keep). `atmFlags`:
+   * on L2TPv3 AAL5 SDU pseudowires only, the frame's ATM-Specific Sublayer bits (RFC 4454 §4.1;
+   * see FrameOutput.atmFlags); not passed on any other session.
+   */
+  frame: [session: Session, frame: Uint8Array, atmFlags?: number];
   sli: [info: SetLinkInfoEvent];
   wen: [info: WanErrorNotifyEvent];
   /** L2TPv3: the peer reported its circuit up or down (Circuit Status AVP, RFC 3931 §5.4.5). */
@@ -77,7 +81,8 @@ export interface TunnelEvents {
 /** Events of a Session. */
 export interface SessionEvents {
   up: [info: SessionUpEvent];
-  frame: [frame: Uint8Array];
+  /** A frame arrived (view: copy to keep); `atmFlags` on AAL5 SDU pseudowires only. */
+  frame: [frame: Uint8Array, atmFlags?: number];
   down: [reason: DownReason];
 }
 
@@ -159,7 +164,8 @@ export class Session extends EventEmitter<SessionEvents> {
   /**
    * Sends one frame (PPP for L2TPv2, FF 03 optional; v3: what the pseudowire carries). The
    * frame is not copied: don't reuse it until sent. Frames over the MTU or refused by the
-   * pseudowire framer are dropped and counted (tx_errors).
+   * pseudowire framer are dropped and counted (tx_errors). `options.atmFlags`: the ATM sublayer
+   * bits of this frame on an AAL5 SDU pseudowire (see SendFrameOptions).
    */
   send(frame: Uint8Array, options?: SendFrameOptions): void {
     this.tunnel.sendFrame(this.id, frame, options);
@@ -456,10 +462,18 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       } else if (out.type === 'frame') {
         const session = this.#sessions.get(out.sessionId);
         if (session === undefined) continue;
-        deferred.push(() => {
-          session.emit('frame', out.frame);
-          this.emit('frame', session, out.frame);
-        });
+        const atmFlags = out.atmFlags;
+        deferred.push(
+          atmFlags === undefined
+            ? () => {
+                session.emit('frame', out.frame);
+                this.emit('frame', session, out.frame);
+              }
+            : () => {
+                session.emit('frame', out.frame, atmFlags);
+                this.emit('frame', session, out.frame, atmFlags);
+              },
+        );
       } else {
         deferred.push(this.#eventHandler(out.event));
       }
