@@ -191,7 +191,9 @@ async function rawSgPair() {
   };
 }
 
-async function l2tpPair() {
+// inPlace: A sends frames read at an offset into their own buffers (64 octets of headroom, like
+// a TAP host reading at an offset), B forwards received frames in place; both send one array.
+async function l2tpPair(inPlace = false) {
   const open = () =>
     UdpTransport.open({ address: LOCAL, receiveBufferSize: SOCKBUF, sendBufferSize: SOCKBUF });
   const ta = await open();
@@ -207,7 +209,7 @@ async function l2tpPair() {
     tunnel: { tunnel_id: 2, peer_tunnel_id: 1, remote: LOCAL, udp_dport: ta.local.port },
     transport: tb,
     clock: nodeClock,
-    onFrame: (frame, session) => hostB.send(session, frame),
+    onFrame: (frame, session) => hostB.send(session, frame, { inPlace }),
   });
   const sessions = {};
   let id = 0x80000001;
@@ -229,10 +231,18 @@ async function l2tpPair() {
       seq,
     });
   }
+  const ring = [];
+  let next = 0;
   return {
     run: (payload, n, seq) => {
       const s = sessions[seq];
-      return runner.run(n, () => hostA.send(s, payload));
+      if (!inPlace) return runner.run(n, () => hostA.send(s, payload));
+      if (ring.length === 0 || ring[0].length !== payload.length) {
+        ring.length = 0;
+        for (let i = 0; i < 4 * WINDOW; i++)
+          ring.push(new Uint8Array(64 + payload.length).subarray(64).fill(0xa5));
+      }
+      return runner.run(n, () => hostA.send(s, ring[next++ % ring.length], { inPlace: true }));
     },
     stats: (seq) => sessions[seq].stats(),
     close: () => {
@@ -243,11 +253,12 @@ async function l2tpPair() {
 }
 
 const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
-const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,none,both').split(',');
+const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,none,both,inone,iboth').split(',');
 if (ONLY.includes('echo')) {
   const raw = await rawPair();
   const rawSg = await rawSgPair();
   const l2tp = await l2tpPair();
+  const l2tpInPlace = await l2tpPair(true);
   const echoCases = [];
   for (const size of SIZES) {
     const payload = new Uint8Array(size).fill(0xa5);
@@ -255,6 +266,18 @@ if (ONLY.includes('echo')) {
     echoCases.push([`raw s/g echo, ${size} B`, size, 'rawsg', (n) => rawSg.run(payload, n)]);
     echoCases.push([`l2tp seq off, ${size} B`, size, 'none', (n) => l2tp.run(payload, n, 'none')]);
     echoCases.push([`l2tp seq on, ${size} B`, size, 'both', (n) => l2tp.run(payload, n, 'both')]);
+    echoCases.push([
+      `l2tp in place, seq off, ${size} B`,
+      size,
+      'inone',
+      (n) => l2tpInPlace.run(payload, n, 'none'),
+    ]);
+    echoCases.push([
+      `l2tp in place, seq on, ${size} B`,
+      size,
+      'iboth',
+      (n) => l2tpInPlace.run(payload, n, 'both'),
+    ]);
   }
   for (let j = echoCases.length - 1; j >= 0; j--) {
     if (!ECHO_KINDS.includes(echoCases[j][2])) echoCases.splice(j, 1);
@@ -290,6 +313,7 @@ if (ONLY.includes('echo')) {
   raw.close();
   rawSg.close();
   l2tp.close();
+  l2tpInPlace.close();
 
   console.log(
     `\nloopback echo: ${FRAMES} frames per round, window ${WINDOW}, median of ${ROUNDS} rounds` +
@@ -311,7 +335,7 @@ if (ONLY.includes('echo')) {
         }]`
       : '';
     console.log(
-      `${name.padEnd(28)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s` +
+      `${name.padEnd(32)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s` +
         ` (${(cpu / 1000).toFixed(1).padStart(5)} k per CPU-second)${ratio}${spread}`,
     );
   }

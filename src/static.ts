@@ -9,6 +9,7 @@
  * Not here: sockets (src/node/udp.ts), managed tunnels (src/tunnel.ts), keepalives.
  */
 
+import { readU32 } from './codec/bytes.js';
 import { classify } from './codec/classify.js';
 import {
   ATM_FLAGS_MASK,
@@ -147,6 +148,17 @@ export interface StaticSendOptions {
    * B/E are RFC 4623 fragment marks, written as given (0/0: a whole SDU). Default 0.
    */
   readonly atmFlags?: number | undefined;
+}
+
+/** Options of {@link StaticTunnelHost.send}. */
+export interface StaticHostSendOptions extends StaticSendOptions {
+  /**
+   * Write the L2TP header into the octets just before `frame` in its buffer and send one
+   * contiguous array (see {@link StaticSession.sendInPlace}): no copy and no scatter/gather.
+   * Those octets must be the caller's to overwrite — a frame read at an offset into a larger
+   * buffer, or a received frame being forwarded (its own header precedes it). Default false.
+   */
+  readonly inPlace?: boolean | undefined;
 }
 
 /** Counters of a session, the kernel's names in camelCase ({@link KERNEL_STAT_NAMES}). */
@@ -426,6 +438,49 @@ export class StaticSession {
     options?: StaticSendOptions,
   ): [header: Uint8Array, payload: Uint8Array] | undefined {
     const flags = options?.atmFlags ?? 0;
+    if (!this.#admit(frame, flags)) return undefined;
+    const header = this.#template.slice();
+    this.#stamp(header, flags);
+    return [header, frame];
+  }
+
+  /**
+   * Octets of the header `send` puts before each frame (session header, cookie, sublayer,
+   * offset padding, the pseudowire's constant prefix): the headroom {@link sendInPlace} needs.
+   */
+  get headerLength(): number {
+    return this.#template.length;
+  }
+
+  /**
+   * Like `send`, but writes the header into the {@link headerLength} octets just before `frame`
+   * in its buffer and returns one contiguous view over header and frame: no copy, and the
+   * transport sends a single array (cheaper than scatter/gather on node:dgram). Those octets
+   * must be the caller's to overwrite (a frame read at an offset, or a received frame being
+   * forwarded: its own header precedes it). Undefined when the frame is refused, as for `send`.
+   * @throws UsageError when fewer than `headerLength` octets precede the frame, or bad `atmFlags`.
+   */
+  sendInPlace(
+    frame: Uint8Array,
+    _now: number,
+    options?: StaticSendOptions,
+  ): Uint8Array | undefined {
+    const n = this.#template.length;
+    if (frame.byteOffset < n) {
+      throw new UsageError(
+        `sendInPlace needs ${n} octets before the frame, it has ${frame.byteOffset}`,
+      );
+    }
+    const flags = options?.atmFlags ?? 0;
+    if (!this.#admit(frame, flags)) return undefined;
+    const packet = new Uint8Array(frame.buffer, frame.byteOffset - n, n + frame.length);
+    packet.set(this.#template);
+    this.#stamp(packet, flags);
+    return packet;
+  }
+
+  // Checks a frame about to be sent; counts it (tx_packets/tx_bytes, or tx_errors when refused).
+  #admit(frame: Uint8Array, flags: number): boolean {
     let reason = this.framer.checkTx(frame);
     if (flags !== 0) {
       this.#checkAtmFlags(flags);
@@ -438,9 +493,17 @@ export class StaticSession {
       this.#txErrors++;
       const log = this.#log.data;
       if (log) log('tx drop %d octets: %s', frame.length, reason ?? `longer than mtu ${this.#mtu}`);
-      return undefined;
+      return false;
     }
-    const header = this.#template.slice();
+    this.#txPackets++;
+    this.#txBytes += frame.length;
+    const log = this.#log.data;
+    if (log) log('tx %d octets', frame.length);
+    return true;
+  }
+
+  // Writes Ns (when sequencing) and the ATM flags into a copy of the template at `header[0]`.
+  #stamp(header: Uint8Array, flags: number): void {
     const ns = this.#seq.nextSendNs();
     if (ns !== undefined) {
       // RFC 3931 §4.6, RFC 4454 §4.1: S bit (beside the ATM flags), the 24-bit Sequence Number.
@@ -452,11 +515,6 @@ export class StaticSession {
       const log = this.#log.seq;
       if (log) log('tx Ns %d', ns);
     } else if (flags !== 0) header[this.#nsAt] = flags;
-    this.#txPackets++;
-    this.#txBytes += frame.length;
-    const log = this.#log.data;
-    if (log) log('tx %d octets', frame.length);
-    return [header, frame];
   }
 
   /**
@@ -858,28 +916,30 @@ export class StaticTunnelHost {
       peer_tunnel_id: this.peerTunnelId,
       encap: this.encap,
     });
-    if (this.#sessions.has(session.sessionId)) {
+    if (this.#sessions.has(session.sessionId | 0)) {
       throw new UsageError(
         `session_id ${session.sessionId} already exists in tunnel ${this.tunnelId}`,
       );
     }
-    this.#sessions.set(session.sessionId, session);
+    // Keyed by the id as an int32: a small-integer key even for ids ≥ 2^31 (cheaper lookups).
+    this.#sessions.set(session.sessionId | 0, session);
     return session;
   }
 
   /** Deletes a session; held frames are dropped. Returns false when there was none. */
   removeSession(sessionId: number): boolean {
-    const session = this.#sessions.get(sessionId);
-    if (session === undefined) return false;
+    const session = this.#sessions.get(sessionId | 0);
+    if (session === undefined || session.sessionId !== sessionId) return false;
     this.#disarm(session);
     // The kernel's tunnel counters outlive the session.
     this.#retired = addStats(this.#retired, session.stats());
-    return this.#sessions.delete(sessionId);
+    return this.#sessions.delete(sessionId | 0);
   }
 
   /** The session with our `session_id`, or undefined. */
   session(sessionId: number): StaticSession | undefined {
-    return this.#sessions.get(sessionId);
+    const session = this.#sessions.get(sessionId | 0); // keys are int32 (see addSession)
+    return session?.sessionId === sessionId ? session : undefined;
   }
 
   /** All sessions, in creation order. */
@@ -888,16 +948,22 @@ export class StaticTunnelHost {
   }
 
   /**
-   * Sends `frame` on `session` (scatter/gather; the frame is not copied and must not be modified
-   * until the transport is done with it); `options.atmFlags` as for `StaticSession.send`.
-   * @throws UsageError for a session not in this tunnel, after close, or bad `atmFlags`.
+   * Sends `frame` on `session` (scatter/gather, or one contiguous array with `inPlace`; the frame
+   * is not copied and must not be modified until the transport is done with it);
+   * `options.atmFlags` as for `StaticSession.send`.
+   * @throws UsageError for a session not in this tunnel, after close, bad `atmFlags`, or too
+   * little headroom for `inPlace`.
    */
-  send(session: StaticSession, frame: Uint8Array, options?: StaticSendOptions): void {
+  send(session: StaticSession, frame: Uint8Array, options?: StaticHostSendOptions): void {
     if (this.#closed) throw new UsageError('send on a closed static tunnel');
-    if (this.#sessions.get(session.sessionId) !== session) {
+    if (this.#sessions.get(session.sessionId | 0) !== session) {
       throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
     }
-    const packet = session.send(frame, this.#options.clock.now(), options);
+    const now = this.#options.clock.now();
+    const packet =
+      options?.inPlace === true
+        ? session.sendInPlace(frame, now, options)
+        : session.send(frame, now, options);
     // undefined: the framer or the mtu refused the frame (counted tx_errors by the session).
     if (packet !== undefined) this.#options.transport.send(packet, this.peer);
   }
@@ -908,7 +974,7 @@ export class StaticTunnelHost {
    * @throws UsageError for a session not in this tunnel or a bad value (nothing changes then).
    */
   configure(session: StaticSession, changes: Partial<StaticSessionOptions>): void {
-    if (this.#sessions.get(session.sessionId) !== session) {
+    if (this.#sessions.get(session.sessionId | 0) !== session) {
       throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
     }
     this.#deliver(session, session.configure(changes, this.#options.clock.now()));
@@ -939,23 +1005,32 @@ export class StaticTunnelHost {
   }
 
   #receive(bytes: Uint8Array, from: PeerAddress): void {
+    const address = from.address;
     if (
-      plainAddress(from.address) !== this.#remote ||
+      (address !== this.#remote && plainAddress(address) !== this.#remote) ||
       (this.encap === 'udp' && from.port !== this.peer.port)
     ) {
       this.#foreign++;
       return;
     }
-    const c = classify(bytes, this.encap);
-    if (c.kind === 'control') {
-      this.#control++;
+    // Hot path: an L2TPv3 data message (RFC 3931 §4.1.2.1 over UDP: T = 0 and Ver = 3, Session ID
+    // after 4 octets; §4.1.1.1 over IP: a non-zero Session ID first). Anything else is classified.
+    let sessionId = 0;
+    if (this.encap === 'udp') {
+      if (
+        bytes.length >= 8 &&
+        ((bytes[0] as number) & 0x80) === 0 &&
+        ((bytes[1] as number) & 0x0f) === 3
+      ) {
+        sessionId = readU32(bytes, 4);
+      }
+    } else if (bytes.length >= 4) sessionId = readU32(bytes, 0);
+    if (sessionId === 0) {
+      if (classify(bytes, this.encap).kind === 'control') this.#control++;
+      else this.#invalid++;
       return;
     }
-    if (c.kind !== 'data' || c.version !== 3) {
-      this.#invalid++;
-      return;
-    }
-    const session = this.#sessions.get(c.sessionId);
+    const session = this.#sessions.get(sessionId | 0);
     if (session === undefined) {
       this.#invalid++;
       return;
@@ -986,7 +1061,7 @@ export class StaticTunnelHost {
     if (deadline === undefined || timers === undefined || this.#closed) return;
     const handle = timers.set(deadline - this.#options.clock.now(), () => {
       this.#armed.delete(session);
-      if (this.#closed || this.#sessions.get(session.sessionId) !== session) return;
+      if (this.#closed || this.#sessions.get(session.sessionId | 0) !== session) return;
       this.#deliver(session, session.handleTimeout(this.#options.clock.now()));
       this.#rearm(session);
     });

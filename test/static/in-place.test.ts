@@ -1,0 +1,156 @@
+/**
+ * Sending in place (StaticSession.sendInPlace, StaticTunnelHost.send with `inPlace`): the header
+ * is written into the headroom before the frame and one contiguous view goes to the transport —
+ * byte-identical to the scatter/gather packet, no copy. Also the host's receive fast path and its
+ * int32 session keys (ids ≥ 2^31).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { StaticSession, type StaticSessionConfig, StaticTunnelHost } from '../../src/static.js';
+import type { DatagramData, DatagramHandler, DatagramTransport } from '../../src/transport.js';
+
+const A = { tunnel_id: 1, peer_tunnel_id: 2, session_id: 0x80000001, peer_session_id: 0xfffffffe };
+
+/** An Ethernet frame at `headroom` octets into its own buffer (filled with 0xee before it). */
+function framed(headroom: number, body: number[]): Uint8Array {
+  const buf = new Uint8Array(headroom + 14 + body.length).fill(0xee);
+  const frame = buf.subarray(headroom);
+  frame.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00, ...body]);
+  return frame;
+}
+
+const joined = (p: readonly [Uint8Array, Uint8Array] | undefined) => {
+  if (p === undefined) throw new Error('refused');
+  return Uint8Array.from([...p[0], ...p[1]]);
+};
+
+describe('StaticSession.sendInPlace', () => {
+  test.each<[string, Partial<StaticSessionConfig>]>([
+    ['no cookie, no sublayer', { l2spec_type: 'none' }],
+    ['8-octet cookie, Default L2SS, seq both', { cookie: '0102030405060708', seq: 'both' }],
+    ['4-octet cookie, offset 3, encap ip', { cookie: 'aabbccdd', offset: 3, encap: 'ip' }],
+    ['PPP with FF 03', { pw_type: 'ppp', pw_options: { addressControl: true } }],
+  ])('%s: same bytes as send, in the frame’s own buffer', (_, config) => {
+    const a = new StaticSession({ ...A, ...config });
+    const b = new StaticSession({ ...A, ...config });
+    const frame = framed(a.headerLength + 5, [1, 2, 3]);
+    if (config.pw_type === 'ppp') frame.set([0xc0, 0x21, 9, 1, 0, 8]); // LCP Echo-Request
+    const packet = a.sendInPlace(frame, 0);
+    expect(packet).toBeDefined();
+    if (packet === undefined) return;
+    expect(packet.buffer).toBe(frame.buffer); // no copy
+    expect(packet.byteOffset).toBe(frame.byteOffset - a.headerLength);
+    expect(packet.length).toBe(a.headerLength + frame.length);
+    expect(packet).toEqual(joined(b.send(frame, 0)));
+    expect(a.stats()).toMatchObject({ txPackets: 1, txBytes: frame.length, txErrors: 0 });
+  });
+
+  test('Ns advances exactly as with send, mixing both', () => {
+    const a = new StaticSession({ ...A, seq: 'send' });
+    const b = new StaticSession({ ...A, seq: 'send' });
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 40 }), (modes) => {
+        for (const inPlace of modes) {
+          const f = framed(64, [7]);
+          const got = inPlace ? a.sendInPlace(f, 0) : joined(a.send(f, 0));
+          expect(got).toEqual(joined(b.send(framed(0, [7]), 0)));
+        }
+      }),
+    );
+  });
+
+  test('too little headroom is a UsageError and changes nothing; refused frames count tx_errors', () => {
+    const a = new StaticSession({ ...A, cookie: '0102030405060708' });
+    const frame = framed(a.headerLength - 1, []);
+    expect(() => a.sendInPlace(frame, 0)).toThrow(UsageError);
+    expect(frame.buffer.slice(0, a.headerLength - 1)).toEqual(
+      new Uint8Array(a.headerLength - 1).fill(0xee).buffer,
+    );
+    expect(a.stats().txPackets).toBe(0);
+    const short = new Uint8Array(64).subarray(a.headerLength, a.headerLength + 10); // < 14: not Ethernet
+    expect(a.sendInPlace(short, 0)).toBeUndefined();
+    expect(a.stats()).toMatchObject({ txPackets: 0, txErrors: 1 });
+  });
+});
+
+class LoopTransport implements DatagramTransport {
+  readonly sent: DatagramData[] = [];
+  peerOf: LoopTransport | undefined;
+  handler: DatagramHandler | undefined;
+  readonly address: string;
+  constructor(address: string) {
+    this.address = address;
+  }
+  send(data: DatagramData): void {
+    this.sent.push(data);
+    const bytes =
+      data instanceof Uint8Array ? data.slice() : Uint8Array.from([...data[0], ...data[1]]);
+    this.peerOf?.handler?.(bytes, { address: this.address, port: 5000 });
+  }
+  onDatagram(handler: DatagramHandler): () => void {
+    this.handler = handler;
+    return () => {
+      this.handler = undefined;
+    };
+  }
+  close(): void {}
+}
+
+describe('StaticTunnelHost: inPlace forwarding and the receive fast path', () => {
+  test('a received frame forwarded in place goes out as one array over its own header', () => {
+    const ta = new LoopTransport('192.0.2.1');
+    const tb = new LoopTransport('192.0.2.2');
+    ta.peerOf = tb;
+    tb.peerOf = ta;
+    const got: Uint8Array[] = [];
+    const hostA = new StaticTunnelHost({
+      tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: '192.0.2.2', udp_dport: 5000 },
+      transport: ta,
+      clock: { now: () => 0 },
+      onFrame: (f) => got.push(f.slice()),
+    });
+    const hostB = new StaticTunnelHost({
+      tunnel: { tunnel_id: 2, peer_tunnel_id: 1, remote: '192.0.2.1', udp_dport: 5000 },
+      transport: tb,
+      clock: { now: () => 0 },
+      onFrame: (f, s) => hostB.send(s, f, { inPlace: true }),
+    });
+    const common = { cookie: '0a0b0c0d', peer_cookie: '0a0b0c0d', seq: 'both' } as const;
+    const sa = hostA.addSession({ session_id: 0x80000001, peer_session_id: 0xfffffffe, ...common });
+    hostB.addSession({ session_id: 0xfffffffe, peer_session_id: 0x80000001, ...common });
+    for (let n = 0; n < 5; n++) hostA.send(sa, framed(0, [n]));
+    expect(got).toEqual([0, 1, 2, 3, 4].map((n) => framed(0, [n])));
+    expect(tb.sent.every((d) => d instanceof Uint8Array)).toBe(true); // one array each
+    expect(ta.sent.every((d) => !(d instanceof Uint8Array))).toBe(true); // [header, frame]
+    expect(sa.stats()).toMatchObject({ txPackets: 5, rxPackets: 5, rxSeqDiscards: 0 });
+    expect(hostB.session(0xfffffffe)?.stats()).toMatchObject({ txPackets: 5, rxPackets: 5 });
+    // int32 keys never alias: 0xfffffffe | 0 is -2, but -2 and 2^32 + 0xfffffffe are not ids.
+    expect(hostB.session(-2)).toBeUndefined();
+    expect(hostB.session(0xfffffffe + 2 ** 32)).toBeUndefined();
+    expect(hostB.removeSession(-2)).toBe(false);
+    expect(hostB.removeSession(0xfffffffe)).toBe(true);
+  });
+
+  test('the fast path and classify agree on what is data, control or invalid', () => {
+    const peer = new LoopTransport('192.0.2.9');
+    const ours = new LoopTransport('192.0.2.1');
+    peer.peerOf = ours;
+    const host = new StaticTunnelHost({
+      tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: '192.0.2.9', udp_dport: 5000 },
+      transport: ours,
+      clock: { now: () => 0 },
+      onFrame: () => {},
+    });
+    host.addSession({ session_id: 7, peer_session_id: 8, l2spec_type: 'none' });
+    const send = (b: number[]) => peer.send(Uint8Array.from(b));
+    send([0x00, 0x03, 0, 0, 0, 0, 0, 7, ...new Array(14).fill(1)]); // data, session 7
+    send([0x00, 0x03, 0, 0, 0, 0, 0, 9]); // data, unknown session
+    send([0x00, 0x03, 0, 0, 0, 0, 0, 0]); // data with Session ID 0: invalid
+    send([0x00, 0x02, 0, 0, 0, 0, 0, 7]); // v2 data: invalid for a v3 tunnel
+    send([0xc8, 0x03, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0]); // v3 control (ZLB): ignored
+    send([0x00, 0x03, 0]); // truncated: invalid
+    expect(host.stats()).toMatchObject({ rxPackets: 1, rxNoSession: 4, rxControlIgnored: 1 });
+    host.close();
+  });
+});
