@@ -123,7 +123,8 @@ session = host.addSession({
   reorderTimeoutMs: int('reorder_timeout', false),
 });
 tap.start(
-  (frame) => host.send(session, frame),
+  // The TAP reader leaves headroom before each frame: the header goes there, one array is sent.
+  (frame) => host.send(session, frame, { inPlace: true }),
   (error) => console.error(`static-peer: tap read error: ${error.message}`),
 );
 

@@ -4,10 +4,14 @@
 // synchronous (a TAP write never blocks for long; EAGAIN drops the frame, like a full queue).
 // Not here: addresses and link state (use `ip addr` / `ip link`), L2TP.
 import { closeSync, readSync, writeSync } from 'node:fs';
+
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const addon = require('./build/Release/tap.node');
+
+/** Octets free before every frame handed to onFrame (≥ the largest L2TPv3 header: UDP 4 + Session ID 4 + cookie 8 + L2SS 4 + offset 255 + PPP 2). */
+export const HEADROOM = 288;
 
 /** Largest frame read: a TAP MTU of up to 65521 plus the Ethernet header. */
 const READ_SIZE = 65536;
@@ -94,8 +98,11 @@ export class TapDevice {
       if (n <= 0) return;
       this.#stats.rxFrames++;
       this.#stats.rxBytes += n;
-      // A copy: #buf is reused, and sends may complete after this returns.
-      onFrame(Buffer.from(this.#buf.subarray(0, n)));
+      // A copy: #buf is reused, and sends may complete after this returns. It lands HEADROOM
+      // octets into its own buffer, so the L2TP header can be written in front of it (inPlace).
+      const copy = new Uint8Array(HEADROOM + n);
+      copy.set(this.#buf.subarray(0, n), HEADROOM);
+      onFrame(copy.subarray(HEADROOM));
     }
   }
 }
