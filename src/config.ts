@@ -260,8 +260,13 @@ export interface L2tpConfigOptions {
   readonly clock: Clock;
   /** Needed for static sessions with a reorder_timeout. */
   readonly timers?: TimerHost | undefined;
-  /** Every frame a static session delivers (a view into the datagram: copy to keep). */
-  readonly onFrame?: ((frame: Uint8Array, session: StaticSession) => void) | undefined;
+  /**
+   * Every frame a static session delivers (a view into the datagram: copy to keep); `atmFlags`
+   * only on 'atm-aal5' sessions (the frame's ATM-Specific Sublayer bits, RFC 4454 §4.1).
+   */
+  readonly onFrame?:
+    | ((frame: Uint8Array, session: StaticSession, atmFlags?: number) => void)
+    | undefined;
   /** Most tunnels (static, pending creates and managed). Default 1024. */
   readonly maxTunnels?: number | undefined;
   /** Most static sessions over all tunnels (managed ones are bounded by their engine). Default 65536. */
@@ -469,7 +474,10 @@ export class L2tpConfig {
         transport,
         clock: this.#o.clock,
         timers: this.#o.timers,
-        onFrame: (frame, session) => this.#o.onFrame?.(frame, session),
+        onFrame: (frame, session, atmFlags) =>
+          atmFlags === undefined
+            ? this.#o.onFrame?.(frame, session)
+            : this.#o.onFrame?.(frame, session, atmFlags),
       });
       this.#tunnels.set(id, {
         kind: 'static',
@@ -702,31 +710,26 @@ export class L2tpConfig {
     const mru = attrs.mru === undefined ? undefined : checkUint('mru', attrs.mru, 0xffff);
     if (t.kind === 'static') {
       const s = this.#staticSession(t, sessionId).session;
-      let released: readonly Uint8Array[];
       try {
-        // StaticSession.configure checks every value before it changes anything.
-        released = s.configure(
-          {
-            ...(seq === undefined
-              ? {}
-              : {
-                  sendSeq: seq === 'send' || seq === 'both',
-                  recvSeq: seq === 'recv' || seq === 'both',
-                }),
-            ...(reorder === undefined ? {} : { reorderTimeoutMs: reorder }),
-            ...(lnsMode === undefined ? {} : { lnsMode }),
-            ...(debug === undefined ? {} : { debug }),
-            ...(mtu === undefined ? {} : { mtu }),
-            ...(mru === undefined ? {} : { mru }),
-          },
-          this.#o.clock.now(),
-        );
+        // StaticSession.configure checks every value before it changes anything; the host
+        // delivers what a REORDERTO change releases (to onFrame) and re-arms the session's timer.
+        t.host.configure(s, {
+          ...(seq === undefined
+            ? {}
+            : {
+                sendSeq: seq === 'send' || seq === 'both',
+                recvSeq: seq === 'recv' || seq === 'both',
+              }),
+          ...(reorder === undefined ? {} : { reorderTimeoutMs: reorder }),
+          ...(lnsMode === undefined ? {} : { lnsMode }),
+          ...(debug === undefined ? {} : { debug }),
+          ...(mtu === undefined ? {} : { mtu }),
+          ...(mru === undefined ? {} : { mru }),
+        });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         throw new ConfigError('BAD_VALUE', error.message, undefined, error);
       }
-      const onFrame = this.#o.onFrame;
-      if (onFrame !== undefined) for (const frame of released) onFrame(frame, s);
     } else {
       const session = this.#managedSession(t, sessionId);
       const options: RuntimeSessionOptions = {

@@ -419,7 +419,8 @@ interface DataPlane {
   rxBytes: number;
   /** P-bit frames without Ns, delivered at once (rx_packets). */
   rxPriority: number;
-  rxMru: number;
+  /** Released in order but refused by the framer or the MRU (rx_errors, not rx_packets). */
+  rxDropped: number;
   rxCookie: number;
   rxInvalid: number;
   /** Added to the tunnel's totals already. */
@@ -1282,8 +1283,33 @@ export class TunnelEngine {
   #deliver(rec: SessionRecord, frames: readonly Uint8Array[]): void {
     const d = rec.d;
     const atm = rec.v3?.rxAtmFlags;
+    const framer = rec.v3?.framer;
     for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i] as Uint8Array;
+      const raw = frames[i] as Uint8Array;
+      let frame: Uint8Array | undefined = raw;
+      if (framer !== undefined) {
+        try {
+          frame = framer.decode(raw, atm?.get(raw) ?? 0);
+          if (atm !== undefined && frame !== raw) {
+            const flags = atm.get(raw);
+            if (flags !== undefined) atm.set(frame, flags);
+          }
+        } catch (err) {
+          if (!(err instanceof DecodeError)) throw err;
+          const log = d.log.data;
+          if (log) log('rx drop %d octets: %s', raw.length, err.message);
+          frame = undefined;
+        }
+      }
+      if (frame !== undefined && d.mru !== 0 && frame.length > d.mru) {
+        const log = d.log.data;
+        if (log) log('rx drop: %d octets > mru %d', frame.length, d.mru);
+        frame = undefined;
+      }
+      if (frame === undefined) {
+        d.rxDropped++;
+        continue;
+      }
       d.rxBytes += frame.length;
       if (atm === undefined) this.#frame(rec.id, frame);
       else {
@@ -1864,7 +1890,7 @@ export class TunnelEngine {
       txErrors: 0,
       rxBytes: 0,
       rxPriority: 0,
-      rxMru: 0,
+      rxDropped: 0,
       rxCookie: 0,
       rxInvalid: 0,
       retired: false,
@@ -2309,17 +2335,10 @@ export class TunnelEngine {
       return;
     }
     this.#touch(now);
-    let frame = m.payload;
-    if (p.framer !== undefined) {
-      try {
-        frame = p.framer.decode(frame, m.atmFlags);
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        this.#invalid(rec, err);
-        return;
-      }
-    }
+    const frame = m.payload;
     // AAL5 SDU mode: the flags go with the frame through reordering (cell modes: reserved bits).
+    // The framer and the MRU judge frames as sequencing releases them (#deliver), as the kernel
+    // does: a refused frame still uses up its Ns, so the frames after it are not lost.
     if (m.atmFlags !== 0 && p.rxAtmFlags !== undefined) p.rxAtmFlags.set(frame, m.atmFlags);
     // RFC 3931 §5.4.4: without our Data Sequencing request (RECVSEQ), received Ns are ignored.
     this.#receive(rec, frame, d.recvSeq ? m.ns : undefined, false, now);
@@ -2353,7 +2372,8 @@ export class TunnelEngine {
     this.#receive(rec, frame, m.ns, m.priority, now);
   }
 
-  // The common receive path: MRU, then sequencing (or, for a P-bit frame without Ns, at once).
+  // The common receive path: sequencing (or, for a P-bit frame without Ns, at once), then
+  // #deliver applies the framer and the MRU.
   #receive(
     rec: SessionRecord,
     frame: Uint8Array,
@@ -2363,11 +2383,6 @@ export class TunnelEngine {
   ): void {
     const d = rec.d;
     const data = d.log.data;
-    if (d.mru !== 0 && frame.length > d.mru) {
-      d.rxMru++;
-      if (data) data('rx drop: %d octets > mru %d', frame.length, d.mru);
-      return;
-    }
     if (data)
       data('rx %d octets ns %s%s', frame.length, ns === undefined ? '-' : ns, priority ? ' P' : '');
     if (priority && ns === undefined) {
@@ -2414,11 +2429,11 @@ function statsOf(rec: SessionRecord): SessionStats {
     txPackets: d.txPackets,
     txBytes: d.txBytes,
     txErrors: d.txErrors,
-    rxPackets: b.rxPackets + s.rxPackets + d.rxPriority,
+    rxPackets: b.rxPackets + s.rxPackets + d.rxPriority - d.rxDropped,
     rxBytes: d.rxBytes,
     rxSeqDiscards: b.rxSeqDiscards + s.rxSeqDiscards,
     rxOosPackets: b.rxOosPackets + s.rxOosPackets,
-    rxErrors: b.rxErrors + s.rxErrors + d.rxCookie + d.rxMru,
+    rxErrors: b.rxErrors + s.rxErrors + d.rxCookie + d.rxDropped,
     rxCookieDiscards: d.rxCookie,
     rxInvalid: d.rxInvalid,
   };

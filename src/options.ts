@@ -138,7 +138,7 @@ export interface RuntimeSessionOptions {
   readonly recvSeq?: boolean;
   /** LNSMODE (see SessionOptions.lnsMode). */
   readonly lnsMode?: boolean;
-  /** REORDERTO in ms, 0 … 60 000 (0 = drop out-of-order frames). */
+  /** REORDERTO in ms, 0 … 3,600,000 (0 = drop out-of-order frames), as for static sessions. */
   readonly reorderTimeoutMs?: number;
   /** Debug mask (DebugCategory bits), 0 … 2^32 − 1. */
   readonly debugMask?: number;
@@ -181,7 +181,7 @@ export function checkRuntimeSessionOptions(options: RuntimeSessionOptions): void
       throw new UsageError(`${key} must be a boolean`);
     }
   }
-  if (o.reorderTimeoutMs !== undefined) int('reorderTimeoutMs', o.reorderTimeoutMs, 0, 60_000);
+  if (o.reorderTimeoutMs !== undefined) int('reorderTimeoutMs', o.reorderTimeoutMs, 0, 3_600_000); // as static sessions
   if (o.debugMask !== undefined) int('debugMask', o.debugMask, 0, U32);
   if (o.mtu !== undefined) int('mtu', o.mtu, 0, 0xffff);
   if (o.mru !== undefined) int('mru', o.mru, 0, 0xffff);
@@ -361,7 +361,7 @@ export function resolveSessionOptions(
   if (typeof o.requireSequenceNumbers !== 'boolean') {
     throw new UsageError('session.requireSequenceNumbers must be a boolean');
   }
-  int('session.reorderTimeoutMs', o.reorderTimeoutMs, 0, 60_000);
+  int('session.reorderTimeoutMs', o.reorderTimeoutMs, 0, 3_600_000);
   int('session.connectSpeedBps', o.connectSpeedBps, 0, U32);
   int('session.framingType', o.framingType, 0, U32);
   int('session.bearerType', o.bearerType, 0, U32);

@@ -458,6 +458,8 @@ export class StaticSession {
    * transport sends a single array (cheaper than scatter/gather on node:dgram). Those octets
    * must be the caller's to overwrite (a frame read at an offset, or a received frame being
    * forwarded: its own header precedes it). Undefined when the frame is refused, as for `send`.
+   * Never pass a Node Buffer from `Buffer.from` / `Buffer.allocUnsafe`: those share a pool, and
+   * the octets before one belong to another Buffer.
    * @throws UsageError when fewer than `headerLength` octets precede the frame, or bad `atmFlags`.
    */
   sendInPlace(
@@ -900,7 +902,8 @@ export class StaticTunnelHost {
       throw new UsageError(`udp_dport must be an integer in 1…65535, got ${String(t.udp_dport)}`);
     }
     this.peer = { address: t.remote, port };
-    this.#remote = plainAddress(t.remote);
+    // Node reports IPv6 sources in lower case (give `remote` in canonical form).
+    this.#remote = plainAddress(t.remote.toLowerCase());
     this.#options = options;
     this.#unsubscribe = options.transport.onDatagram((bytes, from) => this.#receive(bytes, from));
   }
@@ -977,8 +980,12 @@ export class StaticTunnelHost {
     if (this.#sessions.get(session.sessionId | 0) !== session) {
       throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
     }
-    this.#deliver(session, session.configure(changes, this.#options.clock.now()));
-    this.#rearm(session);
+    const released = session.configure(changes, this.#options.clock.now());
+    try {
+      this.#deliver(session, released);
+    } finally {
+      this.#rearm(session);
+    }
   }
 
   /** Tunnel-level counters: the sessions' kernel counters summed, plus the host's own. */
@@ -1037,20 +1044,32 @@ export class StaticTunnelHost {
     }
     // Without REORDERTO nothing is held, so time does not matter: no clock read per frame.
     const now = session.reorderTimeoutMs === 0 ? 0 : this.#options.clock.now();
-    this.#deliver(session, session.receive(bytes, now));
-    this.#rearm(session);
+    const frames = session.receive(bytes, now);
+    try {
+      if (frames.length !== 0) this.#deliver(session, frames);
+    } finally {
+      this.#rearm(session);
+    }
   }
 
+  // Every frame reaches onFrame even when an earlier call throws (they are counted delivered);
+  // the first error is rethrown afterwards, for the transport to report.
   #deliver(session: StaticSession, frames: readonly Uint8Array[]): void {
     const onFrame = this.#options.onFrame;
-    if (session.framer.name !== 'atm-aal5') {
-      for (let i = 0; i < frames.length; i++) onFrame(frames[i] as Uint8Array, session);
-      return;
-    }
+    const atm = session.framer.name === 'atm-aal5';
+    let failed = false;
+    let failure: unknown;
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as Uint8Array;
-      onFrame(frame, session, session.atmFlagsOf(frame));
+      try {
+        if (atm) onFrame(frame, session, session.atmFlagsOf(frame));
+        else onFrame(frame, session);
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
     }
+    if (failed) throw failure;
   }
 
   #rearm(session: StaticSession): void {
@@ -1063,8 +1082,11 @@ export class StaticTunnelHost {
     const handle = timers.set(deadline - this.#options.clock.now(), () => {
       this.#armed.delete(session);
       if (this.#closed || this.#sessions.get(session.sessionId | 0) !== session) return;
-      this.#deliver(session, session.handleTimeout(this.#options.clock.now()));
-      this.#rearm(session);
+      try {
+        this.#deliver(session, session.handleTimeout(this.#options.clock.now()));
+      } finally {
+        this.#rearm(session);
+      }
     });
     this.#armed.set(session, { deadline, handle });
   }

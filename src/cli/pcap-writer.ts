@@ -278,9 +278,18 @@ export function recordingTransport(
   wallClockMs: () => number,
 ): DatagramTransport {
   let ipId = 0;
+  let broken = false;
+  // A failing recording (disk full, closed file) must not stop the traffic: it is reported once
+  // on stderr and recording stops.
   const record = (src: UdpEnd, dst: UdpEnd, data: DatagramData) => {
+    if (broken) return;
     ipId = (ipId + 1) & 0xffff;
-    writer.record(udpPacket(src, dst, data, ipId), wallClockMs());
+    try {
+      writer.record(udpPacket(src, dst, data, ipId), wallClockMs());
+    } catch (error) {
+      broken = true;
+      process.stderr.write(`l2tp-core: pcap recording stopped: ${(error as Error).message}\n`);
+    }
   };
   let handlers: readonly DatagramHandler[] = [];
   let unsubscribe: (() => void) | undefined;

@@ -148,10 +148,10 @@ describe('L2tpConfig: managed tunnels', () => {
     expect(
       reason(() => config.sessionModify(tunnel.id, s1.id, { cookie: 'abcdabcd' } as never)),
     ).toBe('IMMUTABLE/EINVAL');
-    // The engine's own limit (REORDERTO ≤ 60 s) comes back as BAD_VALUE, nothing applied.
+    // Out of range (REORDERTO ≤ 3,600,000 ms) comes back as BAD_VALUE, nothing applied.
     expect(
       reason(() =>
-        config.sessionModify(tunnel.id, s1.id, { reorder_timeout: 3_600_000, debug: 1 }),
+        config.sessionModify(tunnel.id, s1.id, { reorder_timeout: 3_600_001, debug: 1 }),
       ),
     ).toBe('BAD_VALUE/EINVAL');
     expect(config.sessionGet(tunnel.id, s1.id).debug).toBe(8);

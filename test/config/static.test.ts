@@ -562,8 +562,24 @@ describe('L2tpConfig: session commands', () => {
       reorder_timeout: 0,
       stats: { rx_packets: 3, rx_bytes: 48 },
     });
-    b.timers.advance(2000); // the stale timer finds nothing to do
+    expect(b.timers.pending.size).toBe(0); // the host re-armed: nothing is held any more
+    b.timers.advance(2000);
     expect(b.frames).toHaveLength(3);
+  });
+
+  it('atm-aal5 sessions hand each frame’s ATM flags to onFrame', async () => {
+    const hub = new Hub();
+    const got: (number | undefined)[] = [];
+    const a = setup({}, hub);
+    const b = setup({ onFrame: (_frame, _session, atmFlags) => got.push(atmFlags) }, hub);
+    await a.config.tunnelCreate(H1);
+    await b.config.tunnelCreate(H2);
+    a.config.sessionCreate(42, { session_id: 128, peer_session_id: 5196755, pw_type: 'atm-aal5' });
+    b.config.sessionCreate(45, { session_id: 5196755, peer_session_id: 128, pw_type: 'atm-aal5' });
+    const s = a.config.staticSession(42, 128) as StaticSession;
+    a.config.staticTunnel(42)?.send(s, text('x'), { atmFlags: 0x06 }); // G (EFCI) and C (CLP)
+    a.config.staticTunnel(42)?.send(s, text('y'));
+    expect(got).toEqual([0x06, 0]);
   });
 
   it('sessionDelete removes the session; its counters stay in the tunnel', async () => {

@@ -313,14 +313,18 @@ describe('RFC 4454 §4.1, §5.1: AAL5 SDU frames with ATM sublayer flags', () =>
       clp: true,
     });
     expect(p.a.engine.sessionStats(aSid)).toMatchObject({ txPackets: 1, txErrors: 1 });
-    // A received T = 1 packet that is not one cell is rx_invalid.
+    // A received T = 1 packet that is not one cell is refused by the framer: rx_errors.
     p.b.perform(
       p.b.engine,
       p.b.engine.handleDatagram(hex`0003 0000 ${h32(bSid)} 08 000000 ${toHex(SDU)}`, p.now),
       p.now,
     );
     expect(frames).toHaveLength(1);
-    expect(p.b.engine.sessionStats(bSid)).toMatchObject({ rxPackets: 1, rxInvalid: 1 });
+    expect(p.b.engine.sessionStats(bSid)).toMatchObject({
+      rxPackets: 1,
+      rxErrors: 1,
+      rxInvalid: 0,
+    });
   });
 
   test('atmFlags misuse is a UsageError: outside 0x3f, non-AAL5 v3 sessions, v2', () => {
@@ -393,10 +397,10 @@ describe('RFC 4454 §6: ATM Maximum Concatenated Cells (AVP 86)', () => {
       txErrors: 1,
       rxPackets: 1,
     });
-    // More cells than a signalled: rx_invalid.
+    // More cells than a signalled: refused by the framer (rx_errors).
     const a = p.a.engine;
     p.a.perform(a, a.handleDatagram(hex`0003 0000 ${h32(aSid)} ${toHex(cells(3))}`, p.now), p.now);
-    expect(a.sessionStats(aSid)).toMatchObject({ rxPackets: 1, rxInvalid: 1 });
+    expect(a.sessionStats(aSid)).toMatchObject({ rxPackets: 1, rxErrors: 1, rxInvalid: 0 });
     // Not an ATM cell pseudowire: no AVP 86 even when configured.
     const { p: q } = call(v3Pair(), { pseudowireType: AAL5, atmMaxCells: 2 });
     expect(sentOf(q.a, 'ICRQ')[0]?.atmMaximumConcatenatedCells).toBeUndefined();

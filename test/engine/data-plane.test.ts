@@ -156,6 +156,27 @@ describe('L2TPv2 PPP framing (Linux pppol2tp: FF 03 on send, accepted with or wi
   });
 });
 
+describe('refused frames on a sequenced session (the kernel checks after sequencing)', () => {
+  test('an oversized frame uses up its Ns: the frames after it are all delivered (REORDERTO 0)', () => {
+    const seq = { sendSequenceNumbers: true, requireSequenceNumbers: true };
+    const { p, aSid, bSid } = sessionUp({
+      a: { session: seq },
+      b: { session: { ...seq, mru: 3 } },
+    });
+    const send = (f: Uint8Array) => p.run(p.a, (e, now) => e.sendFrame(aSid, f, now));
+    for (let n = 0; n < 9; n++) send(n === 2 ? unhex('c0210102 03') : Uint8Array.of(0x21, n)); // Ns 2: 5 > mru 3
+    p.drive(100);
+    expect(framesOf(p, 'b')).toEqual([0, 1, 3, 4, 5, 6, 7, 8].map((n) => `210${n}`));
+    expect(p.b.engine.sessionStats(bSid)).toMatchObject({
+      rxPackets: 8,
+      rxBytes: 16,
+      rxErrors: 1,
+      rxSeqDiscards: 0,
+      rxInvalid: 0,
+    });
+  });
+});
+
 describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, DEBUG)', () => {
   test('SENDSEQ mid-stream: Ns starts at 0, stops, and resumes where it stopped (RFC 2661 §5.4)', () => {
     const { p, aSid } = sessionUp({ a: { session: { lnsMode: true } } });
@@ -230,7 +251,7 @@ describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, 
     const e = p.a.engine;
     for (const bad of [
       { reorderTimeoutMs: -1 },
-      { reorderTimeoutMs: 60_001 },
+      { reorderTimeoutMs: 3_600_001 },
       { mtu: 70_000 },
       { mru: 1.5 },
       { debugMask: -1 },
@@ -403,14 +424,18 @@ describe('L2TPv3 managed sessions: pseudowire framing (RFC 3931 §4.1, §4.5, §
     expect(framesOf(p, 'a').at(-1)).toBe('c02109');
   });
 
-  test('Ethernet: short frames are refused on send (tx_errors) and counted rx_invalid on receive', () => {
+  test('Ethernet: short frames are refused on send (tx_errors) and on receive (rx_errors, after sequencing, like the kernel)', () => {
     const { p, aSid, bSid } = v3Up();
     expect(p.run(p.a, (e, now) => e.sendFrame(aSid, unhex('0800 01'), now))).toEqual([]);
     inject(p, 'b', unhex(`00030000 ${h32(bSid)} 0800 01`));
     inject(p, 'b', unhex(`00030000 ${h32(bSid)} ${DST_SRC} 0800 01`));
     expect(framesOf(p, 'b')).toEqual([hex(unhex(`${DST_SRC} 0800 01`))]);
     expect(p.a.engine.sessionStats(aSid)).toMatchObject({ txPackets: 0, txErrors: 1 });
-    expect(p.b.engine.sessionStats(bSid)).toMatchObject({ rxPackets: 1, rxInvalid: 1 });
+    expect(p.b.engine.sessionStats(bSid)).toMatchObject({
+      rxPackets: 1,
+      rxErrors: 1,
+      rxInvalid: 0,
+    });
     expect(() => p.a.engine.sendFrame(aSid, unhex(DST_SRC), p.now, { priority: true })).toThrow(
       UsageError,
     );

@@ -154,3 +154,35 @@ describe('StaticTunnelHost: inPlace forwarding and the receive fast path', () =>
     host.close();
   });
 });
+
+describe('StaticTunnelHost: a throwing onFrame', () => {
+  test('every released frame still reaches onFrame; the first error goes to the transport', () => {
+    const peer = new LoopTransport('192.0.2.9');
+    const ours = new LoopTransport('192.0.2.1');
+    peer.peerOf = ours;
+    const seen: number[] = [];
+    let time = 0;
+    const host = new StaticTunnelHost({
+      tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: '192.0.2.9', udp_dport: 5000 },
+      transport: ours,
+      clock: { now: () => time },
+      onFrame: (f) => {
+        seen.push(f[14] as number);
+        throw new Error(`host bug ${f[14]}`);
+      },
+    });
+    host.addSession({ session_id: 7, peer_session_id: 8, seq: 'both', reorderTimeoutMs: 100 });
+    const data = (ns: number) => [0x00, 0x03, 0, 0, 0, 0, 0, 7, 0x40, 0, 0, ns, ...framed(0, [ns])];
+    expect(() => peer.send(Uint8Array.from(data(0)))).toThrow('host bug 0');
+    expect(seen).toEqual([0]);
+    peer.send(Uint8Array.from(data(2))); // held: Ns 1 is missing
+    expect(() =>
+      ours.handler?.(Uint8Array.from(data(1)), { address: '192.0.2.9', port: 5000 }),
+    ).toThrow('host bug 1');
+    expect(seen).toEqual([0, 1, 2]); // 2 was released with 1 and delivered despite the throw
+    expect(host.session(7)?.stats()).toMatchObject({ rxPackets: 3, rxErrors: 0 });
+    expect(host.session(7)?.nextDeadline()).toBeUndefined();
+    time = 1000;
+    host.close();
+  });
+});
