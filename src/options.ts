@@ -431,7 +431,11 @@ export function sessionSublayer(
   if (choice !== 'auto') return allowed.includes(choice) ? choice : undefined;
   // RFC 4454 §4: AAL5 SDU mode requires the ATM sublayer; §4.2: ATM PWs sequence with it.
   if (!allowed.includes('none')) return allowed[0];
-  return requireSequenceNumbers && allowed.includes('atm') ? 'atm' : 'none';
+  if (!requireSequenceNumbers) return 'none';
+  // Sequencing needs a sublayer to carry Ns (RFC 3931 §5.4.4): the ATM one for ATM PWs, else the
+  // Default L2-Specific Sublayer (§4.6), as the responder already picks for such calls.
+  if (allowed.includes('atm')) return 'atm';
+  return allowed.includes('default') ? 'default' : 'none';
 }
 
 /**

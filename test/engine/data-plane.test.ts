@@ -404,6 +404,18 @@ function v3Up(a: PairOptions['a'] = {}, b: PairOptions['b'] = {}): Up {
 }
 
 describe('L2TPv3 managed sessions: pseudowire framing (RFC 3931 §4.1, §4.5, §5.4.4)', () => {
+  test("sequencing on an Ethernet call: 'auto' asks for the Default L2-Specific Sublayer, Ns flow", () => {
+    const seq = { requireSequenceNumbers: true };
+    const { p, aSid, bSid } = v3Up({ session: seq }, { session: seq });
+    expect(sentOf(p.a, 'ICRQ')[0]).toMatchObject({ pseudowireType: 5, l2SpecificSublayer: 1 });
+    const frame = unhex(`${DST_SRC} 0800 01`);
+    const out = p.run(p.a, (e, now) => e.sendFrame(aSid, frame, now));
+    expect(hex(headerOf(out)).slice(-8)).toBe('40000000'); // S, Ns 0
+    p.drive(100);
+    expect(framesOf(p, 'b')).toEqual([hex(frame)]);
+    expect(p.b.engine.sessionStats(bSid)).toMatchObject({ rxPackets: 1, rxErrors: 0 });
+  });
+
   test('PPP pseudowire (type 7): ICRQ names it; FF 03 follows the sublayer; the responder frames by the ICRQ', () => {
     const caps = { pseudowireCapabilities: [5, 7] };
     const { p, aSid, bSid } = v3Up(

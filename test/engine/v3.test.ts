@@ -263,9 +263,17 @@ describe('control connection (RFC 3931 §3.3, §4.2, §7.2)', () => {
     expect(() => new TunnelEngine({ ...base, version: 2, encap: 'ip' })).toThrow(/encap/);
     expect(() => new TunnelEngine({ ...base, pseudowireCapabilities: [] })).toThrow(/pseudowire/);
     expect(() => new TunnelEngine({ ...base, localTunnelId: 2 ** 32 })).toThrow(/localTunnelId/);
-    expect(() => new TunnelEngine({ ...base, session: { requireSequenceNumbers: true } })).toThrow(
-      UsageError,
-    );
+    // Sequencing with 'auto' picks the Default L2-Specific Sublayer; with 'none' it cannot work.
+    expect(
+      () => new TunnelEngine({ ...base, session: { requireSequenceNumbers: true } }),
+    ).not.toThrow();
+    expect(
+      () =>
+        new TunnelEngine({
+          ...base,
+          session: { requireSequenceNumbers: true, l2SpecificSublayer: 'none' },
+        }),
+    ).toThrow(UsageError);
     expect(() => new TunnelEngine({ ...base, session: { cookieLength: 2 as never } })).toThrow(
       /cookieLength/,
     );
