@@ -816,6 +816,8 @@ export class L2tpConfig {
     }
     const session = this.#managedSession(t, sessionId);
     const o = session.options;
+    const engine = t.tunnel.engine;
+    const wire = engine.sessionWire(session.id);
     return {
       kind: 'managed',
       tunnel_id: t.id,
@@ -823,11 +825,12 @@ export class L2tpConfig {
       session_id: session.id,
       peer_session_id: session.peerId,
       proto_version: t.tunnel.version,
-      encap: 'udp',
-      cookie: undefined,
-      peer_cookie: undefined,
-      l2spec_type: undefined,
-      pw_type: undefined,
+      encap: engine.encap,
+      // As the kernel reports them: cookie = what we send, peer_cookie = what we expect.
+      cookie: wire === undefined ? undefined : cookieHex(wire.cookie),
+      peer_cookie: wire === undefined ? undefined : cookieHex(wire.peerCookie),
+      l2spec_type: wire?.rxSublayer,
+      pw_type: wire?.pseudowireType,
       offset: undefined,
       peer_offset: undefined,
       seq: o === undefined ? undefined : seqMode(o.sendSeq, o.recvSeq),

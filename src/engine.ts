@@ -119,6 +119,20 @@ import { DataSequencer } from './seq/data.js';
 import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
 import type { StaticSessionStats } from './static.js';
 
+/** See {@link TunnelEngine.sessionWire}. */
+export interface SessionWire {
+  /** PW Type (AVP 68) of the call; 7 (PPP) for L2TPv2. */
+  readonly pseudowireType: number;
+  /** L2-Specific Sublayer on data we send (the peer's request). */
+  readonly txSublayer: SublayerKind;
+  /** L2-Specific Sublayer we require on data we receive. */
+  readonly rxSublayer: SublayerKind;
+  /** Cookie on data we send (a copy; empty = none). */
+  readonly cookie: Uint8Array;
+  /** Cookie received data must carry (a copy; empty = none). */
+  readonly peerCookie: Uint8Array;
+}
+
 export type { SessionState } from './fsm/session.js';
 export type { TunnelState } from './fsm/tunnel.js';
 export type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
@@ -693,6 +707,11 @@ export class TunnelEngine {
     return this.#o.version;
   }
 
+  /** 'udp', or 'ip' for L2TPv3 over IP protocol 115 (RFC 3931 §4.1.1). */
+  get encap(): 'udp' | 'ip' {
+    return this.#o.encap;
+  }
+
   /** Current control-connection state. */
   get state(): TunnelState {
     return this.#state;
@@ -1084,6 +1103,34 @@ export class TunnelEngine {
       mtu: d.mtu,
       mru: d.mru,
       pppAddressControl: d.pppAddressControl,
+    };
+  }
+
+  /**
+   * What a session puts on the wire, as `ip l2tp show session` reports it: the pseudowire type,
+   * the sublayers each way and the cookies (v3; a v2 session is PPP without sublayer or cookie).
+   * `cookie` is what we send (the peer's Assigned Cookie), `peerCookie` what received data must
+   * carry (ours) — the kernel's `cookie` / `peer_cookie`. Undefined for an unknown session.
+   */
+  sessionWire(sessionId: number): SessionWire | undefined {
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined) return undefined;
+    const p = rec.v3;
+    if (p === undefined) {
+      return {
+        pseudowireType: 7,
+        txSublayer: 'none',
+        rxSublayer: 'none',
+        cookie: EMPTY,
+        peerCookie: EMPTY,
+      };
+    }
+    return {
+      pseudowireType: p.pwType,
+      txSublayer: p.txSublayer,
+      rxSublayer: p.rxSublayer,
+      cookie: p.peerCookie.slice(),
+      peerCookie: p.cookie.slice(),
     };
   }
 

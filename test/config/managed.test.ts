@@ -112,6 +112,11 @@ describe('L2tpConfig: managed tunnels', () => {
       session_id: s1.id,
       peer_session_id: s1.peerId,
       proto_version: 2,
+      encap: 'udp',
+      pw_type: 7, // L2TPv2 carries PPP
+      l2spec_type: 'none',
+      cookie: '',
+      peer_cookie: '',
       seq: 'none',
       reorder_timeout: 0,
       lns_mode: false,
@@ -187,8 +192,17 @@ describe('L2tpConfig: managed tunnels', () => {
   it('v3: a tunnel the peer closes leaves the table by itself; seq needs the sublayer', async () => {
     const { tunnel, server, config, events } = await pair(3);
     config.tunnelRegister(tunnel);
-    const s = await tunnel.openSession();
-    expect(config.sessionGet(tunnel.id, s.id)).toMatchObject({ proto_version: 3, state: 'up' });
+    const s = await tunnel.openSession({ cookieLength: 8 });
+    const got = config.sessionGet(tunnel.id, s.id);
+    expect(got.peer_cookie).toMatch(/^[0-9a-f]{16}$/); // ours, 8 octets; the server sends none
+    expect(got.cookie).toBe('');
+    expect(got).toMatchObject({ proto_version: 3, state: 'up', encap: 'udp', pw_type: 5 });
+    expect(got.l2spec_type).toBe('none');
+    // The kernel's view: cookie = what we send (the peer's), peer_cookie = what we expect (ours).
+    // Cross-checked against the other end: what we send is what it expects, and vice versa.
+    const far = server.engine.sessionWire(s.peerId);
+    expect(got.cookie).toBe(cookieHexOf(far?.peerCookie));
+    expect(got.peer_cookie).toBe(cookieHexOf(far?.cookie));
     // No Default L2-Specific Sublayer negotiated: RECVSEQ is refused (RFC 3931 §4.6).
     expect(reason(() => config.sessionModify(tunnel.id, s.id, { seq: 'recv' }))).toBe(
       'BAD_VALUE/EINVAL',
@@ -225,3 +239,7 @@ describe('L2tpConfig: managed tunnels', () => {
     expect(config.tunnelGet(tunnel.id).state).toBe('established');
   });
 });
+
+function cookieHexOf(bytes: Uint8Array | undefined): string {
+  return Buffer.from(bytes ?? []).toString('hex');
+}
