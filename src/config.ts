@@ -12,13 +12,18 @@ import type { Encapsulation } from './codec/header.js';
 import { UsageError } from './errors.js';
 import type { RuntimeSessionOptions } from './options.js';
 import {
-  type KernelStats,
   type StaticSeqMode,
   type StaticSession,
   StaticTunnelHost,
   type StaticTunnelSessionConfig,
-  toKernelStats,
 } from './static.js';
+import {
+  addStats,
+  type KernelStats,
+  type StaticSessionStats,
+  toKernelStats,
+  ZERO_SESSION_STATS,
+} from './stats.js';
 import type { Clock, DatagramTransport, TimerHost } from './transport.js';
 import type { Session, Tunnel } from './tunnel.js';
 
@@ -276,34 +281,6 @@ export interface L2tpConfigOptions {
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-const ZERO_STATS: KernelStats = Object.freeze({
-  tx_packets: 0,
-  tx_bytes: 0,
-  tx_errors: 0,
-  rx_packets: 0,
-  rx_bytes: 0,
-  rx_seq_discards: 0,
-  rx_oos_packets: 0,
-  rx_errors: 0,
-  rx_cookie_discards: 0,
-  rx_invalid: 0,
-});
-
-function addStats(a: KernelStats, b: KernelStats): KernelStats {
-  return {
-    tx_packets: a.tx_packets + b.tx_packets,
-    tx_bytes: a.tx_bytes + b.tx_bytes,
-    tx_errors: a.tx_errors + b.tx_errors,
-    rx_packets: a.rx_packets + b.rx_packets,
-    rx_bytes: a.rx_bytes + b.rx_bytes,
-    rx_seq_discards: a.rx_seq_discards + b.rx_seq_discards,
-    rx_oos_packets: a.rx_oos_packets + b.rx_oos_packets,
-    rx_errors: a.rx_errors + b.rx_errors,
-    rx_cookie_discards: a.rx_cookie_discards + b.rx_cookie_discards,
-    rx_invalid: a.rx_invalid + b.rx_invalid,
-  };
-}
-
 interface StaticSessionRecord {
   readonly session: StaticSession;
   /** StaticSession keeps its cookies private: the configured values, for reporting. */
@@ -319,7 +296,7 @@ interface StaticTunnelRecord {
   readonly udpSport: number | undefined;
   readonly sessions: Map<number, StaticSessionRecord>;
   debug: number;
-  retired: KernelStats;
+  retired: StaticSessionStats;
 }
 
 interface ManagedTunnelRecord {
@@ -487,7 +464,7 @@ export class L2tpConfig {
         udpSport: checked.encap === 'udp' ? checked.udp_sport : undefined,
         sessions: new Map(),
         debug: checked.debug,
-        retired: ZERO_STATS,
+        retired: ZERO_SESSION_STATS,
       });
     } catch (error) {
       transport?.close();
@@ -580,9 +557,9 @@ export class L2tpConfig {
   tunnelGet(tunnelId: number): TunnelInfo {
     const t = this.#tunnel(tunnelId);
     if (t.kind === 'static') {
-      let stats = t.retired;
-      for (const s of t.sessions.values())
-        stats = addStats(stats, toKernelStats(s.session.stats()));
+      let sum = t.retired;
+      for (const s of t.sessions.values()) sum = addStats(sum, s.session.stats());
+      const stats = toKernelStats(sum);
       const h = t.host;
       return {
         kind: 'static',
@@ -767,7 +744,7 @@ export class L2tpConfig {
     const t = this.#tunnel(tunnelId);
     if (t.kind === 'static') {
       const rec = this.#staticSession(t, sessionId);
-      t.retired = addStats(t.retired, toKernelStats(rec.session.stats()));
+      t.retired = addStats(t.retired, rec.session.stats());
       t.sessions.delete(sessionId);
       t.host.removeSession(sessionId);
       this.#staticSessions--;

@@ -117,7 +117,7 @@ import { ATM_CELL_LENGTH } from './pw/atm.js';
 import { type PseudowireFramer, pseudowireFramer } from './pw/framer.js';
 import { DataSequencer } from './seq/data.js';
 import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
-import type { StaticSessionStats } from './static.js';
+import { addStats, type StaticSessionStats, ZERO_SESSION_STATS } from './stats.js';
 
 /** See {@link TunnelEngine.sessionWire}. */
 export interface SessionWire {
@@ -515,36 +515,6 @@ const EMPTY = new Uint8Array(0);
 const PPP_AC_0 = 0xff; // HDLC all-stations address
 const PPP_AC_1 = 0x03; // HDLC unnumbered information
 
-type MutableStats = { -readonly [K in keyof SessionStats]: number };
-
-function zeroStats(): MutableStats {
-  return {
-    txPackets: 0,
-    txBytes: 0,
-    txErrors: 0,
-    rxPackets: 0,
-    rxBytes: 0,
-    rxSeqDiscards: 0,
-    rxOosPackets: 0,
-    rxErrors: 0,
-    rxCookieDiscards: 0,
-    rxInvalid: 0,
-  };
-}
-
-function addStats(into: MutableStats, s: SessionStats): void {
-  into.txPackets += s.txPackets;
-  into.txBytes += s.txBytes;
-  into.txErrors += s.txErrors;
-  into.rxPackets += s.rxPackets;
-  into.rxBytes += s.rxBytes;
-  into.rxSeqDiscards += s.rxSeqDiscards;
-  into.rxOosPackets += s.rxOosPackets;
-  into.rxErrors += s.rxErrors;
-  into.rxCookieDiscards += s.rxCookieDiscards;
-  into.rxInvalid += s.rxInvalid;
-}
-
 /** The framer of a PW type, or undefined when src/pw has none for it. */
 function framerFor(
   pwType: number,
@@ -657,7 +627,7 @@ export class TunnelEngine {
   #digestFailures = 0;
   #framesSuppressed = 0;
   /** Counters of the sessions that ended (sessionTotals). */
-  readonly #retired: MutableStats = zeroStats();
+  #retired: SessionStats = ZERO_SESSION_STATS;
 
   /**
    * Creates an engine in the idle state. Call `connect` to send an SCCRQ, or use
@@ -1295,8 +1265,8 @@ export class TunnelEngine {
   }
 
   #sessionTotals(): SessionStats {
-    const t = { ...this.#retired };
-    for (const rec of this.#sessions.values()) addStats(t, statsOf(rec));
+    let t: SessionStats = { ...this.#retired }; // a snapshot the caller owns
+    for (const rec of this.#sessions.values()) t = addStats(t, statsOf(rec));
     return t;
   }
 
@@ -1990,7 +1960,7 @@ export class TunnelEngine {
       this.#sessions.delete(rec.id);
       if (!rec.d.retired) {
         rec.d.retired = true;
-        addStats(this.#retired, statsOf(rec));
+        this.#retired = addStats(this.#retired, statsOf(rec));
       }
     }
   }

@@ -32,6 +32,7 @@ import type {
   WanErrorNotifyEvent,
 } from './engine.js';
 import { L2tpError, UsageError } from './errors.js';
+import { ZERO_SESSION_STATS } from './stats.js';
 import type { Clock, DatagramData, PeerAddress, TimerHandle, TimerHost } from './transport.js';
 
 const log = createDebug('l2tp:tunnel');
@@ -85,19 +86,6 @@ export interface SessionEvents {
   frame: [frame: Uint8Array, atmFlags?: number];
   down: [reason: DownReason];
 }
-
-const ZERO_STATS: SessionStats = Object.freeze({
-  txPackets: 0,
-  txBytes: 0,
-  txErrors: 0,
-  rxPackets: 0,
-  rxBytes: 0,
-  rxSeqDiscards: 0,
-  rxOosPackets: 0,
-  rxErrors: 0,
-  rxCookieDiscards: 0,
-  rxInvalid: 0,
-});
 
 /** Rejects with `signal.reason` when aborted; returns a disposer. */
 function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
@@ -173,7 +161,7 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** The kernel-style counters; after 'down', the final ones. All zero before the engine knows the call. */
   stats(): SessionStats {
-    return this.#finalStats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_STATS;
+    return this.#finalStats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_SESSION_STATS;
   }
 
   /** The current data-plane options (SENDSEQ, RECVSEQ, …); undefined once the session is gone. */
@@ -206,7 +194,7 @@ export class Session extends EventEmitter<SessionEvents> {
   markDown(reason: DownReason, stats?: SessionStats): void {
     if (this.#down !== undefined) return;
     this.#down = reason;
-    this.#finalStats = stats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_STATS;
+    this.#finalStats = stats ?? this.tunnel.engine.sessionStats(this.id) ?? ZERO_SESSION_STATS;
     this.emit('down', reason);
   }
 }
