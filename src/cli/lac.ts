@@ -8,9 +8,6 @@
  * Not here: option parsing, socket and shutdown plumbing (run.ts), output format (progress.ts).
  */
 
-import { Endpoint } from '../endpoint.js';
-import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
-import { nodeCrypto } from '../node/crypto.js';
 import { describeReason, type Session, type Tunnel } from '../tunnel.js';
 import {
   afterDatagrams,
@@ -21,8 +18,9 @@ import {
   openRun,
   RunExit,
   type RunIo,
+  randomU32,
   reasonFields,
-  Shutdown,
+  startEndpoint,
   tunnelOptions,
   tunnelTotals,
 } from './run.js';
@@ -44,11 +42,6 @@ export function testFrame(version: 2 | 3, sessionId: number, n: number): Uint8Ar
   return f;
 }
 
-const u32 = () => {
-  const b = nodeRandomBytes(4);
-  return new DataView(b.buffer, b.byteOffset, 4).getUint32(0) || 1;
-};
-
 /** Runs `l2tp-core lac` with parsed options; resolves with the exit code. */
 export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
   const loopback = o.peer === '::1' || o.peer.startsWith('127.');
@@ -62,22 +55,7 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
   const { reporter } = run;
   const version = o.version ?? 2;
   const peer = { address: o.peer, port: o.peerPort };
-  const endpoint = new Endpoint({
-    transport: run.transport,
-    clock: nodeClock,
-    timers: nodeTimers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodeCrypto,
-  });
-  endpoint.on('error', (err) => reporter.note(`error: ${err.message}`));
-  const shutdown = new Shutdown(() => {
-    reporter.note('second signal: closing at once');
-    endpoint.destroy();
-  });
-  const offSignal = io.onSignal((signal) => {
-    if (!shutdown.requested) reporter.note(`${signal}: closing (again to force)`);
-    shutdown.request(true);
-  });
+  const { endpoint, shutdown, stopSignals } = startEndpoint(run, io);
 
   const totalSessions = o.tunnels * o.sessions;
   const sessionEvents = o.verbose || totalSessions <= PER_SESSION_EVENTS;
@@ -119,7 +97,7 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
     const t0 = run.elapsed();
     let tunnel: Tunnel;
     try {
-      tunnel = endpoint.tunnel(peer, tunnelOptions(o, 'lac', version, u32));
+      tunnel = endpoint.tunnel(peer, tunnelOptions(o, 'lac', version, randomU32));
     } catch (err) {
       tunnelsFailed++;
       reporter.event(
@@ -272,7 +250,7 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
   }
   shutdown.request(false);
   if (!shutdown.forced) await closeTunnels(tunnels, afterDatagrams(run.transport));
-  offSignal();
+  stopSignals();
 
   const totals = tunnelTotals(tunnels);
   const failed =

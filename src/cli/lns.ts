@@ -8,9 +8,7 @@
  */
 
 import { classify } from '../codec/classify.js';
-import { Endpoint, type IncomingTunnelInfo } from '../endpoint.js';
-import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
-import { nodeCrypto } from '../node/crypto.js';
+import type { IncomingTunnelInfo } from '../endpoint.js';
 import { describeReason, type Tunnel } from '../tunnel.js';
 import {
   afterDatagrams,
@@ -21,16 +19,12 @@ import {
   openRun,
   RunExit,
   type RunIo,
+  randomU32,
   reasonFields,
-  Shutdown,
+  startEndpoint,
   tunnelOptions,
   tunnelTotals,
 } from './run.js';
-
-const u32 = () => {
-  const b = nodeRandomBytes(4);
-  return new DataView(b.buffer, b.byteOffset, 4).getUint32(0) || 1;
-};
 
 /** Runs `l2tp-core lns` with parsed options; resolves with the exit code. */
 export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
@@ -56,26 +50,10 @@ export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
       );
       return undefined;
     }
-    const options = tunnelOptions(o, 'lns', c.version, u32);
+    const options = tunnelOptions(o, 'lns', c.version, randomU32);
     return o.maxSessions === undefined ? options : { ...options, maxSessions: o.maxSessions };
   };
-  const endpoint = new Endpoint({
-    transport: run.transport,
-    clock: nodeClock,
-    timers: nodeTimers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodeCrypto,
-    acceptTunnel: accept,
-  });
-  endpoint.on('error', (err) => reporter.note(`error: ${err.message}`));
-  const shutdown = new Shutdown(() => {
-    reporter.note('second signal: closing at once');
-    endpoint.destroy();
-  });
-  const offSignal = io.onSignal((signal) => {
-    if (!shutdown.requested) reporter.note(`${signal}: closing (again to force)`);
-    shutdown.request(true);
-  });
+  const { endpoint, shutdown, stopSignals } = startEndpoint(run, io, accept);
 
   endpoint.on('tunnel', (tunnel) => {
     tunnels.push(tunnel);
@@ -150,7 +128,7 @@ export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
   if (!shutdown.forced) {
     await closeTunnels([...endpoint.tunnels.values()], afterDatagrams(run.transport));
   }
-  offSignal();
+  stopSignals();
 
   const totals = tunnelTotals(tunnels);
   const exitCode = shutdown.forced ? RunExit.FAILED : RunExit.OK;

@@ -12,9 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { FieldName } from '../avp/messages.js';
 import { PseudowireType } from '../constants.js';
-import type { TunnelOptions } from '../endpoint.js';
+import { Endpoint, type EndpointOptions, type TunnelOptions } from '../endpoint.js';
 import type { DownReason } from '../engine.js';
-import { nodeClock } from '../node/clock.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
+import { nodeCrypto } from '../node/crypto.js';
 import { UdpTransport } from '../node/udp.js';
 import type { DatagramTransport } from '../transport.js';
 import type { Tunnel } from '../tunnel.js';
@@ -531,6 +532,43 @@ export class Shutdown {
     this.#requested = true;
     this.#resolve?.();
   }
+}
+
+/** A random non-zero 32-bit value (L2TPv3 Router IDs). */
+export function randomU32(): number {
+  const b = nodeRandomBytes(4);
+  return new DataView(b.buffer, b.byteOffset, 4).getUint32(0) || 1;
+}
+
+/**
+ * The Endpoint of a run on its transport, with the Node clock, timers, randomness and crypto;
+ * its errors go to the reporter. A signal requests the shutdown, a second one forces it
+ * (the endpoint is destroyed at once). `stopSignals` ends the signal subscription.
+ */
+export function startEndpoint(
+  run: RunContext,
+  io: RunIo,
+  acceptTunnel?: EndpointOptions['acceptTunnel'],
+): { endpoint: Endpoint; shutdown: Shutdown; stopSignals: () => void } {
+  const { reporter } = run;
+  const endpoint = new Endpoint({
+    transport: run.transport,
+    clock: nodeClock,
+    timers: nodeTimers,
+    randomBytes: nodeRandomBytes,
+    crypto: nodeCrypto,
+    ...(acceptTunnel === undefined ? {} : { acceptTunnel }),
+  });
+  endpoint.on('error', (err) => reporter.note(`error: ${err.message}`));
+  const shutdown = new Shutdown(() => {
+    reporter.note('second signal: closing at once');
+    endpoint.destroy();
+  });
+  const stopSignals = io.onSignal((signal) => {
+    if (!shutdown.requested) reporter.note(`${signal}: closing (again to force)`);
+    shutdown.request(true);
+  });
+  return { endpoint, shutdown, stopSignals };
 }
 
 /** Resolves after `ms` (an unreferenced timer: it does not keep the process alive alone). */
