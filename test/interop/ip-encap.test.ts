@@ -10,16 +10,14 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  counterProblems,
   HOST1,
   HOST1_V6,
   HOST2,
   HOST2_V6,
-  type PeerCounters,
-  type PeerFlags,
-  Testbed,
+  type Testbed,
   testbedAvailability,
 } from '../../examples/linux-host/testbed.mjs';
+import { COOKIES, PINGS, type PingCase, pingCase } from './ping-case.js';
 import { onCi } from './xl2tpd-harness.js';
 
 const AV = testbedAvailability();
@@ -31,13 +29,7 @@ afterAll(() => {
   for (const b of beds.splice(0)) b.destroy();
 });
 
-const PINGS = 3;
-const COOKIES = {
-  host1: { cookie: '0102030405060708', peer_cookie: 'a1a2a3a4', seq: 'both' },
-  host2: { cookie: 'a1a2a3a4', peer_cookie: '0102030405060708', seq: 'both' },
-} as const;
-
-const cases: { name: string; host1: PeerFlags; host2: PeerFlags }[] = [
+const cases: PingCase[] = [
   { name: 'IPv4, no cookie, no seq', host1: HOST1, host2: HOST2 },
   {
     name: 'IPv4, cookies (8 and 4 octets) and seq both',
@@ -63,31 +55,8 @@ describe.skipIf(SKIP)('TAP ping over a static L2TPv3-over-IP pseudowire (raw soc
 
   for (const c of cases) {
     it(`ping -c ${PINGS} 10.5.1.1 answers: ${c.name}`, async () => {
-      const bed = Testbed.create();
-      beds.push(bed);
-      const host1 = await bed.startPeer(bed.a, { ...c.host1, encap: 'ip' });
-      const host2 = await bed.startPeer(bed.b, { ...c.host2, encap: 'ip' });
-      expect(host2.info).toMatchObject({ encap: 'ip', session_id: 5196755, peer_session_id: 128 });
-
-      const ping = await bed.ping(bed.a, '10.5.1.1', PINGS);
-      const s1 = await host1.stop();
-      const s2 = await host2.stop();
-      bed.destroy();
-      console.log(`ip-encap (${c.name}): ${ping.output.trim().split('\n').slice(-2).join('; ')}`);
-
-      expect(ping, ping.output).toMatchObject({
-        code: 0,
-        transmitted: PINGS,
-        received: PINGS,
-        lossPercent: 0,
-      });
-      expect(ping.rtt?.avg).toBeGreaterThan(0);
-      expect(ping.rtt?.max).toBeLessThan(1000);
-      expect(s1.cleanExit, s1.output).toBe(true);
-      expect(s2.cleanExit, s2.output).toBe(true);
-      const a = s1.counters as PeerCounters;
-      const b = s2.counters as PeerCounters;
-      expect(counterProblems(a, b, PINGS)).toEqual([]);
+      const { a, b, info2 } = await pingCase(beds, c, 'ip', 'ip-encap');
+      expect(info2).toMatchObject({ encap: 'ip', session_id: 5196755, peer_session_id: 128 });
       // The transport sees L2TP octets only: sent = frames + our header, received = frames +
       // the peer's header, so the IPv4 header was stripped (and nothing else).
       for (const [x, mine, theirs] of [

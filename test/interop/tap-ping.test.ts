@@ -10,16 +10,15 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  counterProblems,
   HOST1,
   HOST1_V6,
   HOST2,
   HOST2_V6,
   type PeerCounters,
-  type PeerFlags,
   Testbed,
   testbedAvailability,
 } from '../../examples/linux-host/testbed.mjs';
+import { COOKIES, PINGS, type PingCase, pingCase } from './ping-case.js';
 import { onCi } from './xl2tpd-harness.js';
 
 const AV = testbedAvailability();
@@ -31,14 +30,7 @@ afterAll(() => {
   for (const b of beds.splice(0)) b.destroy();
 });
 
-const PINGS = 3;
-
-const COOKIES = {
-  host1: { cookie: '0102030405060708', peer_cookie: 'a1a2a3a4', seq: 'both' },
-  host2: { cookie: 'a1a2a3a4', peer_cookie: '0102030405060708', seq: 'both' },
-} as const;
-
-const cases: { name: string; host1: PeerFlags; host2: PeerFlags }[] = [
+const cases: PingCase[] = [
   { name: 'the seed parameters as given (no cookie, no seq)', host1: HOST1, host2: HOST2 },
   {
     name: 'with cookies (8 and 4 octets) and seq both',
@@ -60,31 +52,8 @@ describe.skipIf(SKIP)('TAP ping over a static L2TPv3 UDP pseudowire in namespace
 
   for (const c of cases) {
     it(`ping -c ${PINGS} 10.5.1.1 answers: ${c.name}`, async () => {
-      const bed = Testbed.create();
-      beds.push(bed);
-      const host1 = await bed.startPeer(bed.a, { ...c.host1, encap: 'udp' });
-      const host2 = await bed.startPeer(bed.b, { ...c.host2, encap: 'udp' });
-      expect(host1.info).toMatchObject({ encap: 'udp', session_id: 128, peer_session_id: 5196755 });
-
-      const ping = await bed.ping(bed.a, '10.5.1.1', PINGS);
-      const s1 = await host1.stop();
-      const s2 = await host2.stop();
-      bed.destroy();
-      console.log(`tap-ping (${c.name}): ${ping.output.trim().split('\n').slice(-2).join('; ')}`);
-
-      expect(ping, ping.output).toMatchObject({
-        code: 0,
-        transmitted: PINGS,
-        received: PINGS,
-        lossPercent: 0,
-      });
-      expect(ping.rtt?.avg).toBeGreaterThan(0);
-      expect(ping.rtt?.max).toBeLessThan(1000);
-      expect(s1.cleanExit, s1.output).toBe(true);
-      expect(s2.cleanExit, s2.output).toBe(true);
-      const a = s1.counters as PeerCounters;
-      const b = s2.counters as PeerCounters;
-      expect(counterProblems(a, b, PINGS)).toEqual([]);
+      const { a, info1 } = await pingCase(beds, c, 'udp', 'tap-ping');
+      expect(info1).toMatchObject({ encap: 'udp', session_id: 128, peer_session_id: 5196755 });
       // Each UDP datagram is the frame plus 4 (T, Ver, Reserved) + 4 (Session ID) + cookie
       // + 4 (Default L2SS) octets (RFC 3931 §4.1.2.1, §4.6).
       const cookieA = ((c.host1.cookie as string | undefined)?.length ?? 0) / 2;
