@@ -1303,14 +1303,12 @@ export class TunnelEngine {
     const framer = rec.v3?.framer;
     for (let i = 0; i < frames.length; i++) {
       const raw = frames[i] as Uint8Array;
+      // The flags are kept by the frame sequencing released (the view decode returns may differ).
+      const atmFlags = atm === undefined ? 0 : (atm.get(raw) ?? 0);
       let frame: Uint8Array | undefined = raw;
       if (framer !== undefined) {
         try {
-          frame = framer.decode(raw, atm?.get(raw) ?? 0);
-          if (atm !== undefined && frame !== raw) {
-            const flags = atm.get(raw);
-            if (flags !== undefined) atm.set(frame, flags);
-          }
+          frame = framer.decode(raw, atmFlags);
         } catch (err) {
           if (!(err instanceof DecodeError)) throw err;
           const log = d.log.data;
@@ -1331,7 +1329,6 @@ export class TunnelEngine {
       if (atm === undefined) this.#frame(rec.id, frame);
       else {
         this.#framesReceived++;
-        const atmFlags = atm.get(frame) ?? 0;
         this.#out.push({ type: 'frame', sessionId: rec.id, frame, atmFlags });
       }
     }
