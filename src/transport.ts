@@ -26,6 +26,17 @@ export type DatagramData = Uint8Array | readonly [header: Uint8Array, payload: U
 /** Called once per received datagram. */
 export type DatagramHandler = (bytes: Uint8Array, from: PeerAddress) => void;
 
+/** How a handler takes its datagrams (see {@link DatagramTransport.onDatagram}). */
+export interface DatagramHandlerOptions {
+  /**
+   * The handler accepts any Uint8Array, including a subclass such as Node's Buffer (whose
+   * `slice()` is a view, not a copy): it only reads the bytes and makes its own plain views.
+   * A transport may then skip wrapping each datagram in a plain Uint8Array. Default false:
+   * handlers get a plain Uint8Array.
+   */
+  readonly anySubclass?: boolean;
+}
+
 /**
  * A datagram socket as the shell sees it: unconnected, one local address, many peers.
  *
@@ -44,9 +55,9 @@ export interface DatagramTransport {
   send(data: DatagramData, peer: PeerAddress): void;
   /**
    * Registers a receive handler; every handler sees every datagram, in registration order.
-   * Returns a function that unregisters it (idempotent).
+   * Returns a function that unregisters it (idempotent). Transports may ignore `options`.
    */
-  onDatagram(handler: DatagramHandler): () => void;
+  onDatagram(handler: DatagramHandler, options?: DatagramHandlerOptions): () => void;
   /** Stops delivery at once and releases the socket. Idempotent. */
   close(): void;
 }

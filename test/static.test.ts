@@ -550,6 +550,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
     const t2 = await bind(5001);
     const got1: Uint8Array[] = [];
     const got2: Uint8Array[] = [];
+    const views: Uint8Array[] = [];
     let wake: () => void = () => {};
     const total = () => got1.length + got2.length;
     const host1 = new StaticTunnelHost({
@@ -557,6 +558,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
       transport: t1,
       clock: nodeClock,
       onFrame: (f) => {
+        views.push(f);
         got1.push(f.slice());
         wake();
       },
@@ -566,6 +568,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
       transport: t2,
       clock: nodeClock,
       onFrame: (f) => {
+        views.push(f);
         got2.push(f.slice());
         wake();
       },
@@ -595,6 +598,12 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
       };
       wake();
     });
+    // Frames are plain Uint8Array views just past the header in node's per-datagram buffer
+    // (zero copy; the host takes node's Buffer as is, decodeDataV3 makes the plain view).
+    expect(new Set(views.map((f) => f.constructor))).toEqual(new Set([Uint8Array]));
+    expect(new Set(views.map((f) => f.byteOffset))).toEqual(
+      new Set([s1.headerLength, s2.headerLength]),
+    );
     // Loopback does not reorder or lose; sequencing saw 0…19 in order on both sides.
     expect(got2.map((f) => [f.length, f[0]])).toEqual(
       Array.from({ length: n }, (_, i) => [100 + i, i]),

@@ -465,7 +465,8 @@ function decodeDataV2Full(bytes: Uint8Array, offset: number, word: number): Data
  * Decodes an L2TPv3 data message at `offset` with the session's encapsulation, cookie length and
  * sublayer (RFC 3931 §4.1.1.1, §4.1.2.1, §4.6; RFC 4454 §4.1). The payload runs to the end of
  * `bytes`. Throws DecodeError: `L2TP_ERR_BAD_VERSION` (UDP: Ver ≠ 3), `L2TP_ERR_BAD_HEADER`
- * (UDP: T = 1; Session ID 0), `L2TP_ERR_TRUNCATED`. Allocates only the result and the payload view.
+ * (UDP: T = 1; Session ID 0), `L2TP_ERR_TRUNCATED`. Allocates only the result and the payload view
+ * (a plain Uint8Array, even for a Buffer `bytes`).
  */
 export function decodeDataV3(bytes: Uint8Array, params: DataParamsV3, offset = 0): DataMessageV3 {
   const cookieLength = params.cookieLength;
@@ -498,8 +499,14 @@ export function decodeDataV3(bytes: Uint8Array, params: DataParamsV3, offset = 0
     cookieLength,
     ns,
     atmFlags,
-    payload: bytes.subarray(headerEnd),
+    payload: plainView(bytes, headerEnd),
   };
+}
+
+// A plain Uint8Array view from `start` to the end, also when `bytes` is a subclass (Node's Buffer,
+// whose subarray would be a Buffer with a copy-less slice()): payloads are always plain views.
+function plainView(bytes: Uint8Array, start: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
 }
 
 // Cold paths of the data decoders, kept out of line so the hot functions stay small.

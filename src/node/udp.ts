@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import type {
   DatagramData,
   DatagramHandler,
+  DatagramHandlerOptions,
   DatagramTransport,
   PeerAddress,
 } from '../transport.js';
@@ -126,6 +127,12 @@ export interface UdpTransportStats {
   readonly errors: number;
 }
 
+/** A receive handler and whether it takes node's Buffer as is. */
+interface Registered {
+  readonly handler: DatagramHandler;
+  readonly anySubclass: boolean;
+}
+
 function familyOf(type: SocketType): 'IPv4' | 'IPv6' {
   return type === 'udp6' ? 'IPv6' : 'IPv4';
 }
@@ -136,7 +143,7 @@ export class UdpTransport implements DatagramTransport {
   readonly #type: SocketType;
   readonly #ipv6Only: boolean;
   readonly #onError: (error: Error, context: UdpErrorContext) => void;
-  #handlers: readonly DatagramHandler[] = [];
+  #handlers: readonly Registered[] = [];
   #closing: Promise<void> | undefined;
   #local: PeerAddress;
   /** Last destination checked by send: the peer's address and what goes to dgram. */
@@ -300,11 +307,16 @@ export class UdpTransport implements DatagramTransport {
     }
   };
 
-  /** Registers a receive handler (see DatagramTransport.onDatagram). Returns the unsubscriber. */
-  onDatagram(handler: DatagramHandler): () => void {
-    if (this.#closing === undefined) this.#handlers = [...this.#handlers, handler];
+  /**
+   * Registers a receive handler (see DatagramTransport.onDatagram). Handlers get a plain
+   * Uint8Array view of node's Buffer, or with `anySubclass` the Buffer itself (no view made).
+   * Returns the unsubscriber.
+   */
+  onDatagram(handler: DatagramHandler, options?: DatagramHandlerOptions): () => void {
+    const entry: Registered = { handler, anySubclass: options?.anySubclass === true };
+    if (this.#closing === undefined) this.#handlers = [...this.#handlers, entry];
     return () => {
-      this.#handlers = this.#handlers.filter((h) => h !== handler);
+      this.#handlers = this.#handlers.filter((h) => h !== entry);
     };
   }
 
@@ -373,20 +385,27 @@ export class UdpTransport implements DatagramTransport {
     if (this.#closing !== undefined) return;
     const handlers = this.#handlers;
     if (handlers.length === 0) return;
-    const length = msg.byteLength;
+    const length = msg.length;
     this.#received++;
     this.#bytesReceived += length;
-    // A plain Uint8Array view, not the Buffer: compares equal to Uint8Array values and has
-    // Uint8Array's slice(). No copy; dgram allocates a fresh buffer per datagram.
-    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, length);
+    // Handlers that did not ask for the Buffer get a plain Uint8Array view of it (compares equal
+    // to Uint8Array values, has Uint8Array's slice()), made once. No copy: dgram allocates a
+    // fresh buffer per datagram.
+    let view: Uint8Array | undefined;
     const from: PeerAddress = {
       address: rinfo.address,
       port: rinfo.port,
       family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4',
     };
     for (let i = 0; i < handlers.length; i++) {
+      const entry = handlers[i] as Registered;
+      let bytes: Uint8Array = msg;
+      if (!entry.anySubclass) {
+        view ??= new Uint8Array(msg.buffer, msg.byteOffset, length);
+        bytes = view;
+      }
       try {
-        (handlers[i] as DatagramHandler)(bytes, from);
+        entry.handler(bytes, from);
       } catch (error) {
         this.#onError(error instanceof Error ? error : new Error(String(error)), {
           op: 'handler',

@@ -163,6 +163,33 @@ test('decodeDataV2 / decodeDataV3 match decodeData', () => {
   expect(decodeDataV3(v3.bytes, v3.params)).toEqual(decodeData(v3.bytes, v3.params));
 });
 
+test('decodeDataV3 hands out a plain Uint8Array payload view also for a Buffer (node:dgram)', () => {
+  const cases = DATA_CASES.filter((c) => c.params.version === 3);
+  expect(cases.length).toBeGreaterThan(2);
+  for (const c of cases) {
+    if (c.params.version !== 3) continue;
+    for (const at of [0, 1, 7, 13]) {
+      // The datagram inside a larger shared memory block, as Buffer pools place them.
+      const memory = new ArrayBuffer(at + c.bytes.length + 5);
+      const buffer = Buffer.from(memory, at, c.bytes.length);
+      buffer.set(c.bytes);
+      const fromBuffer = decodeDataV3(buffer, c.params);
+      const fromPlain = decodeDataV3(c.bytes, c.params);
+      expect(fromBuffer.payload.constructor).toBe(Uint8Array);
+      expect(fromBuffer.payload.buffer).toBe(memory); // a view, not a copy
+      expect(fromBuffer.payload.byteOffset).toBe(at + c.headerLength);
+      expect(fromBuffer.payload).toEqual(fromPlain.payload);
+      expect({ ...fromBuffer, payload: null }).toEqual({ ...fromPlain, payload: null });
+      // Plain semantics: slice() copies.
+      const copy = fromBuffer.payload.slice();
+      if (copy.length > 0) {
+        copy[0] = (copy[0] as number) ^ 0xff;
+        expect(buffer[c.headerLength]).toBe(c.bytes[c.headerLength]);
+      }
+    }
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Receive-side leniency (RFC 2661 §3.1 / RFC 3931 §3.2.1: reserved bits ignored on receive)
 

@@ -92,6 +92,37 @@ for (const [family, loopback] of [
       expect(b.stats()).toMatchObject({ datagramsReceived: 1, bytesReceived: 12 });
     });
 
+    it('anySubclass handlers get the Buffer; the others share one plain view of it', async () => {
+      const a = await transport({ address: loopback });
+      const b = await transport({ address: loopback });
+      const seen: { bytes: Uint8Array; from: PeerAddress; kind: string }[] = [];
+      b.onDatagram((bytes, from) => seen.push({ bytes, from, kind: 'plain 1' }));
+      b.onDatagram((bytes, from) => seen.push({ bytes, from, kind: 'buffer' }), {
+        anySubclass: true,
+      });
+      b.onDatagram((bytes, from) => seen.push({ bytes, from, kind: 'plain 2' }));
+      const sent = pattern(70, 9);
+      a.send(sent, b.local);
+      await until(() => seen.length === 3);
+      expect(seen.map((s) => s.kind)).toEqual(['plain 1', 'buffer', 'plain 2']);
+      const [plain1, buffer, plain2] = seen as [
+        (typeof seen)[0],
+        (typeof seen)[0],
+        (typeof seen)[0],
+      ];
+      expect(Buffer.isBuffer(buffer.bytes)).toBe(true);
+      expect(plain1.bytes.constructor).toBe(Uint8Array);
+      expect(plain2.bytes).toBe(plain1.bytes); // made once per datagram
+      // The view is over the Buffer's memory, not a copy.
+      expect(plain1.bytes.buffer).toBe(buffer.bytes.buffer);
+      expect(plain1.bytes.byteOffset).toBe(buffer.bytes.byteOffset);
+      expect([...plain1.bytes]).toEqual([...sent]);
+      expect([...buffer.bytes]).toEqual([...sent]);
+      expect(buffer.from).toBe(plain1.from);
+      expect(plain1.from).toEqual({ address: loopback, port: a.local.port, family });
+      expect(b.stats().datagramsReceived).toBe(1);
+    });
+
     it('sends [header, payload] as one datagram, byte for byte', async () => {
       const a = await transport({ address: loopback });
       const b = await transport({ address: loopback });
