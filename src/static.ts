@@ -14,7 +14,6 @@ import { classify } from './codec/classify.js';
 import {
   ATM_FLAGS_MASK,
   type CookieLength,
-  cookieMatches,
   type DataHeaderV3,
   type DataMessageV3,
   type DataParamsV3,
@@ -24,6 +23,7 @@ import {
   encodeDataHeaderV3,
   SUBLAYER_BITS,
 } from './codec/header.js';
+import { copyInto, headroomOf, withHeadroom } from './codec/view.js';
 import { DebugLog } from './debug.js';
 import { DecodeError, UsageError } from './errors.js';
 import { ATM_CELL_LENGTH } from './pw/atm.js';
@@ -265,6 +265,9 @@ export class StaticSession {
   readonly peerOffset: number;
   readonly #cookie: Uint8Array;
   readonly #peerCookie: Uint8Array;
+  /** peer_cookie as big-endian 32-bit words (the second is 0 for a 4-octet cookie). */
+  readonly #peerCookieHi: number;
+  readonly #peerCookieLo: number;
   readonly #params: DataParamsV3;
   /** Header + offset padding + framer prefix; copied per send, Ns patched in at #nsAt. */
   readonly #template: Uint8Array;
@@ -327,6 +330,8 @@ export class StaticSession {
     this.#mru = checkRange('mru', config.mru ?? 0, 0, 0xffff);
     this.#cookie = parseCookie('cookie', config.cookie);
     this.#peerCookie = parseCookie('peer_cookie', config.peer_cookie);
+    this.#peerCookieHi = this.#peerCookie.length === 0 ? 0 : readU32(this.#peerCookie, 0);
+    this.#peerCookieLo = this.#peerCookie.length === 8 ? readU32(this.#peerCookie, 4) : 0;
     this.#log = new DebugLog(`tunnel ${this.tunnelId} session ${this.sessionId}`, config.debug);
     this.#params = {
       version: 3,
@@ -408,7 +413,9 @@ export class StaticSession {
    * must be the caller's to overwrite (a frame read at an offset, or a received frame being
    * forwarded: its own header precedes it). Undefined when the frame is refused, as for `send`.
    * Never pass a Node Buffer from `Buffer.from` / `Buffer.allocUnsafe`: those share a pool, and
-   * the octets before one belong to another Buffer.
+   * the octets before one belong to another Buffer. Forwarding the payload of the datagram a
+   * session decoded last, with a header as long as the one it arrived with, returns that datagram
+   * itself (the array given to `receive`; a Node Buffer from `UdpTransport`): no new view.
    * @throws UsageError when fewer than `headerLength` octets precede the frame, or bad `atmFlags`.
    */
   sendInPlace(
@@ -418,15 +425,18 @@ export class StaticSession {
   ): Uint8Array | undefined {
     const template = this.#template;
     const n = template.length;
-    // Each of byteOffset and buffer is a runtime call on Node 20 (not inlined): read them once.
-    const at = frame.byteOffset;
+    // Forwarding the payload of the latest datagram with a header as long as the one it came
+    // with: that datagram is the packet (no new view; its header room is the frame's headroom).
+    const datagram = lastPayload === frame ? lastDatagram : undefined;
+    const own = datagram !== undefined && datagram.length - frame.length === n;
+    const at = own ? n : headroomOf(frame);
     if (at < n) {
       throw new UsageError(`sendInPlace needs ${n} octets before the frame, it has ${at}`);
     }
     const flags = options?.atmFlags ?? 0;
     if (!this.#admit(frame, flags)) return undefined;
-    const packet = new Uint8Array(frame.buffer, at - n, n + frame.length);
-    packet.set(template);
+    const packet = own ? datagram : withHeadroom(frame, n, at);
+    copyInto(packet, template);
     this.#stamp(packet, flags);
     return packet;
   }
@@ -486,13 +496,15 @@ export class StaticSession {
     }
     if (msg.sessionId !== this.sessionId) return this.#invalid(`session id ${msg.sessionId}`);
     // RFC 3931 §4.5: a packet whose cookie does not match MUST be discarded.
-    if (this.#peerCookie.length !== 0 && !cookieMatches(bytes, msg, this.#peerCookie)) {
+    if (this.#peerCookie.length !== 0 && !this.#cookieMatches(bytes, msg.cookieOffset)) {
       this.#rxCookie++;
       const log = this.#log.data;
       if (log) log('rx cookie mismatch');
       return this.#account(this.#seq.handleTimeout(now));
     }
     let payload = msg.payload;
+    lastDatagram = bytes;
+    lastPayload = payload;
     if (this.peerOffset !== 0) {
       if (payload.length < this.peerOffset) return this.#invalid('shorter than peer_offset');
       payload = payload.subarray(this.peerOffset);
@@ -523,6 +535,13 @@ export class StaticSession {
       if (log) log('rx Ns %d', msg.ns);
     }
     return this.#account(this.#seq.receive(payload, msg.ns, now));
+  }
+
+  // The cookie is 4 or 8 octets (decodeDataV3 checked they are there): two word compares instead
+  // of eight octet compares.
+  #cookieMatches(bytes: Uint8Array, at: number): boolean {
+    if (readU32(bytes, at) !== this.#peerCookieHi) return false;
+    return this.#peerCookie.length === 4 || readU32(bytes, at + 4) === this.#peerCookieLo;
   }
 
   /**
@@ -784,6 +803,10 @@ interface Armed {
   handle: TimerHandle;
 }
 
+// The datagram a StaticSession decoded last and its payload view (see sendInPlace).
+let lastDatagram: Uint8Array | undefined;
+let lastPayload: Uint8Array | undefined;
+
 function plainAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
@@ -803,6 +826,8 @@ export class StaticTunnelHost {
   readonly peer: PeerAddress;
   readonly #options: StaticTunnelHostOptions;
   readonly #sessions = new Map<number, StaticSession>();
+  /** The session of the latest send, known to be in `#sessions` (cleared when removed). */
+  #lastSender: StaticSession | undefined;
   readonly #armed = new Map<StaticSession, Armed>();
   readonly #unsubscribe: () => void;
   readonly #remote: string;
@@ -860,6 +885,7 @@ export class StaticTunnelHost {
     this.#disarm(session);
     // The kernel's tunnel counters outlive the session.
     this.#retired = addStats(this.#retired, session.stats());
+    if (this.#lastSender === session) this.#lastSender = undefined;
     return this.#sessions.delete(sessionId | 0);
   }
 
@@ -883,8 +909,11 @@ export class StaticTunnelHost {
    */
   send(session: StaticSession, frame: Uint8Array, options?: StaticHostSendOptions): void {
     if (this.#closed) throw new UsageError('send on a closed static tunnel');
-    if (this.#sessions.get(session.sessionId | 0) !== session) {
-      throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
+    if (session !== this.#lastSender) {
+      if (this.#sessions.get(session.sessionId | 0) !== session) {
+        throw new UsageError(`session ${session.sessionId} is not in tunnel ${this.tunnelId}`);
+      }
+      this.#lastSender = session; // a stream of frames on one session skips the map lookup
     }
     // Sending has no timers (`now` is reserved): no clock read per frame.
     const packet =

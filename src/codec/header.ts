@@ -20,6 +20,7 @@ import {
   writeU16,
   writeU32,
 } from './bytes.js';
+import { plainView } from './view.js';
 
 // ---------------------------------------------------------------------------------------------
 // Layout constants
@@ -499,14 +500,8 @@ export function decodeDataV3(bytes: Uint8Array, params: DataParamsV3, offset = 0
     cookieLength,
     ns,
     atmFlags,
-    payload: plainView(bytes, headerEnd),
+    payload: plainView(bytes, headerEnd, bytes.length - headerEnd),
   };
-}
-
-// A plain Uint8Array view from `start` to the end, also when `bytes` is a subclass (Node's Buffer,
-// whose subarray would be a Buffer with a copy-less slice()): payloads are always plain views.
-function plainView(bytes: Uint8Array, start: number): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
 }
 
 // Cold paths of the data decoders, kept out of line so the hot functions stay small.

@@ -10,6 +10,7 @@ import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'nod
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import createDebug from 'debug';
+import { plainView } from '../codec/view.js';
 import { UsageError } from '../errors.js';
 import type {
   DatagramData,
@@ -401,7 +402,7 @@ export class UdpTransport implements DatagramTransport {
       const entry = handlers[i] as Registered;
       let bytes: Uint8Array = msg;
       if (!entry.anySubclass) {
-        view ??= new Uint8Array(msg.buffer, msg.byteOffset, length);
+        view ??= plainView(msg, 0, length);
         bytes = view;
       }
       try {

@@ -74,6 +74,67 @@ describe('StaticSession.sendInPlace', () => {
   });
 });
 
+describe('sendInPlace of the payload just received', () => {
+  // Two sessions that receive from one peer and forward (hairpin / switch) what they get.
+  const rx = new StaticSession({ ...A, cookie: '0a0b0c0d', peer_cookie: 'a1a2a3a4', seq: 'both' });
+  const peer = new StaticSession({
+    ...A,
+    session_id: A.peer_session_id,
+    peer_session_id: A.session_id,
+    cookie: 'a1a2a3a4',
+    peer_cookie: '0a0b0c0d',
+    seq: 'both',
+  });
+  const datagramOf = (body: number[]) => {
+    const packet = peer.sendInPlace(framed(peer.headerLength, body), 0);
+    if (packet === undefined) throw new Error('refused');
+    // As node:dgram hands it over: a Buffer with the datagram at a nonzero pool offset.
+    const memory = Buffer.alloc(packet.length + 40, 0x77);
+    const datagram = memory.subarray(16, 16 + packet.length);
+    datagram.set(packet);
+    return datagram;
+  };
+
+  test('same header length: the datagram itself is the packet, with our header and Ns', () => {
+    const same = new StaticSession({ ...A, cookie: 'c1c2c3c4', seq: 'both' });
+    expect(same.headerLength).toBe(rx.headerLength);
+    const expected = new StaticSession({ ...A, cookie: 'c1c2c3c4', seq: 'both' });
+    for (let n = 0; n < 3; n++) {
+      const datagram = datagramOf([n]);
+      const [frame] = rx.receive(datagram, 0);
+      if (frame === undefined) throw new Error('not delivered');
+      const packet = same.sendInPlace(frame, 0);
+      expect(packet).toBe(datagram); // no new view
+      expect([...(packet ?? [])]).toEqual([...joined(expected.send(framed(0, [n]), 0))]);
+      expect(datagram.byteOffset).toBe(16); // the memory around it untouched
+      expect(Buffer.from(datagram.buffer, 0, 16).every((x) => x === 0x77)).toBe(true);
+    }
+    expect(same.stats()).toMatchObject({ txPackets: 3, txErrors: 0 });
+  });
+
+  test('a longer header, an older frame or a frame without headroom take the usual path', () => {
+    const longer = new StaticSession({ ...A, cookie: '0102030405060708', seq: 'both' });
+    const expected = new StaticSession({ ...A, cookie: '0102030405060708', seq: 'both' });
+    const first = datagramOf([1]);
+    const [old] = rx.receive(first, 0);
+    const [latest] = rx.receive(datagramOf([2]), 0);
+    if (old === undefined || latest === undefined) throw new Error('not delivered');
+    // 8-octet cookie: 4 octets more than the frame arrived with, taken from the pool before it.
+    const packet = longer.sendInPlace(latest, 0);
+    expect(packet?.buffer).toBe(latest.buffer);
+    expect(packet?.byteOffset).toBe(latest.byteOffset - longer.headerLength);
+    expect(packet?.constructor).toBe(Uint8Array);
+    expect([...(packet ?? [])]).toEqual([...joined(expected.send(framed(0, [2]), 0))]);
+    // An older frame (not the latest datagram's) of the same length: its own buffer, not the latest.
+    const same = new StaticSession({ ...A, cookie: 'c1c2c3c4' });
+    const older = same.sendInPlace(old, 0);
+    expect(older?.buffer).toBe(first.buffer);
+    expect(older?.byteOffset).toBe(first.byteOffset);
+    // No headroom at all: still a UsageError.
+    expect(() => same.sendInPlace(framed(0, [3]), 0)).toThrow(UsageError);
+  });
+});
+
 class LoopTransport implements DatagramTransport {
   readonly sent: DatagramData[] = [];
   peerOf: LoopTransport | undefined;
