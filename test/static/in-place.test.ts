@@ -179,7 +179,11 @@ describe('StaticTunnelHost: inPlace forwarding and the receive fast path', () =>
     });
     const common = { cookie: '0a0b0c0d', peer_cookie: '0a0b0c0d', seq: 'both' } as const;
     const sa = hostA.addSession({ session_id: 0x80000001, peer_session_id: 0xfffffffe, ...common });
-    hostB.addSession({ session_id: 0xfffffffe, peer_session_id: 0x80000001, ...common });
+    const sb = hostB.addSession({
+      session_id: 0xfffffffe,
+      peer_session_id: 0x80000001,
+      ...common,
+    });
     for (let n = 0; n < 5; n++) hostA.send(sa, framed(0, [n]));
     expect(got).toEqual([0, 1, 2, 3, 4].map((n) => framed(0, [n])));
     expect(tb.sent.every((d) => d instanceof Uint8Array)).toBe(true); // one array each
@@ -191,6 +195,10 @@ describe('StaticTunnelHost: inPlace forwarding and the receive fast path', () =>
     expect(hostB.session(0xfffffffe + 2 ** 32)).toBeUndefined();
     expect(hostB.removeSession(-2)).toBe(false);
     expect(hostB.removeSession(0xfffffffe)).toBe(true);
+    // sb sent last: a removed session is refused all the same (and sends nothing).
+    const before = tb.sent.length;
+    expect(() => hostB.send(sb, framed(20, [9]), { inPlace: true })).toThrow(UsageError);
+    expect(tb.sent.length).toBe(before);
   });
 
   test('the fast path and classify agree on what is data, control or invalid', () => {
