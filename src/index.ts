@@ -30,6 +30,7 @@ export * from './errors.js';
 // The state names (docs/states.md has the full tables).
 export { SESSION_STATES } from './fsm/session.js';
 export { TUNNEL_STATES } from './fsm/tunnel.js';
+export * from './keepalive.js';
 export type {
   IncomingSessionInfo,
   ResolvedTunnelEngineOptions,

@@ -25,7 +25,13 @@ import {
 } from './codec/header.js';
 import { copyInto, headroomOf, withHeadroom } from './codec/view.js';
 import { DebugLog } from './debug.js';
-import { DecodeError, UsageError } from './errors.js';
+import { DecodeError, type L2tpError, UsageError } from './errors.js';
+import {
+  type KeepaliveDownReason,
+  StaticKeepalive,
+  type StaticKeepaliveOptions,
+  type StaticKeepaliveStats,
+} from './keepalive.js';
 import { ATM_CELL_LENGTH } from './pw/atm.js';
 import {
   type PseudowireFramer,
@@ -413,9 +419,9 @@ export class StaticSession {
    * must be the caller's to overwrite (a frame read at an offset, or a received frame being
    * forwarded: its own header precedes it). Undefined when the frame is refused, as for `send`.
    * Never pass a Node Buffer from `Buffer.from` / `Buffer.allocUnsafe`: those share a pool, and
-   * the octets before one belong to another Buffer. Forwarding the payload of the datagram a
-   * session decoded last, with a header as long as the one it arrived with, returns that datagram
-   * itself (the array given to `receive`; a Node Buffer from `UdpTransport`): no new view.
+   * the octets before one belong to another Buffer. (`StaticTunnelHost.send` forwarding, from
+   * `onFrame`, the payload being delivered with a header as long as the one it arrived with sends
+   * that datagram itself: no new view.)
    * @throws UsageError when fewer than `headerLength` octets precede the frame, or bad `atmFlags`.
    */
   sendInPlace(
@@ -425,9 +431,10 @@ export class StaticSession {
   ): Uint8Array | undefined {
     const template = this.#template;
     const n = template.length;
-    // Forwarding the payload of the latest datagram with a header as long as the one it came
-    // with: that datagram is the packet (no new view; its header room is the frame's headroom).
-    const datagram = lastPayload === frame ? lastDatagram : undefined;
+    // StaticTunnelHost.send forwarding, from onFrame, the payload of the datagram being
+    // delivered with a header as long as the one it came with: that datagram is the packet (no
+    // new view; its header room is the frame's headroom). Only there: the datagram may be a Buffer.
+    const datagram = hostSending && frame === deliveringPayload ? deliveringDatagram : undefined;
     const own = datagram !== undefined && datagram.length - frame.length === n;
     const at = own ? n : headroomOf(frame);
     if (at < n) {
@@ -503,8 +510,7 @@ export class StaticSession {
       return this.#account(this.#seq.handleTimeout(now));
     }
     let payload = msg.payload;
-    lastDatagram = bytes;
-    lastPayload = payload;
+    if (bytes === deliveringDatagram) deliveringPayload = payload;
     if (this.peerOffset !== 0) {
       if (payload.length < this.peerOffset) return this.#invalid('shorter than peer_offset');
       payload = payload.subarray(this.peerOffset);
@@ -766,8 +772,18 @@ export interface StaticTunnelHostOptions {
    */
   readonly transport: DatagramTransport;
   readonly clock: Clock;
-  /** Needed only when a session has a REORDERTO. */
+  /** Needed when a session has a REORDERTO, and for `keepalive`. */
   readonly timers?: TimerHost | undefined;
+  /**
+   * HELLO keepalive on the tunnel (go-l2tp's quiescent mode, see src/keepalive.ts); only when
+   * the peer does the same. Off by default, like the kernel's static tunnels.
+   */
+  readonly keepalive?: StaticKeepaliveOptions | undefined;
+  /**
+   * The keepalive declared the tunnel down: every session has been removed (their counters
+   * stay in the tunnel's), no HELLO follows. Frames are still sent if the host adds sessions.
+   */
+  readonly onDown?: ((reason: KeepaliveDownReason, error: L2tpError) => void) | undefined;
   /**
    * Called for every delivered frame; `frame` is a view into the received datagram. `atmFlags`
    * is passed on 'atm-aal5' sessions only: the frame's ATM sublayer bits (RFC 4454 §4.1).
@@ -803,9 +819,12 @@ interface Armed {
   handle: TimerHandle;
 }
 
-// The datagram a StaticSession decoded last and its payload view (see sendInPlace).
-let lastDatagram: Uint8Array | undefined;
-let lastPayload: Uint8Array | undefined;
+// While a StaticTunnelHost decodes and delivers a datagram: that datagram and its payload view,
+// and whether StaticTunnelHost.send is running (see sendInPlace). Cleared afterwards, so nothing
+// is retained and a direct sendInPlace never returns the host's datagram.
+let deliveringDatagram: Uint8Array | undefined;
+let deliveringPayload: Uint8Array | undefined;
+let hostSending = false;
 
 function plainAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
@@ -829,6 +848,8 @@ export class StaticTunnelHost {
   /** The session of the latest send, known to be in `#sessions` (cleared when removed). */
   #lastSender: StaticSession | undefined;
   readonly #armed = new Map<StaticSession, Armed>();
+  #keepalive: StaticKeepalive | undefined;
+  #controlTimer: Armed | undefined;
   readonly #unsubscribe: () => void;
   readonly #remote: string;
   #invalid = 0;
@@ -851,10 +872,21 @@ export class StaticTunnelHost {
     // Node reports IPv6 sources in lower case (give `remote` in canonical form).
     this.#remote = plainAddress(t.remote.toLowerCase());
     this.#options = options;
+    if (options.keepalive !== undefined) {
+      if (options.timers === undefined) throw new UsageError('keepalive needs timers');
+      this.#keepalive = new StaticKeepalive(
+        this,
+        options.keepalive,
+        options.clock.now(),
+        (datagram) => options.transport.send(datagram, this.peer),
+        (reason, error) => this.#down(reason, error),
+      );
+    }
     this.#unsubscribe = options.transport.onDatagram((bytes, from) => this.#receive(bytes, from), {
       // Only read here; the frames handed on are plain views (decodeDataV3).
       anySubclass: true,
     });
+    this.#armControl();
   }
 
   /**
@@ -916,10 +948,16 @@ export class StaticTunnelHost {
       this.#lastSender = session; // a stream of frames on one session skips the map lookup
     }
     // Sending has no timers (`now` is reserved): no clock read per frame.
-    const packet =
-      options?.inPlace === true
-        ? session.sendInPlace(frame, 0, options)
-        : session.send(frame, 0, options);
+    let packet: Uint8Array | readonly [Uint8Array, Uint8Array] | undefined;
+    if (options?.inPlace === true) {
+      const outer = hostSending;
+      hostSending = true;
+      try {
+        packet = session.sendInPlace(frame, 0, options);
+      } finally {
+        hostSending = outer;
+      }
+    } else packet = session.send(frame, 0, options);
     // undefined: the framer or the mtu refused the frame (counted tx_errors by the session).
     if (packet !== undefined) this.#options.transport.send(packet, this.peer);
   }
@@ -961,6 +999,8 @@ export class StaticTunnelHost {
     this.#closed = true;
     this.#unsubscribe();
     for (const session of this.#sessions.values()) this.#disarm(session);
+    if (this.#controlTimer !== undefined) this.#options.timers?.clear(this.#controlTimer.handle);
+    this.#controlTimer = undefined;
     this.#options.transport.close();
   }
 
@@ -986,8 +1026,10 @@ export class StaticTunnelHost {
       }
     } else if (bytes.length >= 4) sessionId = readU32(bytes, 0);
     if (sessionId === 0) {
-      if (classify(bytes, this.encap).kind === 'control') this.#control++;
-      else this.#invalid++;
+      if (classify(bytes, this.encap).kind !== 'control') this.#invalid++;
+      else if (this.#keepalive?.receive(bytes, this.#options.clock.now()) === true) {
+        this.#armControl();
+      } else this.#control++;
       return;
     }
     const session = this.#sessions.get(sessionId | 0);
@@ -997,10 +1039,16 @@ export class StaticTunnelHost {
     }
     // Without REORDERTO nothing is held, so time does not matter: no clock read per frame.
     const now = session.reorderTimeoutMs === 0 ? 0 : this.#options.clock.now();
-    const frames = session.receive(bytes, now);
+    const outer = deliveringDatagram; // a host receiving from inside another's onFrame
+    const outerPayload = deliveringPayload;
+    deliveringDatagram = bytes;
+    deliveringPayload = undefined;
     try {
+      const frames = session.receive(bytes, now);
       if (frames.length !== 0) this.#deliver(session, frames);
     } finally {
+      deliveringDatagram = outer;
+      deliveringPayload = outerPayload;
       this.#rearm(session);
     }
   }
@@ -1044,6 +1092,39 @@ export class StaticTunnelHost {
       }
     });
     this.#armed.set(session, { deadline, handle });
+  }
+
+  /** State and counters of the keepalive; undefined without one. */
+  keepalive(): StaticKeepaliveStats | undefined {
+    return this.#keepalive?.stats();
+  }
+
+  // One timer for the keepalive: HELLO due, retransmission or delayed ACK, whichever is first.
+  #armControl(): void {
+    const keepalive = this.#keepalive;
+    const timers = this.#options.timers;
+    if (keepalive === undefined || timers === undefined) return;
+    const deadline = this.#closed ? undefined : keepalive.nextDeadline();
+    if (this.#controlTimer?.deadline === deadline) return;
+    if (this.#controlTimer !== undefined) timers.clear(this.#controlTimer.handle);
+    this.#controlTimer = undefined;
+    if (deadline === undefined) return;
+    const handle = timers.set(deadline - this.#options.clock.now(), () => {
+      this.#controlTimer = undefined;
+      if (this.#closed) return;
+      try {
+        keepalive.handleTimeout(this.#options.clock.now());
+      } finally {
+        this.#armControl();
+      }
+    });
+    this.#controlTimer = { deadline, handle };
+  }
+
+  // The keepalive gave up (or the peer sent StopCCN): tear the sessions down, as ql2tpd does.
+  #down(reason: KeepaliveDownReason, error: L2tpError): void {
+    for (const session of [...this.#sessions.values()]) this.removeSession(session.sessionId);
+    this.#options.onDown?.(reason, error);
   }
 
   #disarm(session: StaticSession): void {

@@ -74,64 +74,117 @@ describe('StaticSession.sendInPlace', () => {
   });
 });
 
-describe('sendInPlace of the payload just received', () => {
-  // Two sessions that receive from one peer and forward (hairpin / switch) what they get.
-  const rx = new StaticSession({ ...A, cookie: '0a0b0c0d', peer_cookie: 'a1a2a3a4', seq: 'both' });
-  const peer = new StaticSession({
-    ...A,
-    session_id: A.peer_session_id,
-    peer_session_id: A.session_id,
-    cookie: 'a1a2a3a4',
-    peer_cookie: '0a0b0c0d',
-    seq: 'both',
-  });
-  const datagramOf = (body: number[]) => {
-    const packet = peer.sendInPlace(framed(peer.headerLength, body), 0);
-    if (packet === undefined) throw new Error('refused');
-    // As node:dgram hands it over: a Buffer with the datagram at a nonzero pool offset.
-    const memory = Buffer.alloc(packet.length + 40, 0x77);
-    const datagram = memory.subarray(16, 16 + packet.length);
-    datagram.set(packet);
-    return datagram;
-  };
+describe('StaticTunnelHost.send forwarding the payload being delivered', () => {
+  // A host whose transport hands over node-like Buffers; its onFrame forwards on another session.
+  function setup(forwardCookie: string) {
+    const sent: DatagramData[] = [];
+    let handler: DatagramHandler | undefined;
+    let anySubclass = false;
+    const transport: DatagramTransport = {
+      send: (data) => {
+        sent.push(data);
+      },
+      onDatagram: (h, options) => {
+        handler = h;
+        anySubclass = options?.anySubclass === true;
+        return () => {};
+      },
+      close: () => {},
+    };
+    const seen: { frame: Uint8Array; direct: Uint8Array | undefined }[] = [];
+    let forwardOn: StaticSession | undefined;
+    let direct: StaticSession | undefined;
+    const host = new StaticTunnelHost({
+      tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: '192.0.2.2', udp_dport: 5000 },
+      transport,
+      clock: { now: () => 0 },
+      onFrame: (frame) => {
+        // A direct sendInPlace never hands out the host's datagram (here: a Buffer).
+        const copy = framed(64, [...frame.subarray(14)]);
+        seen.push({ frame, direct: direct?.sendInPlace(copy, 0) });
+        if (forwardOn !== undefined) host.send(forwardOn, frame, { inPlace: true });
+      },
+    });
+    host.addSession({ ...A, cookie: '0a0b0c0d', peer_cookie: 'a1a2a3a4', seq: 'both' });
+    forwardOn = host.addSession({
+      ...A,
+      session_id: 77,
+      peer_session_id: 78,
+      cookie: forwardCookie,
+      seq: 'both',
+    });
+    direct = new StaticSession({ ...A, cookie: 'c1c2c3c4' });
+    const peer = new StaticSession({
+      ...A,
+      session_id: A.peer_session_id,
+      peer_session_id: A.session_id,
+      cookie: 'a1a2a3a4',
+      peer_cookie: '0a0b0c0d',
+      seq: 'both',
+    });
+    const deliver = (body: number[]) => {
+      const packet = peer.sendInPlace(framed(peer.headerLength, body), 0);
+      if (packet === undefined || handler === undefined) throw new Error('setup');
+      // As node:dgram hands it over: a Buffer, here at a nonzero offset in a larger block.
+      const memory = Buffer.alloc(packet.length + 40, 0x77);
+      const datagram = memory.subarray(16, 16 + packet.length);
+      datagram.set(packet);
+      handler(datagram, { address: '192.0.2.2', port: 5000 });
+      return datagram;
+    };
+    expect(anySubclass).toBe(true);
+    return { sent, seen, deliver, forwardOn, host };
+  }
 
-  test('same header length: the datagram itself is the packet, with our header and Ns', () => {
-    const same = new StaticSession({ ...A, cookie: 'c1c2c3c4', seq: 'both' });
-    expect(same.headerLength).toBe(rx.headerLength);
-    const expected = new StaticSession({ ...A, cookie: 'c1c2c3c4', seq: 'both' });
+  test('same header length: the datagram itself goes out, with our header and Ns', () => {
+    const { sent, seen, deliver, forwardOn } = setup('c1c2c3c4');
+    const expected = new StaticSession({
+      ...A,
+      session_id: 77,
+      peer_session_id: 78,
+      cookie: 'c1c2c3c4',
+      seq: 'both',
+    });
     for (let n = 0; n < 3; n++) {
-      const datagram = datagramOf([n]);
-      const [frame] = rx.receive(datagram, 0);
-      if (frame === undefined) throw new Error('not delivered');
-      const packet = same.sendInPlace(frame, 0);
-      expect(packet).toBe(datagram); // no new view
-      expect([...(packet ?? [])]).toEqual([...joined(expected.send(framed(0, [n]), 0))]);
-      expect(datagram.byteOffset).toBe(16); // the memory around it untouched
+      const datagram = deliver([n]);
+      expect(sent[n]).toBe(datagram); // no new view
+      expect([...datagram]).toEqual([...joined(expected.send(framed(0, [n]), 0))]);
       expect(Buffer.from(datagram.buffer, 0, 16).every((x) => x === 0x77)).toBe(true);
     }
-    expect(same.stats()).toMatchObject({ txPackets: 3, txErrors: 0 });
+    expect(seen.map((s) => s.frame.constructor)).toEqual([Uint8Array, Uint8Array, Uint8Array]);
+    expect(seen.map((s) => s.direct?.constructor)).toEqual([Uint8Array, Uint8Array, Uint8Array]);
+    expect(forwardOn.stats()).toMatchObject({ txPackets: 3, txErrors: 0 });
   });
 
-  test('a longer header, an older frame or a frame without headroom take the usual path', () => {
-    const longer = new StaticSession({ ...A, cookie: '0102030405060708', seq: 'both' });
-    const expected = new StaticSession({ ...A, cookie: '0102030405060708', seq: 'both' });
-    const first = datagramOf([1]);
-    const [old] = rx.receive(first, 0);
-    const [latest] = rx.receive(datagramOf([2]), 0);
-    if (old === undefined || latest === undefined) throw new Error('not delivered');
-    // 8-octet cookie: 4 octets more than the frame arrived with, taken from the pool before it.
-    const packet = longer.sendInPlace(latest, 0);
-    expect(packet?.buffer).toBe(latest.buffer);
-    expect(packet?.byteOffset).toBe(latest.byteOffset - longer.headerLength);
-    expect(packet?.constructor).toBe(Uint8Array);
-    expect([...(packet ?? [])]).toEqual([...joined(expected.send(framed(0, [2]), 0))]);
-    // An older frame (not the latest datagram's) of the same length: its own buffer, not the latest.
-    const same = new StaticSession({ ...A, cookie: 'c1c2c3c4' });
-    const older = same.sendInPlace(old, 0);
-    expect(older?.buffer).toBe(first.buffer);
-    expect(older?.byteOffset).toBe(first.byteOffset);
-    // No headroom at all: still a UsageError.
-    expect(() => same.sendInPlace(framed(0, [3]), 0)).toThrow(UsageError);
+  test('a longer header, or a send after delivery, takes the usual path', () => {
+    const { sent, seen, deliver, host, forwardOn } = setup('0102030405060708');
+    const expected = new StaticSession({
+      ...A,
+      session_id: 77,
+      peer_session_id: 78,
+      cookie: '0102030405060708',
+      seq: 'both',
+    });
+    const datagram = deliver([1]);
+    // 8-octet cookie: 4 octets more than the frame arrived with, taken from the block before it.
+    const packet = sent[0] as Uint8Array;
+    expect(packet).not.toBe(datagram);
+    expect(packet.constructor).toBe(Uint8Array);
+    expect(packet.buffer).toBe(datagram.buffer);
+    expect(packet.byteOffset).toBe(datagram.byteOffset - 4);
+    expect([...packet]).toEqual([...joined(expected.send(framed(0, [1]), 0))]);
+    // The same frame forwarded after onFrame returned: a plain view, not the datagram.
+    const later = (seen[0] as { frame: Uint8Array }).frame;
+    const short = host.addSession({
+      ...A,
+      session_id: 79,
+      peer_session_id: 80,
+      cookie: 'c1c2c3c4',
+    });
+    host.send(short, later, { inPlace: true });
+    expect(sent[1]).not.toBe(datagram);
+    expect((sent[1] as Uint8Array).constructor).toBe(Uint8Array);
+    expect(forwardOn.stats().txPackets).toBe(1);
   });
 });
 
