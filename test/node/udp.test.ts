@@ -413,7 +413,9 @@ describe('Node clock, timers and random bytes', () => {
       done = resolve;
     });
     const cleared = nodeTimers.set(0, () => fired.push('cleared'));
-    nodeTimers.set(2, () => {
+    // 50 ms apart, so that a busy event loop between the two set() calls cannot swap them
+    // (setTimeout orders by due time; 2 ms apart flaked on a loaded CI run).
+    nodeTimers.set(50, () => {
       fired.push('second');
       done();
     });
