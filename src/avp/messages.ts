@@ -12,6 +12,8 @@
  * Not here: headers and Ns/Nr (src/codec), AVP header walking (raw.ts), value layouts (values.ts),
  * Message Digest verification (needs the nonces: the engine's job, with auth.ts).
  */
+
+import { plainView } from '../codec/view.js';
 import {
   AvpType,
   CdnResult,
@@ -770,12 +772,12 @@ function readValue(bytes: Uint8Array, at: number, length: number, kind: ValueKin
     case 'protocolVersion':
       return length === 2 ? { version: bytes[at], revision: bytes[at + 1] } : undefined;
     case 'string':
-      return stringValue(new Uint8Array(bytes.buffer, bytes.byteOffset + at, length));
+      return stringValue(plainView(bytes, at, length));
     case 'bytes':
-      return new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
+      return plainView(bytes, at, length);
     default:
       try {
-        return decodeValue(kind, new Uint8Array(bytes.buffer, bytes.byteOffset + at, length));
+        return decodeValue(kind, plainView(bytes, at, length));
       } catch (err) {
         if (err instanceof DecodeError) return undefined;
         throw err;

@@ -5,12 +5,13 @@
  * receives an L2tpCrypto argument instead. No protocol logic lives here.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { plainView } from '../codec/view.js';
 import type { HmacAlgorithm, L2tpCrypto } from '../crypto.js';
 
 // Node returns a Buffer; hand out a plain Uint8Array view of it so results compare equal to
 // Uint8Array values everywhere (no copy).
 function plain(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return plainView(buf, 0, buf.length);
 }
 
 /** L2tpCrypto backed by node:crypto `createHash('md5')` and `createHmac`. Stateless. */
