@@ -48,16 +48,6 @@ export interface StaticKeepaliveStats {
 const HELLO = { type: 'HELLO', version: 3 } as ControlMessage;
 const ACK = { type: 'ACK', version: 3 } as ControlMessage;
 
-/** Checks keepalive options (the host calls this before anything else is set up). */
-export function checkKeepaliveOptions(options: StaticKeepaliveOptions): void {
-  const ms = options.helloIntervalMs;
-  if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
-    throw new UsageError(`helloIntervalMs must be an integer in 1000…3600000, got ${String(ms)}`);
-  }
-  // Throws UsageError for a bad channel option.
-  new ReliableChannel(options.channel);
-}
-
 /** The keepalive of one static tunnel. */
 export class StaticKeepalive {
   readonly #tunnelId: number;
@@ -84,12 +74,16 @@ export class StaticKeepalive {
     send: (datagram: Uint8Array) => void,
     onDown: (reason: KeepaliveDownReason, error: L2tpError) => void,
   ) {
-    checkKeepaliveOptions(options);
+    const ms = options.helloIntervalMs;
+    if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
+      throw new UsageError(`helloIntervalMs must be an integer in 1000…3600000, got ${String(ms)}`);
+    }
     this.#tunnelId = ids.tunnelId;
     this.#peerTunnelId = ids.peerTunnelId;
     this.#encap = ids.encap;
     this.#intervalMs = options.helloIntervalMs;
-    // RFC 3931 §4.2, §6.15: v3 acknowledges with the explicit ACK message.
+    // RFC 3931 §4.2, §6.15: v3 acknowledges with the explicit ACK message. The channel checks
+    // its own options (UsageError).
     this.#channel = new ReliableChannel<ControlMessage>({
       ...options.channel,
       ackStyle: 'explicit-ack',

@@ -999,8 +999,7 @@ export class StaticTunnelHost {
     this.#closed = true;
     this.#unsubscribe();
     for (const session of this.#sessions.values()) this.#disarm(session);
-    if (this.#controlTimer !== undefined) this.#options.timers?.clear(this.#controlTimer.handle);
-    this.#controlTimer = undefined;
+    this.#armControl(); // closed: clears the keepalive's timer
     this.#options.transport.close();
   }
 
@@ -1078,11 +1077,8 @@ export class StaticTunnelHost {
     // The common case (no reorder timeout, nothing armed) skips the map lookup.
     if (deadline === undefined && this.#armed.size === 0) return;
     const armed = this.#armed.get(session);
-    if (armed?.deadline === deadline) return;
-    if (armed !== undefined) this.#disarm(session);
-    const timers = this.#options.timers;
-    if (deadline === undefined || timers === undefined || this.#closed) return;
-    const handle = timers.set(deadline - this.#options.clock.now(), () => {
+    if (armed?.deadline === deadline) return; // before the closure: no allocation per frame
+    const next = this.#retime(armed, deadline, () => {
       this.#armed.delete(session);
       if (this.#closed || this.#sessions.get(session.sessionId | 0) !== session) return;
       try {
@@ -1091,7 +1087,21 @@ export class StaticTunnelHost {
         this.#rearm(session);
       }
     });
-    this.#armed.set(session, { deadline, handle });
+    if (next === undefined) this.#armed.delete(session);
+    else this.#armed.set(session, next);
+  }
+
+  // Moves one timer to `deadline` (undefined: none): clears `armed` and, unless the host is
+  // closed or has no timers, sets a new one that calls `fire`. Returns what is armed now.
+  #retime(
+    armed: Armed | undefined,
+    deadline: number | undefined,
+    fire: () => void,
+  ): Armed | undefined {
+    const timers = this.#options.timers;
+    if (armed !== undefined) timers?.clear(armed.handle);
+    if (deadline === undefined || timers === undefined || this.#closed) return undefined;
+    return { deadline, handle: timers.set(deadline - this.#options.clock.now(), fire) };
   }
 
   /** State and counters of the keepalive; undefined without one. */
@@ -1102,14 +1112,10 @@ export class StaticTunnelHost {
   // One timer for the keepalive: HELLO due, retransmission or delayed ACK, whichever is first.
   #armControl(): void {
     const keepalive = this.#keepalive;
-    const timers = this.#options.timers;
-    if (keepalive === undefined || timers === undefined) return;
+    if (keepalive === undefined) return;
     const deadline = this.#closed ? undefined : keepalive.nextDeadline();
     if (this.#controlTimer?.deadline === deadline) return;
-    if (this.#controlTimer !== undefined) timers.clear(this.#controlTimer.handle);
-    this.#controlTimer = undefined;
-    if (deadline === undefined) return;
-    const handle = timers.set(deadline - this.#options.clock.now(), () => {
+    this.#controlTimer = this.#retime(this.#controlTimer, deadline, () => {
       this.#controlTimer = undefined;
       if (this.#closed) return;
       try {
@@ -1118,7 +1124,6 @@ export class StaticTunnelHost {
         this.#armControl();
       }
     });
-    this.#controlTimer = { deadline, handle };
   }
 
   // The keepalive gave up (or the peer sent StopCCN): tear the sessions down, as ql2tpd does.

@@ -35,6 +35,10 @@ class World implements TimerHost {
   clear(handle: TimerHandle): void {
     this.#events.delete(handle as unknown as number);
   }
+  /** Timers and deliveries still scheduled. */
+  get pending(): number {
+    return this.#events.size;
+  }
   runUntil(endMs: number): void {
     for (;;) {
       let first: [number, { at: number; fire: () => void }] | undefined;
@@ -151,6 +155,9 @@ describe('static tunnel keepalive', () => {
     expect(downs).toEqual([]);
     a.close();
     b.close();
+    // Closed hosts leave no timer behind (a real one would keep the process alive).
+    world.runUntil(300_100); // deliver what is in flight
+    expect(world.pending).toBe(0);
   });
 
   test('over IP (protocol 115): the HELLO follows a zero Session ID, and is answered', () => {
