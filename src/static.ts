@@ -9,7 +9,7 @@
  * Not here: sockets (src/node/udp.ts), managed tunnels (src/tunnel.ts), keepalives.
  */
 
-import { readU32 } from './codec/bytes.js';
+import { readU24, readU32 } from './codec/bytes.js';
 import { classify } from './codec/classify.js';
 import {
   ATM_FLAGS_MASK,
@@ -23,7 +23,7 @@ import {
   encodeDataHeaderV3,
   SUBLAYER_BITS,
 } from './codec/header.js';
-import { copyInto, headroomOf, withHeadroom } from './codec/view.js';
+import { copyInto, headroomOf, plainView, withHeadroom } from './codec/view.js';
 import { DebugLog } from './debug.js';
 import { DecodeError, type L2tpError, UsageError } from './errors.js';
 import {
@@ -275,6 +275,10 @@ export class StaticSession {
   readonly #peerCookieHi: number;
   readonly #peerCookieLo: number;
   readonly #params: DataParamsV3;
+  /** Octets before the payload of a received packet (session header, peer cookie, sublayer). */
+  readonly #rxHeaderLength: number;
+  /** Received packets can take `receiveOne`'s path: no ATM sublayer, no peer_offset. */
+  readonly #rxPlain: boolean;
   /** Header + offset padding + framer prefix; copied per send, Ns patched in at #nsAt. */
   readonly #template: Uint8Array;
   readonly #nsAt: number;
@@ -345,6 +349,14 @@ export class StaticSession {
       cookieLength: this.#peerCookie.length as CookieLength,
       sublayer: this.l2specType,
     };
+    this.#rxHeaderLength = dataHeaderLength({
+      version: 3,
+      encap: this.encap,
+      sessionId: this.sessionId,
+      cookie: this.#peerCookie.length === 0 ? undefined : this.#peerCookie,
+      sublayer: this.l2specType,
+    });
+    this.#rxPlain = this.l2specType !== 'atm' && this.peerOffset === 0;
     const header: DataHeaderV3 = {
       version: 3,
       encap: this.encap,
@@ -494,6 +506,8 @@ export class StaticSession {
    * (rx_invalid, rx_cookie_discards, rx_seq_discards, rx_errors).
    */
   receive(bytes: Uint8Array, now: number): readonly Uint8Array[] {
+    const frame = this.receiveOne(bytes);
+    if (frame !== null) return frame === undefined ? NONE : [frame];
     let msg: DataMessageV3;
     try {
       msg = decodeDataV3(bytes, this.#params);
@@ -535,16 +549,49 @@ export class StaticSession {
         if (log) log('rx without Ns under RECVSEQ: dropped');
         return this.#account(this.#seq.handleTimeout(now));
       }
-    } else {
-      this.#seenSeq = true;
-      const log = this.#log.seq;
-      if (log) log('rx Ns %d', msg.ns);
-    }
+    } else this.#rxNs(msg.ns);
     return this.#account(this.#seq.receive(payload, msg.ns, now));
   }
 
-  // The cookie is 4 or 8 octets (decodeDataV3 checked they are there): two word compares instead
-  // of eight octet compares.
+  /**
+   * @internal `receive`'s common case, without arrays (StaticTunnelHost calls it per datagram): a
+   * well-formed packet for this session with a matching cookie, in order or unsequenced with
+   * nothing held, on a session without the ATM sublayer or peer_offset. Returns its frame after
+   * the framer and mru (counted as `receive` counts), or undefined when they dropped it (counted).
+   * Anything else returns null with nothing changed: then call `receive`, which sorts it out.
+   */
+  receiveOne(bytes: Uint8Array): Uint8Array | undefined | null {
+    const length = this.#rxHeaderLength;
+    if (!this.#rxPlain || bytes.length < length) return null;
+    let at = 0;
+    if (this.encap === 'udp') {
+      // RFC 3931 §4.1.2.1: T = 0 and Ver = 3, the Session ID after the reserved octets.
+      if ((bytes[0] as number) >= 0x80 || ((bytes[1] as number) & 0x0f) !== 3) return null;
+      at = 4;
+    }
+    if (readU32(bytes, at) !== this.sessionId) return null;
+    if (this.#peerCookie.length !== 0 && !this.#cookieMatches(bytes, at + 4)) return null;
+    let ns: number | undefined;
+    // RFC 3931 §4.6: the Default L2SS ends the header; with S = 0 there is no Sequence Number.
+    if (this.l2specType === 'default' && ((bytes[length - 4] as number) & SUBLAYER_BITS.S) !== 0) {
+      ns = readU24(bytes, length - 3);
+    }
+    if (ns === undefined ? this.#recvSeq : false) return null; // RECVSEQ drops it: receive counts
+    if (!this.#seq.acceptNow(ns)) return null;
+    if (ns !== undefined) this.#rxNs(ns);
+    const payload = plainView(bytes, length, bytes.length - length);
+    if (bytes === deliveringDatagram) deliveringPayload = payload;
+    return this.#pass(payload);
+  }
+
+  #rxNs(ns: number): void {
+    this.#seenSeq = true;
+    const log = this.#log.seq;
+    if (log) log('rx Ns %d', ns);
+  }
+
+  // The cookie is 4 or 8 octets (checked present by the caller): two word compares instead of
+  // eight octet compares.
   #cookieMatches(bytes: Uint8Array, at: number): boolean {
     if (readU32(bytes, at) !== this.#peerCookieHi) return false;
     return this.#peerCookie.length === 4 || readU32(bytes, at + 4) === this.#peerCookieLo;
@@ -563,6 +610,11 @@ export class StaticSession {
   /** Runs reorder expiry due at `now`; returns the frames released (see `receive`). */
   handleTimeout(now: number): readonly Uint8Array[] {
     return this.#account(this.#seq.handleTimeout(now));
+  }
+
+  /** Frames the reorder buffer holds now (REORDERTO waits for a gap to fill). */
+  get heldCount(): number {
+    return this.#seq.heldCount;
   }
 
   /** When `handleTimeout` next has work (ms, same clock as `now`), or undefined. */
@@ -703,32 +755,42 @@ export class StaticSession {
     let out: Uint8Array[] | undefined;
     for (let i = 0; i < n; i++) {
       const raw = frames[i] as Uint8Array;
-      let frame: Uint8Array | undefined;
-      try {
-        frame = this.framer.decode(raw, this.atmFlagsOf(raw));
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error;
-        const log = this.#log.data;
-        if (log) log('rx drop %d octets: %s', raw.length, error.message);
-      }
-      if (frame !== undefined && this.#mru !== 0 && frame.length > this.#mru) {
-        const log = this.#log.data;
-        if (log) log('rx drop %d octets: longer than mru %d', frame.length, this.#mru);
-        frame = undefined;
-      }
+      const frame = this.#pass(raw);
       if (frame === undefined) {
-        this.#rxDropped++;
         out ??= frames.slice(0, i);
         continue;
       }
-      this.#rxBytes += frame.length;
-      const log = this.#log.data;
-      if (log) log('rx %d octets', frame.length);
       if (out === undefined && frame !== raw) out = frames.slice(0, i);
       out?.push(frame);
     }
     if (out === undefined) return frames;
     return out.length === 0 ? NONE : out;
+  }
+
+  // One frame leaving the sequencer: the framer's check and the mru; counts rx_bytes, or the
+  // drop (then undefined).
+  #pass(raw: Uint8Array): Uint8Array | undefined {
+    let frame: Uint8Array | undefined;
+    try {
+      frame = this.framer.decode(raw, this.atmFlagsOf(raw));
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      const log = this.#log.data;
+      if (log) log('rx drop %d octets: %s', raw.length, error.message);
+    }
+    if (frame !== undefined && this.#mru !== 0 && frame.length > this.#mru) {
+      const log = this.#log.data;
+      if (log) log('rx drop %d octets: longer than mru %d', frame.length, this.#mru);
+      frame = undefined;
+    }
+    if (frame === undefined) {
+      this.#rxDropped++;
+      return undefined;
+    }
+    this.#rxBytes += frame.length;
+    const log = this.#log.data;
+    if (log) log('rx %d octets', frame.length);
+    return frame;
   }
 
   #needSublayer(what: string): void {
@@ -1036,15 +1098,20 @@ export class StaticTunnelHost {
       this.#invalid++;
       return;
     }
-    // Without REORDERTO nothing is held, so time does not matter: no clock read per frame.
-    const now = session.reorderTimeoutMs === 0 ? 0 : this.#options.clock.now();
     const outer = deliveringDatagram; // a host receiving from inside another's onFrame
     const outerPayload = deliveringPayload;
     deliveringDatagram = bytes;
     deliveringPayload = undefined;
     try {
-      const frames = session.receive(bytes, now);
-      if (frames.length !== 0) this.#deliver(session, frames);
+      const frame = session.receiveOne(bytes);
+      if (frame === null) {
+        // Without REORDERTO nothing is held, so time does not matter: no clock read.
+        const now = session.reorderTimeoutMs === 0 ? 0 : this.#options.clock.now();
+        const frames = session.receive(bytes, now);
+        if (frames.length !== 0) this.#deliver(session, frames);
+      } else if (frame !== undefined) {
+        this.#options.onFrame(frame, session); // not ATM AAL5 (receiveOne): no flags to pass
+      }
     } finally {
       deliveringDatagram = outer;
       deliveringPayload = outerPayload;
@@ -1073,9 +1140,9 @@ export class StaticTunnelHost {
   }
 
   #rearm(session: StaticSession): void {
+    // The common case (nothing armed, nothing held) asks neither the map nor the reorder buffer.
+    if (this.#armed.size === 0 && session.heldCount === 0) return;
     const deadline = session.nextDeadline();
-    // The common case (no reorder timeout, nothing armed) skips the map lookup.
-    if (deadline === undefined && this.#armed.size === 0) return;
     const armed = this.#armed.get(session);
     if (armed?.deadline === deadline) return; // before the closure: no allocation per frame
     const next = this.#retime(armed, deadline, () => {

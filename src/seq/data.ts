@@ -156,9 +156,31 @@ export class DataSequencer<T> {
     return released.length === 0 ? [frame] : [...released, frame];
   }
 
+  /**
+   * The common case of `receive` without arrays, for per-packet paths: when the frame with `ns`
+   * (undefined: none) would be released at once, alone (in order or unsequenced, nothing held),
+   * counts it as receive would and returns true. Else false and nothing changed: call receive.
+   */
+  acceptNow(ns: number | undefined): boolean {
+    if (ns !== undefined) {
+      // A v2 LAC that does not sequence yet must switch on first (receive does that).
+      if (this.#version === 2 && !this.#lnsMode && !this.#sendSeq) return false;
+      return this.#buffer.acceptInOrder(ns);
+    }
+    if (this.#recvSeq || (this.#version === 2 && this.#sendSeq)) return false;
+    if (this.#buffer.heldCount !== 0) return false;
+    this.#unsequenced++;
+    return true;
+  }
+
   /** Runs reorder-buffer expiry due at `now`. */
   handleTimeout(now: number): readonly T[] {
     return this.#buffer.handleTimeout(now);
+  }
+
+  /** Frames the reorder buffer holds. */
+  get heldCount(): number {
+    return this.#buffer.heldCount;
   }
 
   /** When {@link DataSequencer.handleTimeout} next has work, or undefined. */

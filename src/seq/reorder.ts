@@ -177,12 +177,7 @@ export class ReorderBuffer<T> {
     if ((ns & this.#mask) !== ns) {
       throw new UsageError(`ns must be an integer in 0…${this.#mask}, got ${ns}`);
     }
-    // Fast path: the common in-order case, nothing held, nothing to expire.
-    if (ns === this.#expected && !this.#resync && this.#held.size === 0) {
-      this.#expected = (ns + 1) & this.#mask;
-      this.#rxPackets++;
-      return [frame];
-    }
+    if (this.acceptInOrder(ns)) return [frame];
     if (serialDistance(this.#expected, ns, this.#bits) >= this.#window) {
       // Kernel l2tp_seq_check_rx_window: behind us or too far ahead.
       this.#rxOutside++;
@@ -190,6 +185,18 @@ export class ReorderBuffer<T> {
       return this.#timeoutMs > 0 ? this.handleTimeout(now) : NONE;
     }
     return this.#timeoutMs === 0 ? this.#pushNoQueue(ns, frame) : this.#pushQueue(ns, frame, now);
+  }
+
+  /**
+   * The common case of `push` without an array: when `ns` is the expected Ns and nothing is held
+   * or awaiting a resync (so nothing can expire either), accepts it (counted, the expected Ns
+   * advances) and returns true; the frame may go out at once. Else false, nothing changed: push.
+   */
+  acceptInOrder(ns: number): boolean {
+    if (ns !== this.#expected || this.#resync || this.#held.size !== 0) return false;
+    this.#expected = (ns + 1) & this.#mask;
+    this.#rxPackets++;
+    return true;
   }
 
   /** Runs expiry due at `now`; returns frames released by it (policy 'deliver' or a resync). */

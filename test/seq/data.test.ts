@@ -2,6 +2,7 @@
 // l2tp_recv_common), send-side Ns with wrap-around in both widths, and delegation to the
 // reorder buffer with the right sequence space.
 
+import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { DataSequencer } from '../../src/seq/data.js';
@@ -95,5 +96,64 @@ describe('reorder timeout through the policy object', () => {
     expect(() => new DataSequencer({ version: 4 as 2 })).toThrow(UsageError);
     expect(() => new DataSequencer({ version: 2, initialNs: 65536 })).toThrow(UsageError);
     expect(() => new DataSequencer({ version: 2, reorderTimeoutMs: -5 })).toThrow(UsageError);
+  });
+});
+
+describe('acceptNow (the per-packet shortcut) agrees with receive', () => {
+  // Twin sequencers see the same packets: one tries acceptNow first and calls receive only when
+  // it declines, the other always calls receive. Outputs, Ns state and every counter must agree.
+  const op = fc.record({
+    ns: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined, freq: 3 }),
+    dt: fc.integer({ min: 0, max: 40 }),
+    sendSeqOn: fc.boolean(),
+  });
+  const options = fc.record({
+    version: fc.constantFrom(2 as const, 3 as const),
+    lnsMode: fc.boolean(),
+    sendSeq: fc.boolean(),
+    recvSeq: fc.boolean(),
+    reorderTimeoutMs: fc.constantFrom(0, 25),
+    initialNr: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+  });
+
+  it.prop([options, fc.array(op, { maxLength: 60 })], { numRuns: 400 })(
+    'same frames, same stats, for any packet sequence',
+    (opts, ops) => {
+      const fast = new DataSequencer<number>(opts);
+      const plain = new DataSequencer<number>(opts);
+      let now = 0;
+      ops.forEach(({ ns, dt, sendSeqOn }, frame) => {
+        now += dt;
+        if (sendSeqOn) {
+          fast.setSendSeq(!fast.sendSeq);
+          plain.setSendSeq(!plain.sendSeq);
+        }
+        let got: readonly number[];
+        if (fast.acceptNow(ns)) got = [frame];
+        else got = fast.receive(frame, ns, now);
+        expect(got).toEqual(plain.receive(frame, ns, now));
+        expect(fast.stats()).toEqual(plain.stats());
+        expect(fast.heldCount).toBe(plain.heldCount);
+        expect(fast.nextDeadline()).toBe(plain.nextDeadline());
+      });
+    },
+  );
+
+  test('it takes in-order and unsequenced packets, and declines what receive must sort out', () => {
+    const v3 = new DataSequencer<string>({ version: 3, reorderTimeoutMs: 100, initialNr: 0 });
+    expect(v3.acceptNow(0)).toBe(true);
+    expect(v3.acceptNow(undefined)).toBe(true);
+    expect(v3.acceptNow(2)).toBe(false); // a gap: receive holds it
+    expect(v3.receive('p2', 2, 0)).toEqual([]);
+    expect(v3.acceptNow(1)).toBe(false); // in order, but p2 is held behind it
+    expect(v3.acceptNow(undefined)).toBe(false);
+    expect(v3.receive('p1', 1, 1)).toEqual(['p1', 'p2']);
+    expect(v3.acceptNow(3)).toBe(true);
+    expect(v3.stats()).toMatchObject({ rxPackets: 5, rxUnsequenced: 1 });
+    // RECVSEQ: a packet without Ns is receive's to drop and count.
+    expect(new DataSequencer({ version: 3, recvSeq: true }).acceptNow(undefined)).toBe(false);
+    // A v2 LAC that does not sequence yet switches on in receive.
+    expect(new DataSequencer({ version: 2, initialNr: 0 }).acceptNow(0)).toBe(false);
+    expect(new DataSequencer({ version: 2, initialNr: 0, sendSeq: true }).acceptNow(0)).toBe(true);
   });
 });
