@@ -909,6 +909,8 @@ export class StaticTunnelHost {
   readonly #sessions = new Map<number, StaticSession>();
   /** The session of the latest send, known to be in `#sessions` (cleared when removed). */
   #lastSender: StaticSession | undefined;
+  /** The session of the latest received packet, likewise. */
+  #lastReceiver: StaticSession | undefined;
   readonly #armed = new Map<StaticSession, Armed>();
   #keepalive: StaticKeepalive | undefined;
   #controlTimer: Armed | undefined;
@@ -980,6 +982,7 @@ export class StaticTunnelHost {
     // The kernel's tunnel counters outlive the session.
     this.#retired = addStats(this.#retired, session.stats());
     if (this.#lastSender === session) this.#lastSender = undefined;
+    if (this.#lastReceiver === session) this.#lastReceiver = undefined;
     return this.#sessions.delete(sessionId | 0);
   }
 
@@ -1093,10 +1096,14 @@ export class StaticTunnelHost {
       } else this.#control++;
       return;
     }
-    const session = this.#sessions.get(sessionId | 0);
-    if (session === undefined) {
-      this.#invalid++;
-      return;
+    let session = this.#lastReceiver;
+    if (session?.sessionId !== sessionId) {
+      session = this.#sessions.get(sessionId | 0);
+      if (session === undefined) {
+        this.#invalid++;
+        return;
+      }
+      this.#lastReceiver = session; // a stream of packets for one session skips the map lookup
     }
     const outer = deliveringDatagram; // a host receiving from inside another's onFrame
     const outerPayload = deliveringPayload;

@@ -252,6 +252,12 @@ describe('StaticTunnelHost: inPlace forwarding and the receive fast path', () =>
     const before = tb.sent.length;
     expect(() => hostB.send(sb, framed(20, [9]), { inPlace: true })).toThrow(UsageError);
     expect(tb.sent.length).toBe(before);
+    // sb received last, too: packets for it are no longer anyone's.
+    const noSession = hostB.stats().rxNoSession;
+    hostA.send(sa, framed(0, [10]));
+    expect(hostB.stats().rxNoSession).toBe(noSession + 1);
+    expect(sb.stats().rxPackets).toBe(5);
+    expect(tb.sent.length).toBe(before);
   });
 
   test('the fast path and classify agree on what is data, control or invalid', () => {
