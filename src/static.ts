@@ -576,7 +576,7 @@ export class StaticSession {
     if (this.l2specType === 'default' && ((bytes[length - 4] as number) & SUBLAYER_BITS.S) !== 0) {
       ns = readU24(bytes, length - 3);
     }
-    if (ns === undefined ? this.#recvSeq : false) return null; // RECVSEQ drops it: receive counts
+    if (ns === undefined && this.#recvSeq) return null; // RECVSEQ drops it: receive counts
     if (!this.#seq.acceptNow(ns)) return null;
     if (ns !== undefined) this.#rxNs(ns);
     const payload = plainView(bytes, length, bytes.length - length);
