@@ -2,8 +2,10 @@
 //   npx tsc -p tsconfig.build.json && node bench/dataplane.bench.mjs
 // 1. Loopback UDP echo, frames/s: a raw node:dgram socket pair (A sends, B echoes the datagram back)
 //    next to two StaticTunnelHosts over UdpTransport (L2TPv3/UDP, 8-byte cookies, Default L2SS,
-//    sequencing off and on; B echoes each delivered frame on its session). Same payloads, same
-//    in-flight window, same socket options, one process. The cases take turns in short rounds
+//    sequencing off and on; B echoes each delivered frame on its session), and a hand-written
+//    L2TPv3 echo of the same wire format as the floor any implementation on node:dgram sits on
+//    (see floorPair). Same payloads, same in-flight window, same socket options, one process.
+//    The cases take turns in short rounds
 //    (order reversed every other round) so that load from other processes hits all of them; each
 //    round gives a ratio l2tp/raw by wall time and one by process CPU time (user + system), and
 //    the medians over the rounds are reported. CPU time is the steadier figure on a shared machine.
@@ -11,7 +13,8 @@
 //    cookie, sequencing, delivery) at 10 and at 100,000 sessions, plus the bare Map lookup and an
 //    in-order ReorderBuffer.push over 10 / 100,000 buffers and a one-object floor. Timed by an
 //    hrtime loop (GC included), median of rounds.
-// Env: ONLY=echo|cost, ROUNDS, FRAMES, CHUNK, ECHO_KINDS=raw,rawsg,none,both, VERBOSE=1.
+// Env: ONLY=echo|cost, ROUNDS, FRAMES, CHUNK, ECHO_KINDS=raw,rawsg,floor,none,both,inone,iboth,
+// VERBOSE=1.
 // Before timing it asserts that a 1400-byte payload is not copied on its way to the socket and
 // that receiving hands out a view.
 
@@ -192,6 +195,78 @@ async function rawSgPair() {
   };
 }
 
+// The floor of any L2TP implementation on node:dgram: a hand-written echo with the l2tp cases' wire
+// format (20-byte header: Session ID, 8-byte cookie, Default L2SS with S = 0). Each side checks the
+// source, the version, the Session ID and the cookie and takes a plain view of the payload; B
+// writes its header over the received one and sends the datagram back; A sends frames read 64
+// octets into their buffers with the header written before them. Like the raw echo: node's own
+// address lookup, no send callback (failed sends are not seen), no counters, no sequencing.
+async function floorPair() {
+  const a = await bindSocket();
+  const b = await bindSocket();
+  const portA = a.address().port;
+  const portB = b.address().port;
+  const runner = makeRunner();
+  const proto = Object.getPrototypeOf(Uint8Array.prototype);
+  const bufferOf = Object.getOwnPropertyDescriptor(proto, 'buffer').get;
+  const byteOffsetOf = Object.getOwnPropertyDescriptor(proto, 'byteOffset').get;
+  const header = (sessionId, cookie) => {
+    const h = new Uint8Array(20);
+    new DataView(h.buffer).setUint32(0, 0x00030000);
+    new DataView(h.buffer).setUint32(4, sessionId);
+    h.set(cookie, 8);
+    return h;
+  };
+  const toB = header(0x80000002, COOKIE_A);
+  const toA = header(0x80000001, COOKIE_B);
+  const word = (x, i) => x[i] * 0x1000000 + ((x[i + 1] << 16) | (x[i + 2] << 8) | x[i + 3]);
+  // The payload of a datagram carrying `expected`'s Session ID and cookie, else undefined.
+  const payloadOf = (msg, expected) => {
+    if (msg.length < 34 || (msg[0] & 0x80) !== 0 || (msg[1] & 0x0f) !== 3) return undefined;
+    for (let i = 4; i < 16; i += 4) if (word(msg, i) !== word(expected, i)) return undefined;
+    return new Uint8Array(bufferOf.call(msg), byteOffsetOf.call(msg) + 20, msg.length - 20);
+  };
+  let octets = 0;
+  b.on('message', (msg, rinfo) => {
+    if (rinfo.port !== portA || rinfo.address !== LOCAL) return;
+    const payload = payloadOf(msg, toB);
+    if (payload === undefined) return;
+    octets += payload.length;
+    msg.set(toA);
+    b.send(msg, portA, LOCAL);
+  });
+  a.on('message', (msg, rinfo) => {
+    if (rinfo.port !== portB || rinfo.address !== LOCAL) return;
+    const payload = payloadOf(msg, toA);
+    if (payload === undefined) return;
+    octets += payload.length;
+    runner.arrived();
+  });
+  const ring = [];
+  let next = 0;
+  return {
+    run: (payload, n) => {
+      if (ring.length === 0 || ring[0].length !== payload.length) {
+        ring.length = 0;
+        for (let i = 0; i < 4 * WINDOW; i++)
+          ring.push(new Uint8Array(64 + payload.length).subarray(64).fill(0xa5));
+      }
+      return runner.run(n, () => {
+        const frame = ring[next++ % ring.length];
+        const at = byteOffsetOf.call(frame) - 20;
+        const packet = new Uint8Array(bufferOf.call(frame), at, frame.length + 20);
+        packet.set(toB);
+        a.send(packet, portB, LOCAL);
+      });
+    },
+    octets: () => octets,
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
+
 // inPlace: A sends frames read at an offset into their own buffers (64 octets of headroom, like
 // a TAP host reading at an offset), B forwards received frames in place; both send one array.
 async function l2tpPair(inPlace = false) {
@@ -254,10 +329,11 @@ async function l2tpPair(inPlace = false) {
 }
 
 const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
-const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,none,both,inone,iboth').split(',');
+const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth').split(',');
 if (ONLY.includes('echo')) {
   const raw = await rawPair();
   const rawSg = await rawSgPair();
+  const floor = await floorPair();
   const l2tp = await l2tpPair();
   const l2tpInPlace = await l2tpPair(true);
   const echoCases = [];
@@ -265,6 +341,12 @@ if (ONLY.includes('echo')) {
     const payload = new Uint8Array(size).fill(0xa5);
     echoCases.push([`raw dgram echo, ${size} B`, size, 'raw', (n) => raw.run(payload, n)]);
     echoCases.push([`raw s/g echo, ${size} B`, size, 'rawsg', (n) => rawSg.run(payload, n)]);
+    echoCases.push([
+      `floor (hand-written), ${size} B`,
+      size,
+      'floor',
+      (n) => floor.run(payload, n),
+    ]);
     echoCases.push([`l2tp seq off, ${size} B`, size, 'none', (n) => l2tp.run(payload, n, 'none')]);
     echoCases.push([`l2tp seq on, ${size} B`, size, 'both', (n) => l2tp.run(payload, n, 'both')]);
     echoCases.push([
@@ -322,6 +404,8 @@ if (ONLY.includes('echo')) {
   }
   raw.close();
   rawSg.close();
+  check(floor.octets() > 0, 'the hand-written floor echoed frames');
+  floor.close();
   l2tp.close();
   l2tpInPlace.close();
 
