@@ -135,12 +135,10 @@ export class DebugLog {
    * the category getters return). Loggers are built once.
    */
   logger(category: DebugCategory): false | Logger {
-    if ((this.#mask & category) === 0) return false;
-    const ns = namespaceOf(category);
-    if (!ns.enabled) return false;
+    if (!this.enabled(category)) return false;
     let logger = this.#loggers[category];
     if (logger === undefined) {
-      logger = scoped(ns, this.scope);
+      logger = scoped(namespaceOf(category), this.scope);
       this.#loggers[category] = logger;
     }
     return logger;
