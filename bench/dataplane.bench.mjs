@@ -5,10 +5,10 @@
 //    sequencing off and on; B echoes each delivered frame on its session), and a hand-written
 //    L2TPv3 echo of the same wire format as the floor any implementation on node:dgram sits on
 //    (see floorPair). Same payloads, same in-flight window, same socket options, one process.
-//    The cases take turns in short rounds
-//    (order reversed every other round) so that load from other processes hits all of them; each
-//    round gives a ratio l2tp/raw by wall time and one by process CPU time (user + system), and
-//    the medians over the rounds are reported. CPU time is the steadier figure on a shared machine.
+//    The cases take turns in short rounds (order reversed every other round) so that load from
+//    other processes hits all of them; each round gives a ratio l2tp/raw by wall time and one by
+//    process CPU time (user + system), and the medians over the rounds are reported. CPU time is
+//    the steadier figure on a shared machine.
 // 2. Per-packet cost of routing + receive in a StaticTunnelHost (classify, Session ID Map lookup,
 //    cookie, sequencing, delivery) at 10 and at 100,000 sessions, plus the bare Map lookup and an
 //    in-order ReorderBuffer.push over 10 / 100,000 buffers and a one-object floor. Timed by an
@@ -20,6 +20,7 @@
 
 import { createSocket } from 'node:dgram';
 import { do_not_optimize } from 'mitata';
+import { headroomOf, plainView, withHeadroom } from '../dist/codec/view.js';
 import { nodeClock } from '../dist/node/clock.js';
 import { UdpTransport } from '../dist/node/udp.js';
 import { ReorderBuffer } from '../dist/seq/reorder.js';
@@ -157,16 +158,16 @@ function makeRunner() {
   return runner;
 }
 
-async function rawPair() {
+// Two bound sockets A and B with a runner, for the cases on node:dgram directly.
+async function socketPair() {
   const a = await bindSocket();
   const b = await bindSocket();
-  const portA = a.address().port;
-  const portB = b.address().port;
-  const runner = makeRunner();
-  b.on('message', (msg) => b.send(msg, portA, LOCAL));
-  a.on('message', () => runner.arrived());
   return {
-    run: (payload, n) => runner.run(n, () => a.send(payload, portB, LOCAL)),
+    a,
+    b,
+    portA: a.address().port,
+    portB: b.address().port,
+    runner: makeRunner(),
     close: () => {
       a.close();
       b.close();
@@ -174,46 +175,56 @@ async function rawPair() {
   };
 }
 
+// Frames of `payload`'s length read 64 octets into their own buffers, as a TAP host reads them
+// (room for a header in front); a ring of them, rebuilt when the size changes.
+function headroomFrames() {
+  const ring = [];
+  let next = 0;
+  return (payload) => {
+    if (ring.length === 0 || ring[0].length !== payload.length) {
+      ring.length = 0;
+      for (let i = 0; i < 4 * WINDOW; i++)
+        ring.push(new Uint8Array(64 + payload.length).subarray(64).fill(0xa5));
+    }
+    return ring[next++ % ring.length];
+  };
+}
+
+async function rawPair() {
+  const { a, b, portA, portB, runner, close } = await socketPair();
+  b.on('message', (msg) => b.send(msg, portA, LOCAL));
+  a.on('message', () => runner.arrived());
+  return { run: (payload, n) => runner.run(n, () => a.send(payload, portB, LOCAL)), close };
+}
+
 // The raw echo again, but sending [20-byte header, payload] by scatter/gather as the L2TP path
 // does: separates node:dgram's cost of array sends from l2tp-core's own.
 async function rawSgPair() {
-  const a = await bindSocket();
-  const b = await bindSocket();
-  const portA = a.address().port;
-  const portB = b.address().port;
-  const runner = makeRunner();
+  const { a, b, portA, portB, runner, close } = await socketPair();
   const headerA = new Uint8Array(20);
   const headerB = new Uint8Array(20);
   b.on('message', (msg) => b.send([headerB, msg.subarray(20)], portA, LOCAL));
   a.on('message', () => runner.arrived());
   return {
     run: (payload, n) => runner.run(n, () => a.send([headerA, payload], portB, LOCAL)),
-    close: () => {
-      a.close();
-      b.close();
-    },
+    close,
   };
 }
 
 // The floor of any L2TP implementation on node:dgram: a hand-written echo with the l2tp cases' wire
 // format (20-byte header: Session ID, 8-byte cookie, Default L2SS with S = 0). Each side checks the
-// source, the version, the Session ID and the cookie and takes a plain view of the payload; B
+// source, the version, the Session ID and the cookie and takes a plain view of the payload (the
+// views through src/codec/view.ts, as l2tp-core makes them); B
 // writes its header over the received one and sends the datagram back; A sends frames read 64
 // octets into their buffers with the header written before them. Like the raw echo: node's own
 // address lookup, no send callback (failed sends are not seen), no counters, no sequencing.
 async function floorPair() {
-  const a = await bindSocket();
-  const b = await bindSocket();
-  const portA = a.address().port;
-  const portB = b.address().port;
-  const runner = makeRunner();
-  const proto = Object.getPrototypeOf(Uint8Array.prototype);
-  const bufferOf = Object.getOwnPropertyDescriptor(proto, 'buffer').get;
-  const byteOffsetOf = Object.getOwnPropertyDescriptor(proto, 'byteOffset').get;
+  const { a, b, portA, portB, runner, close } = await socketPair();
   const header = (sessionId, cookie) => {
     const h = new Uint8Array(20);
-    new DataView(h.buffer).setUint32(0, 0x00030000);
-    new DataView(h.buffer).setUint32(4, sessionId);
+    const view = new DataView(h.buffer);
+    view.setUint32(0, 0x00030000);
+    view.setUint32(4, sessionId);
     h.set(cookie, 8);
     return h;
   };
@@ -224,7 +235,7 @@ async function floorPair() {
   const payloadOf = (msg, expected) => {
     if (msg.length < 34 || (msg[0] & 0x80) !== 0 || (msg[1] & 0x0f) !== 3) return undefined;
     for (let i = 4; i < 16; i += 4) if (word(msg, i) !== word(expected, i)) return undefined;
-    return new Uint8Array(bufferOf.call(msg), byteOffsetOf.call(msg) + 20, msg.length - 20);
+    return plainView(msg, 20, msg.length - 20);
   };
   let octets = 0;
   b.on('message', (msg, rinfo) => {
@@ -242,28 +253,17 @@ async function floorPair() {
     octets += payload.length;
     runner.arrived();
   });
-  const ring = [];
-  let next = 0;
+  const frames = headroomFrames();
   return {
-    run: (payload, n) => {
-      if (ring.length === 0 || ring[0].length !== payload.length) {
-        ring.length = 0;
-        for (let i = 0; i < 4 * WINDOW; i++)
-          ring.push(new Uint8Array(64 + payload.length).subarray(64).fill(0xa5));
-      }
-      return runner.run(n, () => {
-        const frame = ring[next++ % ring.length];
-        const at = byteOffsetOf.call(frame) - 20;
-        const packet = new Uint8Array(bufferOf.call(frame), at, frame.length + 20);
+    run: (payload, n) =>
+      runner.run(n, () => {
+        const frame = frames(payload);
+        const packet = withHeadroom(frame, 20, headroomOf(frame));
         packet.set(toB);
         a.send(packet, portB, LOCAL);
-      });
-    },
+      }),
     octets: () => octets,
-    close: () => {
-      a.close();
-      b.close();
-    },
+    close,
   };
 }
 
@@ -307,18 +307,12 @@ async function l2tpPair(inPlace = false) {
       seq,
     });
   }
-  const ring = [];
-  let next = 0;
+  const frames = headroomFrames();
   return {
     run: (payload, n, seq) => {
       const s = sessions[seq];
       if (!inPlace) return runner.run(n, () => hostA.send(s, payload));
-      if (ring.length === 0 || ring[0].length !== payload.length) {
-        ring.length = 0;
-        for (let i = 0; i < 4 * WINDOW; i++)
-          ring.push(new Uint8Array(64 + payload.length).subarray(64).fill(0xa5));
-      }
-      return runner.run(n, () => hostA.send(s, ring[next++ % ring.length], { inPlace: true }));
+      return runner.run(n, () => hostA.send(s, frames(payload), { inPlace: true }));
     },
     stats: (seq) => sessions[seq].stats(),
     close: () => {
