@@ -158,10 +158,15 @@ function makeRunner() {
   return runner;
 }
 
-// Two bound sockets A and B with a runner, for the cases on node:dgram directly.
-async function socketPair() {
+// Two bound sockets A and B with a runner, for the cases on node:dgram directly; `connected`:
+// each connected to the other (sends then name no address).
+async function socketPair(connected = false) {
   const a = await bindSocket();
   const b = await bindSocket();
+  if (connected) {
+    await new Promise((resolve) => a.connect(b.address().port, LOCAL, resolve));
+    await new Promise((resolve) => b.connect(a.address().port, LOCAL, resolve));
+  }
   return {
     a,
     b,
@@ -195,6 +200,14 @@ async function rawPair() {
   b.on('message', (msg) => b.send(msg, portA, LOCAL));
   a.on('message', () => runner.arrived());
   return { run: (payload, n) => runner.run(n, () => a.send(payload, portB, LOCAL)), close };
+}
+
+// The raw echo over connected sockets: the like-for-like baseline of the connected l2tp cases.
+async function rawConnectedPair() {
+  const { a, b, runner, close } = await socketPair(true);
+  b.on('message', (msg) => b.send(msg));
+  a.on('message', () => runner.arrived());
+  return { run: (payload, n) => runner.run(n, () => a.send(payload)), close };
 }
 
 // The raw echo again, but sending [20-byte header, payload] by scatter/gather as the L2TP path
@@ -269,11 +282,36 @@ async function floorPair() {
 
 // inPlace: A sends frames read at an offset into their own buffers (64 octets of headroom, like
 // a TAP host reading at an offset), B forwards received frames in place; both send one array.
-async function l2tpPair(inPlace = false) {
-  const open = () =>
-    UdpTransport.open({ address: LOCAL, receiveBufferSize: SOCKBUF, sendBufferSize: SOCKBUF });
-  const ta = await open();
-  const tb = await open();
+// connected: each transport connected to the other (as the kernel connects a static tunnel's
+// socket); the sockets are bound first, so B's port is picked before A connects to it.
+async function l2tpPair(inPlace = false, connected = false) {
+  const open = (connect) =>
+    UdpTransport.open({
+      address: LOCAL,
+      receiveBufferSize: SOCKBUF,
+      sendBufferSize: SOCKBUF,
+      ...(connect === undefined ? {} : { connect }),
+    });
+  let ta = await open();
+  let tb = await open();
+  if (connected) {
+    const [portA, portB] = [ta.local.port, tb.local.port];
+    await Promise.all([ta.close(), tb.close()]);
+    ta = await UdpTransport.open({
+      address: LOCAL,
+      port: portA,
+      connect: { address: LOCAL, port: portB },
+      receiveBufferSize: SOCKBUF,
+      sendBufferSize: SOCKBUF,
+    });
+    tb = await UdpTransport.open({
+      address: LOCAL,
+      port: portB,
+      connect: { address: LOCAL, port: portA },
+      receiveBufferSize: SOCKBUF,
+      sendBufferSize: SOCKBUF,
+    });
+  }
   const runner = makeRunner();
   const hostA = new StaticTunnelHost({
     tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote: LOCAL, udp_dport: tb.local.port },
@@ -323,13 +361,19 @@ async function l2tpPair(inPlace = false) {
 }
 
 const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
-const ECHO_KINDS = (process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth').split(',');
+const ECHO_KINDS = (
+  process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth,rawc,cnone,cboth'
+).split(',');
+// The connected l2tp cases are also compared with the connected raw echo (like for like).
+const isConnected = (kind) => kind === 'cnone' || kind === 'cboth';
 if (ONLY.includes('echo')) {
   const raw = await rawPair();
   const rawSg = await rawSgPair();
   const floor = await floorPair();
   const l2tp = await l2tpPair();
   const l2tpInPlace = await l2tpPair(true);
+  const rawConnected = await rawConnectedPair();
+  const l2tpConnected = await l2tpPair(true, true);
   const echoCases = [];
   for (const size of SIZES) {
     const payload = new Uint8Array(size).fill(0xa5);
@@ -355,6 +399,24 @@ if (ONLY.includes('echo')) {
       'iboth',
       (n) => l2tpInPlace.run(payload, n, 'both'),
     ]);
+    echoCases.push([
+      `raw connected echo, ${size} B`,
+      size,
+      'rawc',
+      (n) => rawConnected.run(payload, n),
+    ]);
+    echoCases.push([
+      `l2tp connected, seq off, ${size} B`,
+      size,
+      'cnone',
+      (n) => l2tpConnected.run(payload, n, 'none'),
+    ]);
+    echoCases.push([
+      `l2tp connected, seq on, ${size} B`,
+      size,
+      'cboth',
+      (n) => l2tpConnected.run(payload, n, 'both'),
+    ]);
   }
   for (let j = echoCases.length - 1; j >= 0; j--) {
     if (!ECHO_KINDS.includes(echoCases[j][2])) echoCases.splice(j, 1);
@@ -363,6 +425,9 @@ if (ONLY.includes('echo')) {
   const cpuRates = new Map(echoCases.map(([name]) => [name, []]));
   const ratios = new Map(echoCases.filter((c) => c[2] !== 'raw').map(([name]) => [name, []]));
   const cpuRatios = new Map(echoCases.filter((c) => c[2] !== 'raw').map(([name]) => [name, []]));
+  const connectedCpuRatios = new Map(
+    echoCases.filter((c) => isConnected(c[2])).map(([name]) => [name, []]),
+  );
   let lostTotal = 0;
   for (const [, , , run] of echoCases) await run(2000); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -385,11 +450,15 @@ if (ONLY.includes('echo')) {
     }
     for (const size of SIZES) {
       const raw = results.get(`raw dgram echo, ${size} B`);
+      const rawConnected = results.get(`raw connected echo, ${size} B`);
       for (const [name, sz, kind] of echoCases) {
         if (sz !== size) continue;
         const r = results.get(name);
         echoRates.get(name).push(FRAMES / (r.ms / 1000));
         cpuRates.get(name).push(FRAMES / (r.cpuMs / 1000));
+        if (isConnected(kind) && rawConnected !== undefined) {
+          connectedCpuRatios.get(name).push(rawConnected.cpuMs / r.cpuMs);
+        }
         if (kind === 'raw' || raw === undefined) continue;
         ratios.get(name).push(raw.ms / r.ms);
         cpuRatios.get(name).push(raw.cpuMs / r.cpuMs);
@@ -398,7 +467,10 @@ if (ONLY.includes('echo')) {
   }
   raw.close();
   rawSg.close();
-  check(floor.octets() > 0, 'the hand-written floor echoed frames');
+  rawConnected.close();
+  l2tpConnected.close();
+  if (ECHO_KINDS.includes('floor'))
+    check(floor.octets() > 0, 'the hand-written floor echoed frames');
   floor.close();
   l2tp.close();
   l2tpInPlace.close();
@@ -414,6 +486,10 @@ if (ONLY.includes('echo')) {
       kind === 'raw' || ratios.get(name).length === 0
         ? ''
         : `  ratio ${median(ratios.get(name)).toFixed(2)} | ${median(cpuRatios.get(name)).toFixed(2)}`;
+    const connected =
+      connectedCpuRatios.get(name)?.length > 0
+        ? `, to the connected raw echo (CPU) ${median(connectedCpuRatios.get(name)).toFixed(2)}`
+        : '';
     const spread = process.env.VERBOSE
       ? `  [${
           cpuRatios
@@ -424,7 +500,7 @@ if (ONLY.includes('echo')) {
       : '';
     console.log(
       `${name.padEnd(32)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s` +
-        ` (${(cpu / 1000).toFixed(1).padStart(5)} k per CPU-second)${ratio}${spread}`,
+        ` (${(cpu / 1000).toFixed(1).padStart(5)} k per CPU-second)${ratio}${connected}${spread}`,
     );
   }
   if (lostTotal > 0) console.log(`(${lostTotal} frames re-sent after loopback loss)`);

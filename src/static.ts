@@ -935,6 +935,16 @@ export class StaticTunnelHost {
     this.peer = { address: t.remote, port };
     // Node reports IPv6 sources in lower case (give `remote` in canonical form).
     this.#remote = plainAddress(t.remote.toLowerCase());
+    const connected = options.transport.remote;
+    if (
+      connected !== undefined &&
+      (plainAddress(connected.address.toLowerCase()) !== this.#remote ||
+        (this.encap === 'udp' && connected.port !== port))
+    ) {
+      throw new UsageError(
+        `the transport is connected to ${connected.address} port ${connected.port}, not to the tunnel's remote ${t.remote} port ${port}`,
+      );
+    }
     this.#options = options;
     if (options.keepalive !== undefined) {
       if (options.timers === undefined) throw new UsageError('keepalive needs timers');

@@ -38,7 +38,8 @@ export interface DatagramHandlerOptions {
 }
 
 /**
- * A datagram socket as the shell sees it: unconnected, one local address, many peers.
+ * A datagram socket as the shell sees it: one local address, many peers, or one peer when it is
+ * connected (`remote`).
  *
  * Ownership: `send` may read its arrays after it returns (sends can complete asynchronously), so
  * callers must not modify them afterwards. Received arrays belong to the handler: the transport
@@ -48,6 +49,11 @@ export interface DatagramHandlerOptions {
  * thrown from `send`; the implementation reports them through its own error callback.
  */
 export interface DatagramTransport {
+  /**
+   * Set when the socket is connected to one peer (as the kernel connects a static tunnel's
+   * socket): the transport sends to that peer only and hears from no one else.
+   */
+  readonly remote?: PeerAddress | undefined;
   /**
    * Sends one datagram to `peer`. Best effort, like UDP: returns before the datagram leaves.
    * @throws UsageError after `close()` or for an address or port that cannot be sent to.

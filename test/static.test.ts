@@ -687,3 +687,85 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
     host2.close();
   });
 });
+
+describe('Static tunnels over connected sockets (as the kernel sets up `encap udp`)', () => {
+  /** Two transports on 127.0.0.1, each connected to the other. */
+  async function connectedPair(): Promise<[UdpTransport, UdpTransport]> {
+    const probe = await UdpTransport.open({ address: '127.0.0.1' });
+    const portA = probe.local.port;
+    await probe.close();
+    const b = await UdpTransport.open({
+      address: '127.0.0.1',
+      connect: { address: '127.0.0.1', port: portA },
+    });
+    opened.push(b);
+    const a = await UdpTransport.open({
+      address: '127.0.0.1',
+      port: portA,
+      connect: { address: '127.0.0.1', port: b.local.port },
+    });
+    opened.push(a);
+    return [a, b];
+  }
+
+  it('Host 1 / Host 2 exchange frames; a third socket is never heard', async () => {
+    const [t1, t2] = await connectedPair();
+    const intruder = await bind(0);
+    const got: number[] = [];
+    let wake: () => void = () => {};
+    const tunnel = (id: number, peer: number, port: number) => ({
+      tunnel_id: id,
+      peer_tunnel_id: peer,
+      remote: '127.0.0.1',
+      udp_dport: port,
+    });
+    const host1 = new StaticTunnelHost({
+      tunnel: tunnel(42, 45, t2.local.port),
+      transport: t1,
+      clock: nodeClock,
+      onFrame: (f) => {
+        got.push(f[0] as number);
+        wake();
+      },
+    });
+    const host2 = new StaticTunnelHost({
+      tunnel: tunnel(45, 42, t1.local.port),
+      transport: t2,
+      clock: nodeClock,
+      onFrame: (f, session) => host2.send(session, f.slice()), // echo
+    });
+    const s1 = host1.addSession({ session_id: 128, peer_session_id: 5196755, seq: 'both' });
+    host2.addSession({ session_id: 5196755, peer_session_id: 128, seq: 'both' });
+    // The intruder sends a valid packet for session 128: the kernel drops it at t1's socket.
+    const forged = new StaticSession({ ...HOST2, seq: 'both' });
+    intruder.send(forged.send(bytes(0xee), 0) as [Uint8Array, Uint8Array], t1.local);
+    for (let i = 0; i < 10; i++) host1.send(s1, bytes(i));
+    await new Promise<void>((resolve) => {
+      wake = () => {
+        if (got.length === 10) resolve();
+      };
+      wake();
+    });
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(host1.stats()).toMatchObject({ rxPackets: 10, txPackets: 10, rxForeign: 0 });
+    expect(t1.stats()).toMatchObject({ datagramsReceived: 10, errors: 0 });
+    host1.close();
+    host2.close();
+  });
+
+  it('refuses a transport connected elsewhere than the tunnel remote / udp_dport', async () => {
+    const [t1, t2] = await connectedPair();
+    const options = (remote: string, udp_dport: number) => ({
+      tunnel: { tunnel_id: 1, peer_tunnel_id: 2, remote, udp_dport },
+      transport: t1,
+      clock: nodeClock,
+      onFrame: () => {},
+    });
+    expect(() => new StaticTunnelHost(options('127.0.0.1', t2.local.port + 1))).toThrow(
+      /connected to 127\.0\.0\.1 port/,
+    );
+    expect(() => new StaticTunnelHost(options('127.0.0.2', t2.local.port))).toThrow(UsageError);
+    // The same peer spelled IPv4-mapped is the same peer.
+    new StaticTunnelHost(options('::ffff:127.0.0.1', t2.local.port)).close();
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * The Node DatagramTransport (src/transport.ts) over node:dgram: one unconnected UDP socket,
- * IPv4 or IPv6, many peers. L2TP runs over UDP port 1701 (RFC 2661 §8.1, RFC 3931 §4.1.2.2).
+ * The Node DatagramTransport (src/transport.ts) over node:dgram: one UDP socket, IPv4 or IPv6,
+ * unconnected (many peers) or connected to one peer (a static tunnel, as the kernel does it). L2TP runs over UDP port 1701 (RFC 2661 §8.1, RFC 3931 §4.1.2.2).
  * Sends `[header, payload]` by scatter/gather (a payload over 64 bytes is never copied; smaller
  * arrays go through a send pool, see docs/performance.md "Data plane"). Received datagrams come
  * with their source address. Socket errors go to an `onError` callback (default: the `l2tp:udp`
@@ -108,6 +108,16 @@ export interface UdpTransportOptions {
   /** SO_SNDBUF in bytes, set after binding. Default: the system's. */
   readonly sendBufferSize?: number;
   /**
+   * Connects the socket to one peer after binding, as the kernel connects a static tunnel's
+   * socket (`ip l2tp add tunnel … remote … udp_dport …`): the transport then sends to that peer
+   * only, the kernel drops datagrams from any other source before they reach node, a send skips
+   * the per-datagram address handling (node's and the kernel's route lookup), and an ICMP error
+   * the peer's host returns (port unreachable) is reported to `onError` (op `socket`,
+   * ECONNREFUSED). `address` must be an IP literal; on a udp6 socket an IPv4 peer is connected
+   * as `::ffff:a.b.c.d` unless `ipv6Only`.
+   */
+  readonly connect?: { readonly address: string; readonly port: number };
+  /**
    * Receives every asynchronous error: failed sends (EMSGSIZE, ENETUNREACH, …), receive handlers
    * that threw, socket errors. Default: logged to the `l2tp:udp` debug namespace and counted.
    */
@@ -147,6 +157,8 @@ export class UdpTransport implements DatagramTransport {
   #handlers: readonly Registered[] = [];
   #closing: Promise<void> | undefined;
   #local: PeerAddress;
+  /** The peer a connected socket sends to (as given, not mapped), else undefined. */
+  readonly #remote: PeerAddress | undefined;
   /** Last destination checked by send: the peer's address and what goes to dgram. */
   #lastAddress: string | undefined;
   #lastDestination = '';
@@ -158,8 +170,14 @@ export class UdpTransport implements DatagramTransport {
   #bytesReceived = 0;
   #errors = 0;
 
-  private constructor(socket: Socket, type: SocketType, options: UdpTransportOptions) {
+  private constructor(
+    socket: Socket,
+    type: SocketType,
+    options: Pick<UdpTransportOptions, 'onError' | 'ipv6Only'>,
+    remote: PeerAddress | undefined,
+  ) {
     this.#socket = socket;
+    this.#remote = remote;
     this.#type = type;
     this.#ipv6Only = options.ipv6Only ?? false;
     const onError = options.onError;
@@ -179,7 +197,13 @@ export class UdpTransport implements DatagramTransport {
     const a = socket.address();
     this.#local = { address: a.address, port: a.port, family: familyOf(type) };
     socket.on('message', this.#receive);
-    socket.on('error', (error: Error) => this.#onError(error, { op: 'socket' }));
+    // A connected socket's ICMP errors arrive here (recvmsg ECONNREFUSED): name the peer.
+    socket.on('error', (error: Error) =>
+      this.#onError(
+        error,
+        remote === undefined ? { op: 'socket' } : { op: 'socket', peer: remote },
+      ),
+    );
   }
 
   /**
@@ -199,6 +223,15 @@ export class UdpTransport implements DatagramTransport {
     if (address !== undefined && isIP(address) === 6 && type === 'udp4') {
       throw new UsageError(`cannot bind a udp4 socket to IPv6 address ${address}`);
     }
+    const connect = options.connect;
+    let connectTo: string | undefined;
+    if (connect !== undefined) {
+      const { port: peerPort } = connect;
+      if (!Number.isInteger(peerPort) || peerPort < 1 || peerPort > 0xffff) {
+        throw new UsageError(`connect port must be an integer in 1…65535, got ${peerPort}`);
+      }
+      connectTo = destinationFor(connect.address, type, options.ipv6Only ?? false);
+    }
     const socket = createSocket({
       type,
       reuseAddr: options.reuseAddr ?? false,
@@ -216,16 +249,39 @@ export class UdpTransport implements DatagramTransport {
         resolve();
       });
     });
+    if (connect !== undefined && connectTo !== undefined) {
+      const peerPort = connect.port;
+      const to = connectTo;
+      await new Promise<void>((resolve, reject) => {
+        socket.connect(peerPort, to, (error?: Error) => {
+          if (error) {
+            socket.close();
+            reject(error);
+          } else {
+            resolve();
+          }
+        });
+      });
+    }
     if (options.receiveBufferSize !== undefined) {
       socket.setRecvBufferSize(options.receiveBufferSize);
     }
     if (options.sendBufferSize !== undefined) socket.setSendBufferSize(options.sendBufferSize);
-    return new UdpTransport(socket, type, options);
+    const remote: PeerAddress | undefined =
+      connect === undefined
+        ? undefined
+        : {
+            address: connect.address,
+            port: connect.port,
+            family: isIP(connect.address) === 6 ? 'IPv6' : 'IPv4',
+          };
+    return new UdpTransport(socket, type, options, remote);
   }
 
   /**
    * Wraps a node:dgram socket that is already bound (the transport takes it over: `close()`
    * closes it). For hosts that create sockets themselves (systemd sockets, special options).
+   * A socket already connected gives a connected transport (see {@link UdpTransportOptions.connect}).
    * @throws UsageError when the socket is not bound.
    */
   static fromSocket(
@@ -238,12 +294,25 @@ export class UdpTransport implements DatagramTransport {
     } catch (cause) {
       throw new UsageError('fromSocket needs a bound socket', { cause });
     }
-    return new UdpTransport(socket, a.family === 'IPv6' ? 'udp6' : 'udp4', options);
+    let remote: PeerAddress | undefined;
+    try {
+      const r = socket.remoteAddress();
+      const address = plainAddress(r.address);
+      remote = { address, port: r.port, family: isIP(address) === 4 ? 'IPv4' : 'IPv6' };
+    } catch {
+      remote = undefined; // not connected (ERR_SOCKET_DGRAM_NOT_CONNECTED)
+    }
+    return new UdpTransport(socket, a.family === 'IPv6' ? 'udp6' : 'udp4', options, remote);
   }
 
   /** The bound local address and port. */
   get local(): PeerAddress {
     return this.#local;
+  }
+
+  /** The peer of a connected transport (the only one it sends to and hears from), else undefined. */
+  get remote(): PeerAddress | undefined {
+    return this.#remote;
   }
 
   /** True once `close()` was called. */
@@ -264,18 +333,28 @@ export class UdpTransport implements DatagramTransport {
    * goes out as one joined array; a larger payload is never copied. Failures after this returns
    * go to `onError` with op `send`. On a udp6 socket an IPv4 peer is sent to as `::ffff:a.b.c.d`
    * unless `ipv6Only`. The peer's fields are read on every call (nothing is cached by object
-   * identity).
+   * identity). A connected transport sends to its `remote` only.
    * @throws UsageError after close(), for a port outside 1…65535, an address that is not an IP
-   *   literal, or an IPv6 peer on a udp4 socket.
+   *   literal, an IPv6 peer on a udp4 socket, or a peer other than a connected transport's.
    */
   send(data: DatagramData, peer: PeerAddress): void {
     if (this.#closing !== undefined) throw new UsageError('send on a closed UDP transport');
     const { address, port } = peer;
-    if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
-      throw new UsageError(`peer port must be an integer in 1…65535, got ${port}`);
+    const remote = this.#remote;
+    let destination: string | undefined;
+    if (remote !== undefined) {
+      if (port !== remote.port || (address !== this.#lastAddress && !this.#isRemote(address))) {
+        throw new UsageError(
+          `this transport is connected to ${peerText(remote)}; cannot send to ${peerText(peer)}`,
+        );
+      }
+    } else {
+      if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
+        throw new UsageError(`peer port must be an integer in 1…65535, got ${port}`);
+      }
+      destination =
+        address === this.#lastAddress ? this.#lastDestination : this.#destination(address);
     }
-    const destination =
-      address === this.#lastAddress ? this.#lastDestination : this.#destination(address);
     let message: Uint8Array | Uint8Array[];
     if (data instanceof Uint8Array) {
       message = data.length <= SMALL ? pooled(data) : data;
@@ -287,8 +366,25 @@ export class UdpTransport implements DatagramTransport {
         message = [header.length <= SMALL ? pooled(header) : header, payload];
       }
     }
-    sending = destination; // stays set afterwards: only ever a validated literal
-    this.#socket.send(message, port, destination, this.#afterSend);
+    if (destination === undefined) {
+      // Connected: no address for node to look up, no route for the kernel to find.
+      this.#socket.send(message, this.#afterSend);
+    } else {
+      sending = destination; // stays set afterwards: only ever a validated literal
+      this.#socket.send(message, port, destination, this.#afterSend);
+    }
+  }
+
+  // Whether `address` names the connected peer (remembered for the next sends when it does).
+  #isRemote(address: string): boolean {
+    const remote = this.#remote as PeerAddress;
+    if (typeof address !== 'string' || isIP(address) === 0) return false;
+    const same =
+      address === remote.address ||
+      destinationFor(address, this.#type, this.#ipv6Only) ===
+        destinationFor(remote.address, this.#type, this.#ipv6Only);
+    if (same) this.#lastAddress = address;
+    return same;
   }
 
   // One callback for every send, so no closure per datagram; dgram calls it with the datagram's
@@ -299,8 +395,9 @@ export class UdpTransport implements DatagramTransport {
         address?: unknown;
         port?: unknown;
       };
+      // A connected send's error names no destination: the peer is the remote.
       const peer =
-        typeof address === 'string' && typeof port === 'number' ? { address, port } : undefined;
+        typeof address === 'string' && typeof port === 'number' ? { address, port } : this.#remote;
       this.#onError(error, peer === undefined ? { op: 'send' } : { op: 'send', peer });
     } else {
       this.#sent++;
@@ -354,31 +451,13 @@ export class UdpTransport implements DatagramTransport {
   #destination(address: string): string {
     let destination = this.#destinations.get(address);
     if (destination === undefined) {
-      destination = this.#check(address);
+      destination = destinationFor(address, this.#type, this.#ipv6Only);
       if (this.#destinations.size >= DESTINATION_CACHE_SIZE) this.#destinations.clear();
       this.#destinations.set(address, destination);
     }
     this.#lastAddress = address;
     this.#lastDestination = destination;
     return destination;
-  }
-
-  #check(address: string): string {
-    const v = typeof address === 'string' ? isIP(address) : 0;
-    if (v === 0) {
-      throw new UsageError(`peer address must be an IP literal, got ${JSON.stringify(address)}`);
-    }
-    if (this.#type === 'udp4') {
-      if (v === 6) throw new UsageError(`cannot send to IPv6 peer ${address} from a udp4 socket`);
-      return address;
-    }
-    if (v === 4) {
-      if (this.#ipv6Only) {
-        throw new UsageError(`cannot send to IPv4 peer ${address} from an IPv6-only socket`);
-      }
-      return `::ffff:${address}`;
-    }
-    return address;
   }
 
   // Bound once (registered as the 'message' listener).
@@ -393,7 +472,8 @@ export class UdpTransport implements DatagramTransport {
     // to Uint8Array values, has Uint8Array's slice()), made once. No copy: dgram allocates a
     // fresh buffer per datagram.
     let view: Uint8Array | undefined;
-    const from: PeerAddress = {
+    // A connected socket hears from its peer only (the kernel filters): no object per datagram.
+    const from: PeerAddress = this.#remote ?? {
       address: rinfo.address,
       port: rinfo.port,
       family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4',
@@ -418,7 +498,31 @@ export class UdpTransport implements DatagramTransport {
   };
 }
 
-function peerText(peer: PeerAddress): string {
+// What a socket of `type` is given for a peer's IP literal (an IPv4 peer of a dual-stack udp6
+// socket as `::ffff:a.b.c.d`).
+function destinationFor(address: string, type: SocketType, ipv6Only: boolean): string {
+  const v = typeof address === 'string' ? isIP(address) : 0;
+  if (v === 0) {
+    throw new UsageError(`peer address must be an IP literal, got ${JSON.stringify(address)}`);
+  }
+  if (type === 'udp4') {
+    if (v === 6) throw new UsageError(`cannot send to IPv6 peer ${address} from a udp4 socket`);
+    return address;
+  }
+  if (v === 4) {
+    if (ipv6Only) {
+      throw new UsageError(`cannot send to IPv4 peer ${address} from an IPv6-only socket`);
+    }
+    return `::ffff:${address}`;
+  }
+  return address;
+}
+
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function peerText(peer: { address: string; port: number }): string {
   return peer.address.includes(':')
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;

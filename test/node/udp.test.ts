@@ -310,6 +310,119 @@ for (const [family, loopback] of [
   });
 }
 
+/** A port that was free a moment ago (bound, then released): nothing listens on it. */
+async function closedPort(type: 'udp4' | 'udp6', address: string): Promise<number> {
+  const t = await UdpTransport.open({ type, address });
+  const port = t.local.port;
+  await t.close();
+  return port;
+}
+
+for (const [family, loopback, type] of [
+  ['IPv4', '127.0.0.1', 'udp4'],
+  ['IPv6', '::1', 'udp6'],
+] as const) {
+  describe(`UdpTransport connected to one peer over ${family} loopback`, () => {
+    it('sends to its peer, hears only from it, and names it as the source', async () => {
+      const b = await transport({ address: loopback });
+      const a = await transport({ address: loopback, connect: b.local });
+      const c = await transport({ address: loopback });
+      expect(a.remote).toEqual({ address: loopback, port: b.local.port, family });
+      expect(b.remote).toBeUndefined();
+      const rxA = collector(a);
+      const rxB = collector(b);
+      a.send([bytes(1, 2), pattern(100, 3)], b.local);
+      a.send(bytes(4), { address: loopback, port: b.local.port }); // another object, same peer
+      expect((await rxB.next()).bytes).toEqual(Uint8Array.from([1, 2, ...pattern(100, 3)]));
+      expect((await rxB.next()).bytes).toEqual(bytes(4));
+      // The kernel drops C's datagram (another source); B's, sent after it, arrives.
+      c.send(bytes(0xcc), a.local);
+      b.send(bytes(0xbb), a.local);
+      const got = await rxA.next();
+      expect(got.bytes).toEqual(bytes(0xbb));
+      expect(got.from).toBe(a.remote); // one object for every datagram
+      b.send(bytes(0xbc), a.local);
+      expect((await rxA.next()).bytes).toEqual(bytes(0xbc));
+      expect(rxA.all).toHaveLength(2);
+      await until(() => a.stats().datagramsSent === 2);
+      expect(a.stats()).toEqual({
+        datagramsSent: 2,
+        bytesSent: 103,
+        datagramsReceived: 2,
+        bytesReceived: 2,
+        errors: 0,
+      });
+    });
+
+    it('refuses to send to any other peer (UsageError), before anything is sent', async () => {
+      const b = await transport({ address: loopback });
+      const a = await transport({ address: loopback, connect: b.local });
+      const other = await transport({ address: loopback });
+      expect(() => a.send(bytes(1), other.local)).toThrow(UsageError);
+      expect(() => a.send(bytes(1), { address: loopback, port: b.local.port + 1 })).toThrow(
+        /connected to/,
+      );
+      const elsewhere = family === 'IPv4' ? '127.0.0.2' : '::2';
+      expect(() => a.send(bytes(1), { address: elsewhere, port: b.local.port })).toThrow(
+        UsageError,
+      );
+      expect(() => a.send(bytes(1), { address: 'localhost', port: b.local.port })).toThrow(
+        UsageError,
+      );
+      // After a refused peer the right one still goes out (the last-peer memory is not fooled).
+      const rx = collector(b);
+      a.send(bytes(7), b.local);
+      expect((await rx.next()).bytes).toEqual(bytes(7));
+      expect(a.stats()).toMatchObject({ errors: 0 });
+    });
+
+    it('reports failed sends with the peer: EMSGSIZE, and ECONNREFUSED from ICMP', async () => {
+      const failures: { op: string; code: string | undefined; peer: PeerAddress | undefined }[] =
+        [];
+      const onError = (error: Error, ctx: { op: string; peer?: PeerAddress }) =>
+        failures.push({ op: ctx.op, code: (error as NodeJS.ErrnoException).code, peer: ctx.peer });
+      const b = await transport({ address: loopback });
+      const a = await transport({ address: loopback, connect: b.local, onError });
+      a.send([new Uint8Array(40_000), new Uint8Array(40_000)], b.local);
+      await until(() => failures.length === 1);
+      expect(failures[0]).toEqual({ op: 'send', code: 'EMSGSIZE', peer: a.remote });
+      // Nothing listens on `port`: the ICMP port unreachable comes back as ECONNREFUSED, on
+      // the socket (recvmsg) or on a later send, whichever asks first.
+      const port = await closedPort(type, loopback);
+      const lonely = await transport({
+        address: loopback,
+        connect: { address: loopback, port },
+        onError,
+      });
+      lonely.send(bytes(1), lonely.remote as PeerAddress);
+      await until(() => failures.length === 2);
+      lonely.send(bytes(2), lonely.remote as PeerAddress);
+      await until(
+        () => failures.length >= 2 && lonely.stats().datagramsSent + lonely.stats().errors >= 2,
+      );
+      const refused = failures.slice(1);
+      expect(refused.some((f) => f.code === 'ECONNREFUSED')).toBe(true);
+      for (const f of refused) expect(f.peer).toEqual({ address: loopback, port, family });
+      expect(lonely.stats().errors).toBe(refused.length);
+    });
+
+    it('fromSocket recognises a socket that is already connected', async () => {
+      const { createSocket } = await import('node:dgram');
+      const b = await transport({ address: loopback });
+      const raw = createSocket(type);
+      await new Promise<void>((resolve) => raw.bind({ address: loopback, port: 0 }, resolve));
+      await new Promise<void>((resolve) => raw.connect(b.local.port, loopback, resolve));
+      const t = UdpTransport.fromSocket(raw);
+      open.push(t);
+      expect(t.remote).toEqual({ address: loopback, port: b.local.port, family });
+      const rx = collector(b);
+      t.send(bytes(5), b.local);
+      expect((await rx.next()).bytes).toEqual(bytes(5));
+      expect(() => t.send(bytes(5), { address: loopback, port: 9 })).toThrow(UsageError);
+    });
+  });
+}
+
 describe('UdpTransport argument checks', () => {
   it('throws UsageError for bad peers and bind options', async () => {
     const v4 = await transport({ address: '127.0.0.1' });
@@ -380,6 +493,42 @@ describe('UdpTransport argument checks', () => {
     v4.send(bytes(6), { address: '127.0.0.1', port: v6.local.port });
     const back = await rx6.next();
     expect(back.from).toEqual({ address: '::ffff:127.0.0.1', port: v4.local.port, family: 'IPv6' });
+  });
+
+  it('refuses bad connect options with UsageError, binding nothing', async () => {
+    for (const connect of [
+      { address: '127.0.0.1', port: 0 },
+      { address: '127.0.0.1', port: 65_536 },
+      { address: '127.0.0.1', port: 1.5 },
+      { address: 'localhost', port: 1701 },
+      { address: '::1', port: 1701 }, // IPv6 peer of a udp4 socket
+    ]) {
+      await expect(UdpTransport.open({ address: '127.0.0.1', connect })).rejects.toThrow(
+        UsageError,
+      );
+    }
+    await expect(
+      UdpTransport.open({
+        type: 'udp6',
+        ipv6Only: true,
+        connect: { address: '127.0.0.1', port: 9 },
+      }),
+    ).rejects.toThrow(UsageError);
+  });
+
+  it('a dual-stack udp6 socket connects to an IPv4 peer as IPv4-mapped', async () => {
+    const v4 = await transport({ address: '127.0.0.1' });
+    const v6 = await transport({ type: 'udp6', address: '::', connect: v4.local });
+    expect(v6.remote).toEqual({ address: '127.0.0.1', port: v4.local.port, family: 'IPv4' });
+    expect(v6.socket.remoteAddress()).toMatchObject({ address: '::ffff:127.0.0.1' });
+    const rx4 = collector(v4);
+    const rx6 = collector(v6);
+    v6.send(bytes(1), v4.local);
+    v6.send(bytes(2), { address: '::ffff:127.0.0.1', port: v4.local.port }); // the same peer
+    expect((await rx4.next()).bytes).toEqual(bytes(1));
+    expect((await rx4.next()).bytes).toEqual(bytes(2));
+    v4.send(bytes(3), { address: '127.0.0.1', port: v6.local.port });
+    expect((await rx6.next()).from).toBe(v6.remote);
   });
 
   it('fromSocket wraps a bound socket and requires one', async () => {
