@@ -254,9 +254,11 @@ export interface ConfigEvent {
 /** Options of {@link L2tpConfig}. */
 export interface L2tpConfigOptions {
   /**
-   * Opens the datagram socket of a static tunnel bound to local:udp_sport (e.g.
-   * `UdpTransport.open({ address: local, port: udp_sport })`). Its transport is closed by
-   * tunnel delete. May throw or reject: the create then fails and nothing is kept.
+   * Opens the datagram socket of a static tunnel bound to local:udp_sport and, like the kernel's,
+   * connected to remote:udp_dport (e.g. `UdpTransport.open({ address: local, port: udp_sport,
+   * connect: { address: remote, port: udp_dport } })`; a connected transport must name that
+   * peer). Its transport is closed by tunnel delete. May throw or reject: the create then fails
+   * and nothing is kept.
    */
   readonly transportFactory: (
     request: TransportRequest,

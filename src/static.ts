@@ -829,8 +829,11 @@ export interface StaticTunnelConfig {
 export interface StaticTunnelHostOptions {
   readonly tunnel: StaticTunnelConfig;
   /**
-   * Bound to `local`:`udp_sport` (e.g. `UdpTransport.open({ address: local, port: udp_sport })`).
-   * The host takes it over: `close()` closes it.
+   * Bound to `local`:`udp_sport` and best connected to `remote`:`udp_dport` as the kernel does
+   * (`UdpTransport.open({ address: local, port: udp_sport, connect: { address: remote, port:
+   * udp_dport } })`: faster sends, other sources dropped by the kernel). A connected transport
+   * must name that peer. The host takes it over: `close()` closes it.
+   * @see {@link StaticTunnelHost} constructor for the check.
    */
   readonly transport: DatagramTransport;
   readonly clock: Clock;

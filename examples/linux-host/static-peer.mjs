@@ -77,7 +77,14 @@ const v6 = f.remote.includes(':');
 
 let transport;
 if (encap === 'udp') {
-  transport = await UdpTransport.open({ address: f.local, port: int('udp_sport') });
+  // Connected to the peer like the kernel's tunnel socket: the kernel drops other sources, and
+  // an unreachable peer (ICMP) shows up as an error.
+  transport = await UdpTransport.open({
+    address: f.local,
+    port: int('udp_sport'),
+    connect: { address: f.remote, port: int('udp_dport') },
+    onError: (error, ctx) => onTransportError(error, ctx),
+  });
 } else {
   // raw-socket has no bind(): it receives every protocol-115 packet of this host (or netns); the
   // tunnel host keeps those from `remote`. The source address is the route's.

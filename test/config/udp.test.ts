@@ -26,6 +26,7 @@ function table(onFrame: (frame: Uint8Array) => void) {
       UdpTransport.open({
         ...(r.local === undefined ? {} : { address: r.local }),
         port: r.udp_sport,
+        connect: { address: r.remote, port: r.udp_dport }, // as the kernel's tunnel socket
       }),
     clock: nodeClock,
     timers: nodeTimers,
