@@ -4,7 +4,10 @@
 //    next to two StaticTunnelHosts over UdpTransport (L2TPv3/UDP, 8-byte cookies, Default L2SS,
 //    sequencing off and on; B echoes each delivered frame on its session), and a hand-written
 //    L2TPv3 echo of the same wire format as the floor any implementation on node:dgram sits on
-//    (see floorPair). Same payloads, same in-flight window, same socket options, one process.
+//    (see floorPair). The same again over connected sockets (each transport connected to the
+//    other, as the kernel connects a static tunnel's socket) next to a connected raw echo with
+//    and without a send callback. Same payloads, same in-flight window, same socket options,
+//    one process.
 //    The cases take turns in short rounds (order reversed every other round) so that load from
 //    other processes hits all of them; each round gives a ratio l2tp/raw by wall time and one by
 //    process CPU time (user + system), and the medians over the rounds are reported. CPU time is
@@ -14,7 +17,7 @@
 //    in-order ReorderBuffer.push over 10 / 100,000 buffers and a one-object floor. Timed by an
 //    hrtime loop (GC included), median of rounds.
 // Env: ONLY=echo|cost, ROUNDS, FRAMES, CHUNK, ECHO_KINDS=raw,rawsg,floor,none,both,inone,iboth,
-// VERBOSE=1.
+// rawc,rawccb,cnone,cboth,csg, VERBOSE=1.
 // Before timing it asserts that a 1400-byte payload is not copied on its way to the socket and
 // that receiving hands out a view.
 
@@ -203,11 +206,26 @@ async function rawPair() {
 }
 
 // The raw echo over connected sockets: the like-for-like baseline of the connected l2tp cases.
-async function rawConnectedPair() {
+// `withCallback`: every send passes a callback, as any sender must that wants to hear of failed
+// sends (node defers it by a process.nextTick).
+async function rawConnectedPair(withCallback = false) {
   const { a, b, runner, close } = await socketPair(true);
+  let failed = 0;
+  const sent = (error) => {
+    if (error) failed++;
+  };
+  if (withCallback) {
+    b.on('message', (msg) => b.send(msg, sent));
+    a.on('message', () => runner.arrived());
+    return {
+      run: (payload, n) => runner.run(n, () => a.send(payload, sent)),
+      close,
+      failed: () => failed,
+    };
+  }
   b.on('message', (msg) => b.send(msg));
   a.on('message', () => runner.arrived());
-  return { run: (payload, n) => runner.run(n, () => a.send(payload)), close };
+  return { run: (payload, n) => runner.run(n, () => a.send(payload)), close, failed: () => failed };
 }
 
 // The raw echo again, but sending [20-byte header, payload] by scatter/gather as the L2TP path
@@ -285,9 +303,10 @@ async function floorPair() {
 // connected: each transport connected to the other (as the kernel connects a static tunnel's
 // socket); the sockets are bound first, so B's port is picked before A connects to it.
 async function l2tpPair(inPlace = false, connected = false) {
-  const open = (connect) =>
+  const open = (port = 0, connect = undefined) =>
     UdpTransport.open({
       address: LOCAL,
+      port,
       receiveBufferSize: SOCKBUF,
       sendBufferSize: SOCKBUF,
       ...(connect === undefined ? {} : { connect }),
@@ -295,22 +314,12 @@ async function l2tpPair(inPlace = false, connected = false) {
   let ta = await open();
   let tb = await open();
   if (connected) {
+    // Each side's port must be known before the other connects: bind both, then re-open both
+    // on the same ports, connected.
     const [portA, portB] = [ta.local.port, tb.local.port];
     await Promise.all([ta.close(), tb.close()]);
-    ta = await UdpTransport.open({
-      address: LOCAL,
-      port: portA,
-      connect: { address: LOCAL, port: portB },
-      receiveBufferSize: SOCKBUF,
-      sendBufferSize: SOCKBUF,
-    });
-    tb = await UdpTransport.open({
-      address: LOCAL,
-      port: portB,
-      connect: { address: LOCAL, port: portA },
-      receiveBufferSize: SOCKBUF,
-      sendBufferSize: SOCKBUF,
-    });
+    ta = await open(portA, { address: LOCAL, port: portB });
+    tb = await open(portB, { address: LOCAL, port: portA });
   }
   const runner = makeRunner();
   const hostA = new StaticTunnelHost({
@@ -362,10 +371,10 @@ async function l2tpPair(inPlace = false, connected = false) {
 
 const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
 const ECHO_KINDS = (
-  process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth,rawc,cnone,cboth'
+  process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth,rawc,rawccb,cnone,cboth,csg'
 ).split(',');
 // The connected l2tp cases are also compared with the connected raw echo (like for like).
-const isConnected = (kind) => kind === 'cnone' || kind === 'cboth';
+const isConnected = (kind) => kind.startsWith('c') || kind === 'rawccb';
 if (ONLY.includes('echo')) {
   const raw = await rawPair();
   const rawSg = await rawSgPair();
@@ -373,7 +382,9 @@ if (ONLY.includes('echo')) {
   const l2tp = await l2tpPair();
   const l2tpInPlace = await l2tpPair(true);
   const rawConnected = await rawConnectedPair();
+  const rawConnectedCallback = await rawConnectedPair(true);
   const l2tpConnected = await l2tpPair(true, true);
+  const l2tpConnectedSg = await l2tpPair(false, true);
   const echoCases = [];
   for (const size of SIZES) {
     const payload = new Uint8Array(size).fill(0xa5);
@@ -406,6 +417,12 @@ if (ONLY.includes('echo')) {
       (n) => rawConnected.run(payload, n),
     ]);
     echoCases.push([
+      `raw connected + callback, ${size} B`,
+      size,
+      'rawccb',
+      (n) => rawConnectedCallback.run(payload, n),
+    ]);
+    echoCases.push([
       `l2tp connected, seq off, ${size} B`,
       size,
       'cnone',
@@ -416,6 +433,12 @@ if (ONLY.includes('echo')) {
       size,
       'cboth',
       (n) => l2tpConnected.run(payload, n, 'both'),
+    ]);
+    echoCases.push([
+      `l2tp connected s/g, seq on, ${size} B`,
+      size,
+      'csg',
+      (n) => l2tpConnectedSg.run(payload, n, 'both'),
     ]);
   }
   for (let j = echoCases.length - 1; j >= 0; j--) {
@@ -468,7 +491,10 @@ if (ONLY.includes('echo')) {
   raw.close();
   rawSg.close();
   rawConnected.close();
+  check(rawConnectedCallback.failed() === 0, 'no send failed on loopback');
+  rawConnectedCallback.close();
   l2tpConnected.close();
+  l2tpConnectedSg.close();
   if (ECHO_KINDS.includes('floor'))
     check(floor.octets() > 0, 'the hand-written floor echoed frames');
   floor.close();
@@ -499,7 +525,7 @@ if (ONLY.includes('echo')) {
         }]`
       : '';
     console.log(
-      `${name.padEnd(32)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s` +
+      `${name.padEnd(38)} ${(rate / 1000).toFixed(1).padStart(8)} k frames/s` +
         ` (${(cpu / 1000).toFixed(1).padStart(5)} k per CPU-second)${ratio}${connected}${spread}`,
     );
   }
