@@ -832,8 +832,8 @@ export interface StaticTunnelHostOptions {
    * Bound to `local`:`udp_sport` and best connected to `remote`:`udp_dport` as the kernel does
    * (`UdpTransport.open({ address: local, port: udp_sport, connect: { address: remote, port:
    * udp_dport } })`: faster sends, other sources dropped by the kernel). A connected transport
-   * must name that peer. The host takes it over: `close()` closes it.
-   * @see {@link StaticTunnelHost} constructor for the check.
+   * must name that peer (the constructor throws UsageError otherwise). The host takes it over:
+   * `close()` closes it.
    */
   readonly transport: DatagramTransport;
   readonly clock: Clock;
@@ -925,7 +925,7 @@ export class StaticTunnelHost {
   #closed = false;
   #retired: StaticSessionStats = ZERO_SESSION_STATS;
 
-  /** @throws UsageError on bad tunnel parameters. */
+  /** @throws UsageError on bad tunnel parameters, or a transport connected to another peer. */
   constructor(options: StaticTunnelHostOptions) {
     const t = options.tunnel;
     this.tunnelId = checkId('tunnel_id', t.tunnel_id);

@@ -1,9 +1,9 @@
 /**
  * The Node DatagramTransport (src/transport.ts) over node:dgram: one UDP socket, IPv4 or IPv6,
  * unconnected (many peers) or connected to one peer (a static tunnel, as the kernel does it).
- * L2TP runs over UDP port 1701 (RFC 2661 §8.1, RFC 3931 §4.1.2.2). Sends `[header, payload]` by scatter/gather (a payload over 64 bytes is never copied; smaller
- * arrays go through a send pool, see docs/performance.md "Data plane"). Received datagrams come
- * with their source address. Socket errors go to an `onError` callback (default: the `l2tp:udp`
+ * L2TP runs over UDP port 1701 (RFC 2661 §8.1, RFC 3931 §4.1.2.2). Sends `[header, payload]`
+ * by scatter/gather (a payload over 64 bytes is never copied; smaller arrays go through a send
+ * pool, see docs/performance.md "Data plane"). Received datagrams come with their source address. Socket errors go to an `onError` callback (default: the `l2tp:udp`
  * debug namespace), never thrown. No protocol logic here: demultiplexing belongs to the endpoint.
  */
 import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
@@ -84,6 +84,7 @@ export interface UdpErrorContext {
   /**
    * The source (handler) or destination (send) of the datagram concerned. For `send` it is the
    * address the socket was given: an IPv4 peer of a dual-stack udp6 socket as `::ffff:a.b.c.d`.
+   * On a connected transport, its `remote` for sends and socket errors (e.g. ECONNREFUSED).
    */
   readonly peer?: PeerAddress;
 }
