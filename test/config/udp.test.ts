@@ -110,4 +110,35 @@ describe('L2tpConfig over loopback UDP', () => {
     h2.tunnelDelete(45);
     expect(h1.tunnelList()).toEqual([]);
   });
+
+  it('a factory transport connected to another peer: BAD_VALUE, the transport closed', async () => {
+    const port = await freePort();
+    let made: UdpTransport | undefined;
+    const config = new L2tpConfig({
+      transportFactory: async (r) => {
+        made = await UdpTransport.open({
+          address: '127.0.0.1',
+          connect: { address: r.remote, port: r.udp_dport + 1 }, // not udp_dport
+        });
+        return made;
+      },
+      clock: nodeClock,
+    });
+    opened.push(config);
+    await expect(
+      config.tunnelCreate({
+        tunnel_id: 7,
+        peer_tunnel_id: 8,
+        remote: '127.0.0.1',
+        udp_sport: 0,
+        udp_dport: port,
+      }),
+    ).rejects.toMatchObject({
+      reason: 'BAD_VALUE',
+      errno: 'EINVAL',
+      message: expect.stringMatching(/connected to/),
+    });
+    expect(made?.closed).toBe(true);
+    expect(config.tunnelList()).toEqual([]);
+  });
 });
