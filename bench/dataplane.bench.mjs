@@ -301,7 +301,7 @@ async function floorPair() {
 // inPlace: A sends frames read at an offset into their own buffers (64 octets of headroom, like
 // a TAP host reading at an offset), B forwards received frames in place; both send one array.
 // connected: each transport connected to the other (as the kernel connects a static tunnel's
-// socket); the sockets are bound first, so B's port is picked before A connects to it.
+// socket).
 async function l2tpPair(inPlace = false, connected = false) {
   const open = (port = 0, connect = undefined) =>
     UdpTransport.open({
@@ -320,6 +320,7 @@ async function l2tpPair(inPlace = false, connected = false) {
     await Promise.all([ta.close(), tb.close()]);
     ta = await open(portA, { address: LOCAL, port: portB });
     tb = await open(portB, { address: LOCAL, port: portA });
+    check(ta.remote?.port === portB && tb.remote?.port === portA, 'the transports are connected');
   }
   const runner = makeRunner();
   const hostA = new StaticTunnelHost({
@@ -373,7 +374,8 @@ const ONLY = process.env.ONLY ?? 'echo,cost'; // for profiling one part
 const ECHO_KINDS = (
   process.env.ECHO_KINDS ?? 'raw,rawsg,floor,none,both,inone,iboth,rawc,rawccb,cnone,cboth,csg'
 ).split(',');
-// The connected l2tp cases are also compared with the connected raw echo (like for like).
+// The connected l2tp cases are also compared with the connected raw echo, with and without a
+// send callback (like for like: UdpTransport passes one, to learn of failed sends).
 const isConnected = (kind) => kind.startsWith('c') || kind === 'rawccb';
 if (ONLY.includes('echo')) {
   const raw = await rawPair();
@@ -451,6 +453,9 @@ if (ONLY.includes('echo')) {
   const connectedCpuRatios = new Map(
     echoCases.filter((c) => isConnected(c[2])).map(([name]) => [name, []]),
   );
+  const callbackCpuRatios = new Map(
+    echoCases.filter((c) => c[2].startsWith('c')).map(([name]) => [name, []]),
+  );
   let lostTotal = 0;
   for (const [, , , run] of echoCases) await run(2000); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -474,6 +479,7 @@ if (ONLY.includes('echo')) {
     for (const size of SIZES) {
       const raw = results.get(`raw dgram echo, ${size} B`);
       const rawConnected = results.get(`raw connected echo, ${size} B`);
+      const rawCallback = results.get(`raw connected + callback, ${size} B`);
       for (const [name, sz, kind] of echoCases) {
         if (sz !== size) continue;
         const r = results.get(name);
@@ -481,6 +487,9 @@ if (ONLY.includes('echo')) {
         cpuRates.get(name).push(FRAMES / (r.cpuMs / 1000));
         if (isConnected(kind) && rawConnected !== undefined) {
           connectedCpuRatios.get(name).push(rawConnected.cpuMs / r.cpuMs);
+        }
+        if (kind.startsWith('c') && rawCallback !== undefined) {
+          callbackCpuRatios.get(name).push(rawCallback.cpuMs / r.cpuMs);
         }
         if (kind === 'raw' || raw === undefined) continue;
         ratios.get(name).push(raw.ms / r.ms);
@@ -512,10 +521,11 @@ if (ONLY.includes('echo')) {
       kind === 'raw' || ratios.get(name).length === 0
         ? ''
         : `  ratio ${median(ratios.get(name)).toFixed(2)} | ${median(cpuRatios.get(name)).toFixed(2)}`;
+    const vs = (ratios, what) =>
+      ratios.get(name)?.length > 0 ? `, ${what} ${median(ratios.get(name)).toFixed(2)}` : '';
     const connected =
-      connectedCpuRatios.get(name)?.length > 0
-        ? `, to the connected raw echo (CPU) ${median(connectedCpuRatios.get(name)).toFixed(2)}`
-        : '';
+      vs(connectedCpuRatios, 'to the connected raw echo (CPU)') +
+      vs(callbackCpuRatios, 'to it with a callback');
     const spread = process.env.VERBOSE
       ? `  [${
           cpuRatios
