@@ -516,6 +516,33 @@ describe('UdpTransport argument checks', () => {
     ).rejects.toThrow(UsageError);
   });
 
+  it('connected sockets sharing one local port (reuseAddr) each hear only their own peer', async () => {
+    // Like several kernel static tunnels on udp_sport 1701: the kernel picks the socket by the
+    // source address and port.
+    const peer1 = await transport({ address: '127.0.0.1' });
+    const peer2 = await transport({ address: '127.0.0.1' });
+    const t1 = await transport({ address: '127.0.0.1', reuseAddr: true, connect: peer1.local });
+    const t2 = await transport({
+      address: '127.0.0.1',
+      port: t1.local.port,
+      reuseAddr: true,
+      connect: peer2.local,
+    });
+    expect(t2.local.port).toBe(t1.local.port);
+    const rx1 = collector(t1);
+    const rx2 = collector(t2);
+    for (let i = 0; i < 5; i++) {
+      peer1.send(bytes(0x10 + i), t1.local);
+      peer2.send(bytes(0x20 + i), t1.local); // the same local address and port
+    }
+    for (let i = 0; i < 5; i++) {
+      expect((await rx1.next()).bytes).toEqual(bytes(0x10 + i));
+      expect((await rx2.next()).bytes).toEqual(bytes(0x20 + i));
+    }
+    expect(rx1.all).toHaveLength(5);
+    expect(rx2.all).toHaveLength(5);
+  });
+
   it('a dual-stack udp6 socket connects to an IPv4 peer as IPv4-mapped', async () => {
     const v4 = await transport({ address: '127.0.0.1' });
     const v6 = await transport({ type: 'udp6', address: '::', connect: v4.local });
