@@ -508,6 +508,14 @@ export class StaticSession {
   receive(bytes: Uint8Array, now: number): readonly Uint8Array[] {
     const frame = this.receiveOne(bytes);
     if (frame !== null) return frame === undefined ? NONE : [frame];
+    return this.receiveGeneral(bytes, now);
+  }
+
+  /**
+   * @internal `receive` without trying `receiveOne` first: for a caller that just tried it and
+   * got null (StaticTunnelHost), so the fast path's checks do not run twice.
+   */
+  receiveGeneral(bytes: Uint8Array, now: number): readonly Uint8Array[] {
     let msg: DataMessageV3;
     try {
       msg = decodeDataV3(bytes, this.#params);
@@ -1127,7 +1135,7 @@ export class StaticTunnelHost {
       if (frame === null) {
         // Without REORDERTO nothing is held, so time does not matter: no clock read.
         const now = session.reorderTimeoutMs === 0 ? 0 : this.#options.clock.now();
-        const frames = session.receive(bytes, now);
+        const frames = session.receiveGeneral(bytes, now);
         if (frames.length !== 0) this.#deliver(session, frames);
       } else if (frame !== undefined) {
         this.#options.onFrame(frame, session); // not ATM AAL5 (receiveOne): no flags to pass

@@ -160,6 +160,8 @@ export class UdpTransport implements DatagramTransport {
   #local: PeerAddress;
   /** The peer a connected socket sends to (as given, not mapped), else undefined. */
   readonly #remote: PeerAddress | undefined;
+  /** What the socket was connected to (`#remote` as destinationFor maps it). */
+  readonly #remoteDestination: string | undefined;
   /** Last destination checked by send: the peer's address and what goes to dgram. */
   #lastAddress: string | undefined;
   #lastDestination = '';
@@ -181,6 +183,8 @@ export class UdpTransport implements DatagramTransport {
     this.#remote = remote;
     this.#type = type;
     this.#ipv6Only = options.ipv6Only ?? false;
+    this.#remoteDestination =
+      remote === undefined ? undefined : destinationFor(remote.address, type, this.#ipv6Only);
     const onError = options.onError;
     this.#onError = (error, context) => {
       this.#errors++;
@@ -378,12 +382,10 @@ export class UdpTransport implements DatagramTransport {
 
   // Whether `address` names the connected peer (remembered for the next sends when it does).
   #isRemote(address: string): boolean {
-    const remote = this.#remote as PeerAddress;
     if (typeof address !== 'string' || isIP(address) === 0) return false;
     const same =
-      address === remote.address ||
-      destinationFor(address, this.#type, this.#ipv6Only) ===
-        destinationFor(remote.address, this.#type, this.#ipv6Only);
+      address === (this.#remote as PeerAddress).address ||
+      destinationFor(address, this.#type, this.#ipv6Only) === this.#remoteDestination;
     if (same) this.#lastAddress = address;
     return same;
   }
