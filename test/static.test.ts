@@ -23,6 +23,7 @@ import type {
   PeerAddress,
   TimerHost,
 } from '../src/transport.js';
+import { releasedUdpPort } from './helpers/ports.js';
 
 function hex(s: string): Uint8Array {
   const clean = s.replace(/#[^\n]*/g, '').replace(/\s+/g, '');
@@ -691,9 +692,7 @@ describe('Host 1 / Host 2 over loopback UDP', () => {
 describe('Static tunnels over connected sockets (as the kernel sets up `encap udp`)', () => {
   /** Two transports on 127.0.0.1, each connected to the other. */
   async function connectedPair(): Promise<[UdpTransport, UdpTransport]> {
-    const probe = await UdpTransport.open({ address: '127.0.0.1' });
-    const portA = probe.local.port;
-    await probe.close();
+    const portA = await releasedUdpPort();
     const b = await UdpTransport.open({
       address: '127.0.0.1',
       connect: { address: '127.0.0.1', port: portA },

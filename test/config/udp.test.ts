@@ -7,18 +7,12 @@ import { L2tpConfig } from '../../src/config.js';
 import { nodeClock, nodeTimers } from '../../src/node/clock.js';
 import { UdpTransport } from '../../src/node/udp.js';
 import { toKernelStats } from '../../src/static.js';
+import { releasedUdpPort as freePort } from '../helpers/ports.js';
 
 const opened: { close(): unknown }[] = [];
 afterEach(() => {
   for (const o of opened.splice(0)) o.close();
 });
-
-async function freePort(): Promise<number> {
-  const probe = await UdpTransport.open({ address: '127.0.0.1' });
-  const port = probe.local.port;
-  await probe.close();
-  return port;
-}
 
 function table(onFrame: (frame: Uint8Array) => void) {
   const config = new L2tpConfig({

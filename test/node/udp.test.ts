@@ -12,6 +12,7 @@ import { UsageError } from '../../src/errors.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { UdpTransport, type UdpTransportOptions } from '../../src/node/udp.js';
 import type { PeerAddress } from '../../src/transport.js';
+import { releasedUdpPort } from '../helpers/ports.js';
 
 const open: UdpTransport[] = [];
 
@@ -310,14 +311,6 @@ for (const [family, loopback] of [
   });
 }
 
-/** A port that was free a moment ago (bound, then released): nothing listens on it. */
-async function closedPort(type: 'udp4' | 'udp6', address: string): Promise<number> {
-  const t = await UdpTransport.open({ type, address });
-  const port = t.local.port;
-  await t.close();
-  return port;
-}
-
 for (const [family, loopback, type] of [
   ['IPv4', '127.0.0.1', 'udp4'],
   ['IPv6', '::1', 'udp6'],
@@ -388,7 +381,7 @@ for (const [family, loopback, type] of [
       expect(failures[0]).toEqual({ op: 'send', code: 'EMSGSIZE', peer: a.remote });
       // Nothing listens on `port`: the ICMP port unreachable comes back as ECONNREFUSED, on
       // the socket (recvmsg) or on a later send, whichever asks first.
-      const port = await closedPort(type, loopback);
+      const port = await releasedUdpPort(loopback);
       const lonely = await transport({
         address: loopback,
         connect: { address: loopback, port },

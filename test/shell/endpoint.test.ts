@@ -11,6 +11,7 @@ import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js'
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { UdpTransport } from '../../src/node/udp.js';
 import type { Session, Tunnel } from '../../src/tunnel.js';
+import { releasedUdpPort } from '../helpers/ports.js';
 
 const fast = { retransmitTimeoutMs: 50, maxRetransmitTimeoutMs: 1000, maxRetransmits: 1 } as const;
 const secret = 'shell-test-secret';
@@ -118,9 +119,7 @@ describe('Endpoint + Tunnel over loopback UDP', () => {
     const lac = await endpoint();
     const controller = new AbortController();
     // Nobody listens on this port: the SCCRQ goes unanswered.
-    const probe = await UdpTransport.open({ address: '127.0.0.1' });
-    const port = probe.local.port;
-    await probe.close();
+    const port = await releasedUdpPort();
     const pending = lac.ep.connect(
       { address: '127.0.0.1', port },
       { mode: 'lac', hostName: 'lac.test', ...fast },
