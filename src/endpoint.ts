@@ -20,18 +20,21 @@ import { classify } from './codec/classify.js';
 import { decodeControl } from './codec/control.js';
 import { AvpType, MessageType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
+import { DeadlineHeap } from './engine/deadlines.js';
 import { TunnelEngine } from './engine.js';
 import { L2tpError, UsageError } from './errors.js';
 import type { TunnelEngineOptions } from './options.js';
+import { pooledRandomBytes } from './random-pool.js';
 import type {
   Clock,
   DatagramData,
   DatagramTransport,
   PeerAddress,
   RandomBytes,
+  TimerHandle,
   TimerHost,
 } from './transport.js';
-import { Tunnel, type TunnelHost } from './tunnel.js';
+import { Tunnel, type TunnelHost, type TunnelTimerSlot } from './tunnel.js';
 
 const log = createDebug('l2tp:endpoint');
 
@@ -65,9 +68,18 @@ export interface EndpointOptions {
   readonly maxTunnels?: number;
   /**
    * Most tunnels peers opened that are not established yet (SCCRP sent, no SCCCN): a bound on
-   * what a flood of SCCRQs can hold. Further SCCRQs are dropped silently. Default 256.
+   * what a flood of SCCRQs can hold. At the bound a new SCCRQ evicts the oldest half-open
+   * tunnel (dropped without a word: its SCCRQ may have come from a forged address), so a flood
+   * cannot lock real peers out; a real LAC needs its slot for one round trip. Default 256.
    */
   readonly maxHalfOpenTunnels?: number;
+  /**
+   * How long a tunnel a peer opened may stay half-open (SCCRP sent, no SCCCN) while other
+   * SCCRQs arrive, in ms: older ones are dropped when the next SCCRQ comes, instead of
+   * retransmitting the SCCRP for the whole cycle (about 31 s) to an address that may be forged.
+   * Default 10,000 (the SCCCN's first three retransmissions fit in it).
+   */
+  readonly halfOpenTimeoutMs?: number;
   /**
    * What the transport carries: 'udp' (default; v2 and v3) or 'ip' (L2TPv3 over IP protocol
    * 115 through a raw-IP transport; every tunnel of the endpoint is then v3 over IP).
@@ -93,6 +105,10 @@ export interface EndpointStats {
   readonly datagramsUnknownTunnel: number;
   /** SCCRQs refused by `acceptTunnel`, `maxTunnels` or a lost tie. */
   readonly tunnelsRefused: number;
+  /** Tunnels peers opened that are not established yet. */
+  readonly halfOpenTunnels: number;
+  /** Half-open tunnels dropped for a newer SCCRQ (maxHalfOpenTunnels) or for age (halfOpenTimeoutMs). */
+  readonly halfOpenEvicted: number;
 }
 
 function positive(name: string, value: number): number {
@@ -115,6 +131,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #v3Sessions = new Map<number, Tunnel>();
   // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
   readonly #accepted = new Map<string, Tunnel>();
+  // Half-open tunnels peers opened, oldest first, with the time each was accepted.
+  readonly #halfOpen = new Map<Tunnel, number>();
+  readonly #halfOpenTimeoutMs: number;
+  #evicted = 0;
+  // Every tunnel's next deadline in one heap; one host timer for all of them (issue #13).
+  readonly #deadlines = new DeadlineHeap<TunnelTimerSlot>();
+  #timer: TimerHandle | undefined;
+  #timerAt: number | undefined;
+  readonly #random: RandomBytes;
   readonly #unsubscribe: () => void;
   readonly #host: TunnelHost;
   #closed = false;
@@ -129,6 +154,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.#o = options;
     this.#maxTunnels = positive('maxTunnels', options.maxTunnels ?? 4096);
     this.#maxHalfOpen = positive('maxHalfOpenTunnels', options.maxHalfOpenTunnels ?? 256);
+    this.#halfOpenTimeoutMs = positive('halfOpenTimeoutMs', options.halfOpenTimeoutMs ?? 10_000);
+    this.#random = pooledRandomBytes(options.randomBytes);
     const encap = options.encap ?? 'udp';
     if (encap !== 'udp' && encap !== 'ip') {
       throw new UsageError(`encap must be 'udp' or 'ip', got ${String(encap)}`);
@@ -138,7 +165,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (accept !== undefined && typeof accept !== 'function') this.#engineOptions(accept); // fail early
     this.#host = {
       clock: options.clock,
-      timers: options.timers,
+      schedule: (slot, at) => {
+        this.#deadlines.set(slot, at);
+        this.#armTimer();
+      },
       send: (data: DatagramData, peer: PeerAddress) => options.transport.send(data, peer),
       release: (tunnel: Tunnel) => {
         if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
@@ -166,6 +196,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       datagramsInvalid: this.#invalid,
       datagramsUnknownTunnel: this.#unknown,
       tunnelsRefused: this.#refused,
+      halfOpenTunnels: this.#halfOpen.size,
+      halfOpenEvicted: this.#evicted,
     };
   }
 
@@ -225,7 +257,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return {
       ...options,
       encap: this.#encap,
-      randomBytes: this.#o.randomBytes,
+      randomBytes: this.#random,
       ...(crypto === undefined ? {} : { crypto }),
       // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
       isIdInUse: (kind, id) =>
@@ -269,10 +301,53 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     tunnel.handleDatagram(bytes);
   }
 
-  #halfOpen(): number {
-    let n = 0;
-    for (const t of this.#accepted.values()) if (t.engine.state === 'wait-ctl-conn') n++;
-    return n;
+  // One host timer at the earliest tunnel deadline. A timer set earlier than needed stays (it
+  // fires, finds nothing due and re-arms), so moving a deadline later costs no timer calls.
+  #armTimer(): void {
+    const at = this.#deadlines.peekDeadline();
+    if (at === undefined) {
+      // Nothing left to wait for: no timer keeps the process alive.
+      if (this.#timer !== undefined) this.#o.timers.clear(this.#timer);
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      return;
+    }
+    if (this.#timerAt !== undefined && this.#timerAt <= at) return;
+    if (this.#timer !== undefined) this.#o.timers.clear(this.#timer);
+    this.#timerAt = at;
+    const delay = Math.max(0, at - this.#o.clock.now());
+    this.#timer = this.#o.timers.set(delay, () => this.#fire());
+  }
+
+  // Runs the tunnels whose deadline has come, earliest first: work proportional to what is due.
+  #fire(): void {
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+    const now = this.#o.clock.now();
+    const due: TunnelTimerSlot[] = [];
+    for (let s = this.#deadlines.popDue(now); s !== undefined; s = this.#deadlines.popDue(now)) {
+      due.push(s);
+    }
+    // Fired after popping all, so a tunnel that files itself again for `now` waits a turn.
+    for (const slot of due) slot.fire();
+    this.#armTimer();
+  }
+
+  // Makes room for one more half-open tunnel: drops those older than halfOpenTimeoutMs, then
+  // the oldest while at the bound. Nothing is sent to them (their SCCRQs may be forged).
+  #evictHalfOpen(now: number): void {
+    for (const [tunnel, since] of this.#halfOpen) {
+      if (now - since < this.#halfOpenTimeoutMs && this.#halfOpen.size < this.#maxHalfOpen) break;
+      this.#halfOpen.delete(tunnel);
+      this.#evicted++;
+      log(
+        'half-open tunnel %d from %s:%d dropped',
+        tunnel.id,
+        tunnel.peer.address,
+        tunnel.peer.port,
+      );
+      tunnel.destroy();
+    }
   }
 
   // Tunnel ID 0: an SCCRQ, a retransmission of one we already accepted, or a collision with
@@ -305,11 +380,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     }
     const accept = this.#o.acceptTunnel;
     const options = typeof accept === 'function' ? accept({ peer: from, sccrq: bytes }) : accept;
-    if (
-      options === undefined ||
-      this.#tunnels.size >= this.#maxTunnels ||
-      this.#halfOpen() >= this.#maxHalfOpen
-    ) {
+    if (options !== undefined) this.#evictHalfOpen(now);
+    if (options === undefined || this.#tunnels.size >= this.#maxTunnels) {
       this.#refused++;
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
@@ -324,7 +396,14 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     }
     const tunnel = this.#add(engine, from);
     this.#accepted.set(key.id, tunnel);
-    tunnel.once('close', () => this.#accepted.delete(key.id));
+    if (engine.state === 'wait-ctl-conn') {
+      this.#halfOpen.set(tunnel, now);
+      tunnel.once('up', () => this.#halfOpen.delete(tunnel));
+    }
+    tunnel.once('close', () => {
+      this.#accepted.delete(key.id);
+      this.#halfOpen.delete(tunnel);
+    });
     log('tunnel %d accepted from %s:%d', tunnel.id, from.address, from.port);
     this.emit('tunnel', tunnel);
     tunnel.perform(outputs);

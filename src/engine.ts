@@ -89,6 +89,7 @@ import {
   StopCcnResult,
 } from './constants.js';
 import { DebugLog } from './debug.js';
+import { DeadlineHeap, type HeapEntry } from './engine/deadlines.js';
 import { ChannelError, DecodeError, ProtocolError, UsageError } from './errors.js';
 import {
   type SessionAction,
@@ -116,6 +117,7 @@ import {
 import { ATM_CELL_LENGTH } from './pw/atm.js';
 import { type PseudowireFramer, pseudowireFramer } from './pw/framer.js';
 import { DataSequencer } from './seq/data.js';
+import { Fifo } from './seq/fifo.js';
 import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
 import { addStats, type StaticSessionStats, ZERO_SESSION_STATS } from './stats.js';
 
@@ -212,9 +214,19 @@ export interface TunnelDownEvent {
   readonly reason: DownReason;
 }
 
+/**
+ * What became of our StopCCN: `acknowledged` by the peer; `unacknowledged` (sent, but the
+ * peer never acknowledged it within the retransmission budget); `not-sent` (it waited behind
+ * unacknowledged messages until the hold gave up, or the tunnel was dropped before one could
+ * go); `none` (we sent none: the peer closed, the tie was lost, or it was discarded).
+ */
+export type StopCcnOutcome = 'acknowledged' | 'unacknowledged' | 'not-sent' | 'none';
+
 /** The engine is finished (post-close hold over, or state discarded): forget it, free its id. */
 export interface TunnelClosedEvent {
   readonly type: 'tunnel-closed';
+  /** Whether the peer was told: see StopCcnOutcome. */
+  readonly stopCcn: StopCcnOutcome;
 }
 
 /** A session reached the established state: frames may flow. */
@@ -340,7 +352,10 @@ export interface TunnelEngineStats {
   readonly protocolErrors: number;
   /** Messages ignored: unknown M=0 types, unsupported extensions, calls we do not know. */
   readonly messagesIgnored: number;
-  /** Control messages we could not queue (send queue full); counted, not sent. */
+  /**
+   * Control messages not queued because the peer let the send queue reach its bound (4 per
+   * `maxSessions` + 64) without acknowledging; the tunnel is then cleared (StopCCN 2/4).
+   */
   readonly controlDropped: number;
   readonly hellosSent: number;
   readonly framesSent: number;
@@ -379,6 +394,11 @@ interface Outbound {
   readonly sessionId: number;
   readonly avps: Uint8Array;
   readonly name: string;
+  /**
+   * The call this message establishes (our ICCN / OCCN): its session-up is reported when the
+   * message first leaves, not when it is queued (RFC 2661 §7.4.1, §7.5.1).
+   */
+  readonly announces: SessionRecord | undefined;
 }
 
 /** A control message we received, parsed or refused by the decoder. */
@@ -394,8 +414,12 @@ interface Inbound {
 
 type Body = Outbound | Inbound;
 
-interface SessionRecord {
+interface SessionRecord extends HeapEntry {
   readonly id: number;
+  /** session-up was reported (the ICCN/OCCN left, or the peer's arrived); frames may flow. */
+  announced: boolean;
+  /** Our ICCN/OCCN is queued and has not left yet: session-up waits for it. */
+  connectPending: boolean;
   peerId: number;
   readonly kind: SessionKind;
   state: SessionState;
@@ -481,8 +505,18 @@ interface PeerInfo {
   pseudowireCapabilities: readonly number[] | undefined;
 }
 
-/** Control messages waiting for the send window, at most (then counted and dropped). */
-const MAX_PENDING = 256;
+/**
+ * Control messages that may wait for the peer's window, per session the tunnel may hold, plus
+ * a fixed allowance for tunnel-level messages. A call needs at most three (request, connect,
+ * CDN); the rest is room for SLI/WEN. Beyond the bound a host command is refused at once
+ * (ChannelError L2TP_ERR_QUEUE_FULL) and a peer that makes us answer without acknowledging
+ * anything loses the tunnel (StopCCN Result 2 is queued as the last message).
+ */
+const PENDING_PER_SESSION = 4;
+const PENDING_TUNNEL_ALLOWANCE = 64;
+
+/** The fields of a new SessionRecord outside any heap, not yet announced. */
+const UNFILED = { heapIndex: -1, heapDeadline: 0, announced: false, connectPending: false };
 
 const SESSION_MESSAGES = new Set([
   'ICRQ',
@@ -603,7 +637,8 @@ export class TunnelEngine {
   #state: TunnelState = 'idle';
   #initiator = false;
   #dead = false;
-  #helloDueAt: number | undefined;
+  /** When the HELLO clock last restarted (activity, tunnel-up, a HELLO sent); §5.5. */
+  #helloBase = 0;
   #ourChallenge: Uint8Array | undefined;
   #peerChallenge: Uint8Array | undefined;
   #peerAuthenticated = false;
@@ -613,7 +648,17 @@ export class TunnelEngine {
   // the inbound message being processed (for session routing and WEN/SLI)
   #current: Inbound | undefined;
   #out: EngineOutput[] = [];
-  #pending: Outbound[] = [];
+  #pending = new Fifo<Outbound>();
+  readonly #maxPending: number;
+  /** Sessions whose data sequencer has a reorder deadline, by that deadline. */
+  readonly #seqTimers = new DeadlineHeap<SessionRecord>();
+  /** Our StopCCN: whether it was transmitted, and whether the peer acknowledged it. */
+  #stopSent = false;
+  #stopAcked = false;
+  /** The peer overflowed the control queue during this input (see #send). */
+  #overflow = false;
+  /** We decided to send a StopCCN (it may still wait for the window). */
+  #stopWanted = false;
   // counters
   #datagrams = 0;
   #dropped = 0;
@@ -639,6 +684,7 @@ export class TunnelEngine {
     this.#v3 = this.#o.version === 3;
     this.#auth = this.#v3 && this.#o.authenticatePeer;
     this.#channel = new ReliableChannel<Body>(this.#o.channel);
+    this.#maxPending = PENDING_PER_SESSION * this.#o.maxSessions + PENDING_TUNNEL_ALLOWANCE;
     this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel', () => false);
     // RFC 3931 §5.4.1: a cryptographically random nonce; at least 16 octets recommended.
     this.#ourNonce = this.#auth ? this.#random(16).slice(0, 16) : undefined;
@@ -697,14 +743,47 @@ export class TunnelEngine {
     return this.#peerTunnelId;
   }
 
+  /** What became of our StopCCN so far (final in the `tunnel-closed` event). */
+  get stopCcnOutcome(): StopCcnOutcome {
+    return this.#stopOutcome();
+  }
+
   /** The Tie Breaker value we send in SCCRQ, if any. */
   get tieBreaker(): bigint | undefined {
     return this.#tieBreaker;
   }
 
-  /** State of one of our sessions, or undefined when it does not exist (any more). */
+  /**
+   * Call state of one of our sessions (RFC 2661 §7.4, §7.5), or undefined when it does not exist
+   * (any more). A LAC's call is `established` once it queued its ICCN/OCCN; frames may flow only
+   * after `session-up`, when that message has left ({@link TunnelEngine.isSessionUp}).
+   */
   sessionState(sessionId: number): SessionState | undefined {
     return this.#sessions.get(sessionId)?.state;
+  }
+
+  /**
+   * @internal Test hook: throws unless every session's reorder deadline is filed in the heap
+   * under its current value and the heap's earliest equals a scan of every session.
+   */
+  auditDeadlines(): void {
+    let scan: number | undefined;
+    for (const s of this.#sessions.values()) {
+      const d = s.seq.nextDeadline();
+      const filed = s.heapIndex >= 0 ? s.heapDeadline : undefined;
+      if (filed !== d) throw new Error(`session ${s.id}: deadline ${d} filed as ${filed}`);
+      if (d !== undefined && (scan === undefined || d < scan)) scan = d;
+    }
+    const top = this.#seqTimers.peekDeadline();
+    if (top !== scan || this.#seqTimers.size > this.#sessions.size) {
+      throw new Error(`heap earliest ${top} (${this.#seqTimers.size} filed), scan ${scan}`);
+    }
+  }
+
+  /** True between a session's `session-up` and its end: `sendFrame` accepts frames for it. */
+  isSessionUp(sessionId: number): boolean {
+    const rec = this.#sessions.get(sessionId);
+    return rec?.announced === true && this.#state === 'established';
   }
 
   /** Our Session IDs of the live sessions. */
@@ -719,14 +798,19 @@ export class TunnelEngine {
   nextDeadline(): number | undefined {
     if (this.#dead) return undefined;
     let d = this.#channel.nextDeadline();
-    if (this.#state === 'established' && this.#helloDueAt !== undefined) {
-      if (d === undefined || this.#helloDueAt < d) d = this.#helloDueAt;
-    }
-    for (const s of this.#sessions.values()) {
-      const sd = s.seq.nextDeadline();
-      if (sd !== undefined && (d === undefined || sd < d)) d = sd;
-    }
+    const hello = this.#helloDue();
+    if (hello !== undefined && (d === undefined || hello < d)) d = hello;
+    // O(1) whatever the number of sessions: their reorder timers live in a heap.
+    const sd = this.#seqTimers.peekDeadline();
+    if (sd !== undefined && (d === undefined || sd < d)) d = sd;
     return d;
+  }
+
+  // RFC 2661 §5.5: a HELLO is due an interval after anything was last received (or sent as
+  // HELLO). Activity only moves #helloBase, so a datagram costs no timer work.
+  #helloDue(): number | undefined {
+    const interval = this.#o.helloIntervalMs;
+    return this.#state === 'established' && interval > 0 ? this.#helloBase + interval : undefined;
   }
 
   /** Runs everything due at `now`. Idempotent; harmless when early. */
@@ -734,23 +818,21 @@ export class TunnelEngine {
     checkNow(now);
     if (this.#dead) return [];
     this.#perform(this.#channel.handleTimeout(now), now);
-    if (
-      !this.#dead &&
-      this.#state === 'established' &&
-      this.#helloDueAt !== undefined &&
-      this.#helloDueAt <= now
-    ) {
+    const hello = this.#dead ? undefined : this.#helloDue();
+    if (hello !== undefined && hello <= now) {
       // RFC 2661 §5.5: a HELLO after a period with nothing received; its loss is detected by
       // the reliable channel's retry budget.
-      this.#helloDueAt = now + this.#o.helloIntervalMs;
+      this.#helloBase = now;
       this.#hellos++;
       this.#send({ type: 'HELLO', version: this.#o.version } as ControlMessage, 0, now);
     }
-    for (const s of this.#sessions.values()) {
-      if (s.seq.nextDeadline() === undefined) continue;
+    // Only the sessions whose reorder timer is due, earliest first.
+    for (let s = this.#seqTimers.popDue(now); s !== undefined; s = this.#seqTimers.popDue(now)) {
       this.#deliver(s, s.seq.handleTimeout(now));
+      this.#rearmSeq(s);
     }
     this.#flush(now, false);
+    this.#afterOverflow(now);
     return this.#drain();
   }
 
@@ -824,6 +906,7 @@ export class TunnelEngine {
       : { dir: 'in', header, sid, message, error, bytes };
     this.#perform(this.#channel.receive({ ns: header.ns, nr: header.nr, body }, now), now);
     this.#flush(now, false); // acknowledgements may have opened the window
+    this.#afterOverflow(now);
     return this.#drain();
   }
 
@@ -888,6 +971,7 @@ export class TunnelEngine {
     if (this.#sessions.size >= this.#o.maxSessions) {
       throw new UsageError(`maxSessions (${this.#o.maxSessions}) reached`);
     }
+    this.#checkRoom('openSession()');
     const resolved = resolveSessionOptions(options, this.#o.session);
     if (this.#v3) {
       checkSessionOptionsV3(resolved);
@@ -949,7 +1033,8 @@ export class TunnelEngine {
   ): EngineOutput[] {
     checkNow(now);
     const rec = this.#sessions.get(sessionId);
-    if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
+    if (rec === undefined || !rec.announced || this.#state !== 'established') {
+      // Before session-up the peer may not know the call yet (our ICCN still waits): refused.
       throw new UsageError(`session ${sessionId} is not established`);
     }
     const priority = options?.priority === true;
@@ -1159,6 +1244,7 @@ export class TunnelEngine {
       d.lnsMode = lnsMode;
       d.reorderTimeoutMs = reorderTimeoutMs;
       this.#renewSequencer(rec, now);
+      this.#rearmSeq(rec);
     }
     if (options.sendSeq !== undefined) rec.seq.setSendSeq(options.sendSeq);
     return this.#drain();
@@ -1209,6 +1295,7 @@ export class TunnelEngine {
     if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
       throw new UsageError(`session ${sessionId} is not established`);
     }
+    this.#checkRoom('setCircuitStatus()');
     this.#send(
       {
         type: 'SLI',
@@ -1365,9 +1452,13 @@ export class TunnelEngine {
   }
 
   #touch(now: number): void {
-    if (this.#state === 'established' && this.#o.helloIntervalMs > 0) {
-      this.#helloDueAt = now + this.#o.helloIntervalMs;
-    }
+    this.#helloBase = now;
+  }
+
+  // Files a session's reorder deadline (or removes it) after its sequencer changed.
+  #rearmSeq(rec: SessionRecord): void {
+    const d = rec.seq.nextDeadline();
+    if (d !== undefined || rec.heapIndex >= 0) this.#seqTimers.set(rec, d);
   }
 
   // RFC 3931 §5.4.1: with authentication every message carries a Message Digest AVP right
@@ -1379,8 +1470,23 @@ export class TunnelEngine {
     return { ...message, messageDigest: { digestType, digest } } as ControlMessage;
   }
 
-  // Builds and queues a control message on the reliable channel.
-  #send(m: ControlMessage, sessionId: number, now: number): void {
+  // Builds and queues a control message on the reliable channel. `essential`: a CDN of one of
+  // our calls or our StopCCN, which the bound never refuses (each exists at most once per call
+  // or tunnel). `announces`: the call whose session-up waits for this message to leave.
+  #send(
+    m: ControlMessage,
+    sessionId: number,
+    now: number,
+    essential = false,
+    announces?: SessionRecord,
+  ): void {
+    if (!essential && this.#pending.length >= this.#maxPending) {
+      // Only the peer can get us here (host commands check #hasRoom first): it makes us answer
+      // and acknowledges nothing. Counted, and the tunnel is cleared once this input is done.
+      this.#controlDropped++;
+      this.#overflow = true;
+      return;
+    }
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
@@ -1394,24 +1500,52 @@ export class TunnelEngine {
             crypto: o.crypto,
             randomVector: this.#random(16).slice(0, 16),
           });
-    const body: Outbound = { dir: 'out', sessionId, avps: encodeAvps(avps), name: message.type };
-    if (this.#pending.length >= MAX_PENDING) {
-      this.#controlDropped++; // the peer is not acknowledging: bounded memory
-      return;
-    }
+    const body: Outbound = {
+      dir: 'out',
+      sessionId,
+      avps: encodeAvps(avps),
+      name: message.type,
+      announces,
+    };
+    if (announces !== undefined) announces.connectPending = true;
     this.#pending.push(body);
     this.#flush(now, false);
+  }
+
+  // Host commands that queue a message refuse at the bound instead of queueing it.
+  #checkRoom(what: string): void {
+    if (this.#pending.length < this.#maxPending) return;
+    throw new ChannelError(
+      'L2TP_ERR_QUEUE_FULL',
+      `${what}: ${this.#pending.length} control messages already wait for the peer's window`,
+    );
+  }
+
+  // A peer that overflowed the queue (see #send) loses the tunnel: StopCCN Result 2, which the
+  // bound always admits, and the RFC 2661 §5.7 hold.
+  #afterOverflow(now: number): void {
+    if (!this.#overflow) return;
+    this.#overflow = false;
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.#tunnel(
+      {
+        event: 'protocol-error',
+        codes: {
+          resultCode: StopCcnResult.GeneralError,
+          errorCode: GeneralError.InsufficientResources,
+          message: `peer acknowledges nothing: ${this.#pending.length} control messages wait`,
+        },
+      },
+      now,
+    );
   }
 
   // Messages wait here, not in the channel, until the send window has room: a StopCCN can
   // then drop what was never transmitted, so nothing new follows it (RFC 2661 §5.7).
   #flush(now: number, force: boolean): void {
+    const channel = this.#channel;
     while (this.#pending.length > 0 && !this.#dead) {
-      const st = this.#channel.stats();
-      if (st.state !== 'open') break;
-      if (!force && (st.queued > 0 || st.inFlight >= Math.min(st.cwnd, st.peerReceiveWindow))) {
-        break;
-      }
+      if (force ? channel.state !== 'open' : !channel.windowOpen()) break;
       const body = this.#pending.shift() as Outbound;
       let outputs: ChannelOutput<Body>[];
       try {
@@ -1425,9 +1559,9 @@ export class TunnelEngine {
     }
   }
 
+  // Not counted as drops: the tunnel is ending, and every call they belonged to goes down.
   #dropPending(): void {
-    this.#controlDropped += this.#pending.length;
-    this.#pending = [];
+    this.#pending.clear();
   }
 
   #transmitControl(
@@ -1507,10 +1641,19 @@ export class TunnelEngine {
     for (const o of outputs) {
       if (this.#dead) return;
       switch (o.type) {
-        case 'transmit':
-          if (o.body.dir === 'out')
-            this.#transmitControl(o.body.sessionId, o.ns, o.nr, o.body.avps, o.body.name);
+        case 'transmit': {
+          const body = o.body;
+          if (body.dir !== 'out') break;
+          this.#transmitControl(body.sessionId, o.ns, o.nr, body.avps, body.name);
+          if (o.retransmission) break;
+          if (body.name === 'StopCCN') this.#stopSent = true;
+          const rec = body.announces;
+          if (rec?.connectPending) {
+            rec.connectPending = false;
+            if (rec.state === 'established') this.#announce(rec);
+          }
           break;
+        }
         case 'ack':
           // ZLB (RFC 2661 §5.8), or an explicit ACK on v3 (RFC 3931 §4.2, §6.15).
           if (this.#ackAvps !== undefined)
@@ -1524,6 +1667,8 @@ export class TunnelEngine {
           this.#tunnel({ event: 'channel-failed' }, now);
           break;
         case 'closed':
+          // The hold ends quiet: everything we sent, the StopCCN included, was acknowledged.
+          this.#stopAcked = this.#stopSent;
           this.#tunnel({ event: 'channel-closed' }, now);
           break;
       }
@@ -1543,6 +1688,7 @@ export class TunnelEngine {
     switch (a.type) {
       case 'send':
         if (a.message === 'StopCCN') {
+          this.#stopWanted = true;
           this.#dropPending(); // calls in the queue need no CDN: StopCCN clears them all
           // RFC 3931 §5.4.3: v3 names our id in Assigned Control Connection ID.
           const ours = this.#v3
@@ -1557,12 +1703,13 @@ export class TunnelEngine {
             } as ControlMessage,
             0,
             now,
+            true,
           );
         } else this.#send(this.#setupMessage(a.message), 0, now);
         break;
       case 'tunnel-up': {
         const p = this.#peer as PeerInfo;
-        if (this.#o.helloIntervalMs > 0) this.#helloDueAt = now + this.#o.helloIntervalMs;
+        this.#helloBase = now;
         this.#event({
           type: 'tunnel-up',
           localTunnelId: this.#localTunnelId,
@@ -1596,12 +1743,12 @@ export class TunnelEngine {
         break;
       }
       case 'tunnel-down':
-        this.#helloDueAt = undefined;
         if (a.reason.by !== 'local' && a.reason.by !== 'error') this.#dropPending();
         for (const s of [...this.#sessions.values()]) {
           this.#session(s, { event: 'tunnel-down', by: a.reason.by }, now);
         }
         this.#sessions.clear();
+        this.#seqTimers.clear();
         this.#event({ type: 'tunnel-down', reason: a.reason });
         break;
       case 'hold':
@@ -1609,12 +1756,9 @@ export class TunnelEngine {
         this.#perform(this.#channel.close(now), now);
         break;
       case 'discard':
-        this.#dead = true;
-        this.#event({ type: 'tunnel-closed' });
-        break;
       case 'release':
         this.#dead = true;
-        this.#event({ type: 'tunnel-closed' });
+        this.#event({ type: 'tunnel-closed', stopCcn: this.#stopOutcome() });
         break;
       case 'route-session':
         if (this.#current !== undefined) this.#routeSession(this.#current, now);
@@ -1933,7 +2077,7 @@ export class TunnelEngine {
       };
       // Our calls: checkSessionOptionsV3 vouched for the sublayer; the peer's get it set again.
       choosePseudowire(v3, options, options.pseudowireType, d.pppAddressControl);
-      return { id, peerId, kind, state: 'idle', options, seq, v3, d };
+      return { id, peerId, kind, state: 'idle', options, seq, v3, d, ...UNFILED };
     }
     const seq = new DataSequencer<Uint8Array>({
       version: 2,
@@ -1942,7 +2086,7 @@ export class TunnelEngine {
       recvSeq: d.recvSeq,
       reorderTimeoutMs: d.reorderTimeoutMs,
     });
-    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined, d };
+    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined, d, ...UNFILED };
   }
 
   #session(
@@ -1955,6 +2099,7 @@ export class TunnelEngine {
     for (const a of step.actions) this.#sessionAction(rec, a, now);
     if (rec.state === 'closed') {
       this.#sessions.delete(rec.id);
+      this.#seqTimers.remove(rec);
       if (!rec.d.retired) {
         rec.d.retired = true;
         this.#retired = addStats(this.#retired, statsOf(rec));
@@ -1963,23 +2108,27 @@ export class TunnelEngine {
   }
 
   #sessionAction(rec: SessionRecord, a: SessionAction, now: number): void {
-    const call = rec.kind === 'lac-ic' || rec.kind === 'lns-ic' ? 'incoming' : 'outgoing';
     switch (a.type) {
       case 'send': {
-        const codes = a.message === 'CDN' ? a.codes : undefined;
+        const cdn = a.message === 'CDN';
+        const codes = cdn ? a.codes : undefined;
         // A request goes to session 0; everything else to the peer's id (0 if still unknown).
         const to = a.message === 'ICRQ' || a.message === 'OCRQ' ? 0 : rec.peerId;
-        this.#send(this.#callMessage(rec, a.message, codes), to, now);
+        // Our ICCN / OCCN establishes the call at the peer: up is reported once it has left.
+        const connect = a.message === 'ICCN' || a.message === 'OCCN';
+        this.#send(
+          this.#callMessage(rec, a.message, codes),
+          to,
+          now,
+          cdn,
+          connect ? rec : undefined,
+        );
         break;
       }
       case 'session-up':
-        this.#event({
-          type: 'session-up',
-          sessionId: rec.id,
-          peerSessionId: rec.peerId,
-          call,
-          sequencing: rec.seq.sendSeq,
-        });
+        // Up when the establishing message arrived (peer's ICCN/OCCN), or when ours has left:
+        // #announce runs from #perform then; if it already left (this very step), now.
+        if (!rec.connectPending) this.#announce(rec);
         break;
       case 'session-down':
         this.#event({
@@ -2015,6 +2164,25 @@ export class TunnelEngine {
         break;
       }
     }
+  }
+
+  #stopOutcome(): StopCcnOutcome {
+    if (this.#stopAcked) return 'acknowledged';
+    if (this.#stopSent) return 'unacknowledged';
+    return this.#stopWanted ? 'not-sent' : 'none';
+  }
+
+  #announce(rec: SessionRecord): void {
+    if (rec.announced) return;
+    rec.announced = true;
+    const call = rec.kind === 'lac-ic' || rec.kind === 'lns-ic' ? 'incoming' : 'outgoing';
+    this.#event({
+      type: 'session-up',
+      sessionId: rec.id,
+      peerSessionId: rec.peerId,
+      call,
+      sequencing: rec.seq.sendSeq,
+    });
   }
 
   #callMessage(rec: SessionRecord, type: string, codes: ResultCodes | undefined): ControlMessage {
@@ -2412,6 +2580,7 @@ export class TunnelEngine {
     const log = d.log.seq;
     if (!log) {
       this.#deliver(rec, seq.receive(frame, ns, now));
+      this.#rearmSeq(rec);
       return;
     }
     const before = seq.stats();
@@ -2425,6 +2594,7 @@ export class TunnelEngine {
     if (after.sendSeq !== before.sendSeq)
       log('peer switched our sequencing %s (RFC 2661 §5.4)', after.sendSeq ? 'on' : 'off');
     this.#deliver(rec, out);
+    this.#rearmSeq(rec);
   }
 
   #invalid(rec: SessionRecord, err: DecodeError): void {

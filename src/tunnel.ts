@@ -12,6 +12,7 @@
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
+import type { HeapEntry } from './engine/deadlines.js';
 import type {
   CircuitStatusEvent,
   DownReason,
@@ -26,6 +27,7 @@ import type {
   SessionStats,
   SessionUpEvent,
   SetLinkInfoEvent,
+  StopCcnOutcome,
   TunnelEngine,
   TunnelEngineStats,
   TunnelUpEvent,
@@ -33,14 +35,29 @@ import type {
 } from './engine.js';
 import { L2tpError, UsageError } from './errors.js';
 import { ZERO_SESSION_STATS } from './stats.js';
-import type { Clock, DatagramData, PeerAddress, TimerHandle, TimerHost } from './transport.js';
+import type { Clock, DatagramData, PeerAddress } from './transport.js';
 
 const log = createDebug('l2tp:tunnel');
+
+/**
+ * A tunnel's place in its host's deadline structure (one per tunnel). The host files it under
+ * the time the tunnel next has work and calls `fire` then; `heapIndex` / `heapDeadline` are the
+ * host's.
+ */
+export interface TunnelTimerSlot extends HeapEntry {
+  /** Runs the tunnel's due work (the host calls it once the filed time is reached). */
+  readonly fire: () => void;
+}
 
 /** What a Tunnel needs from its host (an Endpoint provides it). */
 export interface TunnelHost {
   readonly clock: Clock;
-  readonly timers: TimerHost;
+  /**
+   * Files `slot` under `at` (ms, the clock's time), moves it, or (undefined) removes it; the host
+   * calls `slot.fire()` once `at` is reached. One structure for all the host's tunnels, so a
+   * host with 100,000 tunnels arms one timer (issue #13).
+   */
+  schedule(slot: TunnelTimerSlot, at: number | undefined): void;
   /** Sends one datagram to the tunnel's peer. */
   send(data: DatagramData, peer: PeerAddress): void;
   /** Called once when the engine is finished, so the host can forget the tunnel. */
@@ -57,8 +74,11 @@ export interface TunnelEvents {
   up: [info: TunnelUpEvent];
   /** The control connection went down (once); its sessions went down just before. */
   down: [reason: DownReason];
-  /** The engine is finished (post-close hold over); the tunnel object is inert. */
-  close: [];
+  /**
+   * The engine is finished (post-close hold over); the tunnel object is inert. `stopCcn`: whether
+   * the peer was told (see StopCcnOutcome).
+   */
+  close: [stopCcn: StopCcnOutcome];
   /** A session is established (ours or the peer's). */
   'session-up': [session: Session];
   /** A session ended (once per session). */
@@ -208,11 +228,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   readonly peer: PeerAddress;
   readonly #host: TunnelHost;
   readonly #sessions = new Map<number, Session>();
-  #timer: TimerHandle | undefined;
-  #timerAt: number | undefined;
+  readonly #slot: TunnelTimerSlot;
   #up: TunnelUpEvent | undefined;
   #down: DownReason | undefined;
   #closed = false;
+  #stopCcn: StopCcnOutcome = 'none';
   #busy = false;
 
   /** @internal created by Endpoint */
@@ -221,6 +241,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.engine = engine;
     this.peer = peer;
     this.#host = host;
+    this.#slot = {
+      heapIndex: -1,
+      heapDeadline: 0,
+      fire: () => {
+        if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
+      },
+    };
   }
 
   /** Our Tunnel ID (L2TPv3: our Control Connection ID). */
@@ -381,12 +408,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   /**
-   * Graceful close: StopCCN with `reason` (default Result 1) and the post-close hold. Resolves
-   * when the engine is finished ('close'), at the latest after one retransmission cycle.
+   * Graceful close: StopCCN with `reason` (default Result 1) and the post-close hold (RFC 2661
+   * §5.7: one full retransmission cycle, about 31 s with the defaults, while the engine keeps
+   * acknowledging the peer). Resolves when the engine is finished ('close') with what became of
+   * the StopCCN: 'acknowledged', 'unacknowledged' (sent, never acknowledged), 'not-sent' (it
+   * waited behind unacknowledged messages until the hold gave up) or 'none' (the peer had
+   * closed already). `destroy()` skips the hold and sends nothing.
    */
-  close(reason?: Partial<ResultCodes>): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.once('close', () => resolve()));
+  close(reason?: Partial<ResultCodes>): Promise<StopCcnOutcome> {
+    if (this.#closed) return Promise.resolve(this.#stopCcn);
+    const done = new Promise<StopCcnOutcome>((resolve) => this.once('close', resolve));
     this.#run((now) => this.engine.close(now, reason));
     return done;
   }
@@ -394,7 +425,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** Drops all state at once, sending nothing; emits 'down' (if up) and 'close'. */
   destroy(): void {
     if (this.#closed) return;
-    this.#clearTimer();
+    this.#host.schedule(this.#slot, undefined);
     const reason: DownReason = { by: 'local', message: 'destroyed' };
     for (const s of this.#sessions.values()) {
       this.#host.sessionRemoved(this, s.id);
@@ -406,6 +437,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       this.#down = reason;
       this.emit('down', reason);
     }
+    this.#stopCcn = this.engine.stopCcnOutcome;
     this.#finish();
   }
 
@@ -494,7 +526,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
           this.emit('down', event.reason);
         };
       case 'tunnel-closed':
-        return () => this.#finish();
+        return () => {
+          this.#stopCcn = event.stopCcn;
+          this.#finish();
+        };
       case 'session-up': {
         const session = this.#session(event.sessionId);
         return () => {
@@ -523,32 +558,23 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     }
   }
 
+  // Files the engine's next deadline with the host. A slot filed earlier than needed stays:
+  // its firing is a harmless early handleTimeout that re-files it, so a datagram that only
+  // pushes the HELLO time later costs no heap work.
   #arm(): void {
     if (this.#closed) return;
     const at = this.engine.nextDeadline();
-    if (at === this.#timerAt) return;
-    this.#clearTimer();
     if (at === undefined) return;
-    this.#timerAt = at;
-    const delay = Math.max(0, at - this.#host.clock.now());
-    this.#timer = this.#host.timers.set(delay, () => {
-      this.#timer = undefined;
-      this.#timerAt = undefined;
-      if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
-    });
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) this.#host.timers.clear(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = undefined;
+    const slot = this.#slot;
+    if (slot.heapIndex >= 0 && slot.heapDeadline <= at) return;
+    this.#host.schedule(slot, at);
   }
 
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#clearTimer();
+    this.#host.schedule(this.#slot, undefined);
     this.#host.release(this);
-    this.emit('close');
+    this.emit('close', this.#stopCcn);
   }
 }

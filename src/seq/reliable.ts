@@ -410,6 +410,15 @@ export class ReliableChannel<T> {
     return d;
   }
 
+  /**
+   * True when a message given to `send` now would be transmitted at once: the channel is open,
+   * nothing waits in its queue and the window (min of CWND and the peer's window) has room.
+   * Cheaper than `stats()` for a sender that keeps its own queue.
+   */
+  windowOpen(): boolean {
+    return this.#state === 'open' && this.#queue.length === 0 && this.#canTransmitNew();
+  }
+
   /** A snapshot of counters and current values. */
   stats(): ReliableChannelStats {
     return {

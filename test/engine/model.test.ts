@@ -196,10 +196,7 @@ describe('model: random command sequences on a lossy link', () => {
               const id = ids[c.pick % Math.max(ids.length, 1)];
               if (id === undefined) continue;
               if (c.op === 'close-session') p.run(node, (e, now) => e.closeSession(id, now));
-              else if (
-                engine.sessionState(id) === 'established' &&
-                engine.state === 'established'
-              ) {
+              else if (engine.isSessionUp(id)) {
                 p.run(node, (e, now) => e.sendFrame(id, Uint8Array.of(c.pick & 0xff), now));
               }
             }
