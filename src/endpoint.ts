@@ -140,6 +140,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #timer: TimerHandle | undefined;
   #timerAt: number | undefined;
   readonly #random: RandomBytes;
+  /** The tunnel the data fast path routed to last. */
+  #lastRx: Tunnel | undefined;
   readonly #unsubscribe: () => void;
   readonly #host: TunnelHost;
   #closed = false;
@@ -172,6 +174,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       send: (data: DatagramData, peer: PeerAddress) => options.transport.send(data, peer),
       release: (tunnel: Tunnel) => {
         if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
+        if (this.#lastRx === tunnel) this.#lastRx = undefined;
       },
       sessionAdded: (tunnel: Tunnel, sessionId: number) => {
         if (tunnel.version === 3) this.#v3Sessions.set(sessionId, tunnel);
@@ -277,6 +280,25 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #receive(bytes: Uint8Array, from: PeerAddress): void {
     if (this.#closed) return;
     this.#received++;
+    // L2TPv2 data (T, L clear, version 2): the Tunnel ID is at octet 2; the tunnel that received
+    // last is tried before the map. Everything else goes through classify.
+    if (this.#encap === 'udp' && bytes.length >= 6 && (bytes[0] as number) < 0x40) {
+      if (((bytes[1] as number) & 0x0f) === 2) {
+        const id = ((bytes[2] as number) << 8) | (bytes[3] as number);
+        let tunnel = this.#lastRx;
+        if (tunnel === undefined || tunnel.id !== id) tunnel = this.#tunnels.get(id);
+        if (
+          tunnel !== undefined &&
+          tunnel.version === 2 &&
+          tunnel.peer.port === from.port &&
+          tunnel.peer.address === from.address
+        ) {
+          this.#lastRx = tunnel;
+          tunnel.receiveData(bytes);
+          return;
+        }
+      }
+    }
     const c = classify(bytes, this.#encap);
     if (c.kind === 'invalid') {
       this.#invalid++;

@@ -77,6 +77,7 @@ import {
   SUBLAYER_BITS,
   type SublayerKind,
 } from './codec/header.js';
+import { headroomOf, plainView, withHeadroom } from './codec/view.js';
 import {
   AvpType,
   CdnResult,
@@ -175,6 +176,14 @@ export interface SendFrameOptions {
    * a whole SDU. Default 0. UsageError on any other session, v2 included, or outside the mask.
    */
   readonly atmFlags?: number;
+  /**
+   * Write the data header into the octets just before `frame` in its buffer and hand the
+   * transport one contiguous array (no copy, no scatter/gather): for a frame read at an offset
+   * into a larger buffer, or a received frame being echoed or forwarded (its own header precedes
+   * it). Those octets must be the caller's to overwrite: never a pooled Node Buffer
+   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it.
+   */
+  readonly inPlace?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,6 +555,9 @@ function u32(bytes: Uint8Array): number {
 }
 
 const EMPTY = new Uint8Array(0);
+/** T, L, O, P and the version bits of a v2 data header; the fast path takes `=== 2` only. */
+const FAST_RX_MASK =
+  HEADER_BITS.T | HEADER_BITS.L | HEADER_BITS.O | HEADER_BITS.P | HEADER_BITS.VERSION;
 const PPP_AC_0 = 0xff; // HDLC all-stations address
 const PPP_AC_1 = 0x03; // HDLC unnumbered information
 
@@ -655,6 +667,11 @@ export class TunnelEngine {
   /** Our StopCCN: whether it was transmitted, and whether the peer acknowledged it. */
   #stopSent = false;
   #stopAcked = false;
+  /** Sessions the data fast paths used last (a stream of frames skips the map lookup). */
+  #lastRx: SessionRecord | undefined;
+  #lastTx: SessionRecord | undefined;
+  /** @internal The Session ID of the frame `receiveDataOne` returned last. */
+  rxSessionId = 0;
   /** The peer overflowed the control queue during this input (see #send). */
   #overflow = false;
   /** We decided to send a StopCCN (it may still wait for the window). */
@@ -1050,7 +1067,8 @@ export class TunnelEngine {
       if (log) log('tx drop: %d octets > mtu %d', frame.length, d.mtu);
       return [];
     }
-    if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame, atmFlags ?? 0);
+    const inPlace = options?.inPlace === true;
+    if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame, atmFlags ?? 0, inPlace);
     // Linux pppol2tp puts FF 03 in front of every PPP frame; a host that already did is not doubled.
     const ac = d.pppAddressControl && !(frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1);
     const ns = rec.seq.nextSendNs();
@@ -1069,7 +1087,122 @@ export class TunnelEngine {
       header[size] = PPP_AC_0;
       header[size + 1] = PPP_AC_1;
     }
-    return this.#sent(rec, header, frame, ns);
+    return this.#sent(rec, header, frame, ns, inPlace);
+  }
+
+  /**
+   * @internal `handleDatagram`'s common case for L2TPv2 data, without output arrays or objects
+   * (the shell calls it per datagram): returns the frame to deliver, a view into `bytes` whose
+   * session `rxSessionId` names; undefined when the datagram was taken with nothing to deliver
+   * (a frame over the MRU, counted); null when `handleDatagram` must take it instead — anything
+   * but an L2TPv2 data message without L, O or P bits, in order (or unsequenced with nothing
+   * held) for an established session with debug output off. Counts as `handleDatagram` would.
+   */
+  receiveDataOne(bytes: Uint8Array, now: number): Uint8Array | undefined | null {
+    if (this.#v3 || this.#state !== 'established') return null;
+    const n = bytes.length;
+    if (n < 6) return null;
+    const word = ((bytes[0] as number) << 8) | (bytes[1] as number);
+    // T, L, O and P clear, version 2 (RFC 2661 §3.1); S may be set.
+    if ((word & FAST_RX_MASK) !== 2) return null;
+    if ((((bytes[2] as number) << 8) | (bytes[3] as number)) !== this.#localTunnelId) return null;
+    const sid = ((bytes[4] as number) << 8) | (bytes[5] as number);
+    let rec = this.#lastRx;
+    if (rec === undefined || rec.id !== sid) {
+      rec = this.#sessions.get(sid);
+      if (rec === undefined) return null;
+      this.#lastRx = rec;
+    }
+    const d = rec.d;
+    if (rec.state !== 'established' || d.log.data || d.log.seq) return null;
+    let at = 6;
+    let ns: number | undefined;
+    if ((word & HEADER_BITS.S) !== 0) {
+      if (n < 10) return null;
+      ns = ((bytes[6] as number) << 8) | (bytes[7] as number);
+      at = 10;
+    }
+    // In order (or unsequenced with nothing held): taken now, or left to the general path.
+    if (!rec.seq.acceptNow(ns)) return null;
+    this.#datagrams++;
+    this.#helloBase = now; // RFC 2661 §5.5: data counts as activity
+    if (at + 1 < n && bytes[at] === PPP_AC_0 && bytes[at + 1] === PPP_AC_1) at += 2;
+    const length = n - at;
+    if (d.mru !== 0 && length > d.mru) {
+      d.rxDropped++;
+      return undefined;
+    }
+    d.rxBytes += length;
+    this.#framesReceived++;
+    this.rxSessionId = sid;
+    return plainView(bytes, at, length);
+  }
+
+  /**
+   * @internal `sendFrame`'s common case for L2TPv2 without output arrays: the packet to send
+   * (`[header, frame]`, or one array with the header written before the frame when `inPlace`),
+   * or null when `sendFrame` must handle the call (v3, P bit, over the MTU, debug output on,
+   * not established — it then counts, logs or throws as documented).
+   * @throws UsageError when `inPlace` and fewer octets than the header precede the frame.
+   */
+  sendDataOne(
+    sessionId: number,
+    frame: Uint8Array,
+    inPlace: boolean,
+  ): Uint8Array | readonly [Uint8Array, Uint8Array] | null {
+    if (this.#v3 || this.#state !== 'established') return null;
+    let rec = this.#lastTx;
+    if (rec === undefined || rec.id !== sessionId) {
+      rec = this.#sessions.get(sessionId);
+      if (rec === undefined) return null;
+      this.#lastTx = rec;
+    }
+    const d = rec.d;
+    const length = frame.length;
+    if (!rec.announced || d.log.data || (d.mtu !== 0 && length > d.mtu)) return null;
+    // Linux pppol2tp puts FF 03 in front of every PPP frame; a host that already did is not doubled.
+    const ac = d.pppAddressControl && !(frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1);
+    const seq = rec.seq;
+    const size = (seq.sendSeq ? 10 : 6) + (ac ? 2 : 0);
+    let header: Uint8Array;
+    let packet: Uint8Array | readonly [Uint8Array, Uint8Array];
+    if (inPlace) {
+      const room = headroomOf(frame);
+      if (room < size) {
+        throw new UsageError(`inPlace needs ${size} octets before the frame, it has ${room}`);
+      }
+      header = withHeadroom(frame, size, room);
+      packet = header;
+    } else {
+      header = new Uint8Array(size);
+      packet = [header, frame];
+    }
+    const ns = seq.nextSendNs();
+    const tid = this.#peerTunnelId;
+    const sid = rec.peerId;
+    header[0] = 0;
+    header[1] = 2;
+    header[2] = tid >>> 8;
+    header[3] = tid & 0xff;
+    header[4] = sid >>> 8;
+    header[5] = sid & 0xff;
+    let at = 6;
+    if (ns !== undefined) {
+      header[0] = HEADER_BITS.S >>> 8; // Nr is 0: reserved on data (RFC 2661 §3.1)
+      header[6] = ns >>> 8;
+      header[7] = ns & 0xff;
+      header[8] = 0;
+      header[9] = 0;
+      at = 10;
+    }
+    if (ac) {
+      header[at] = PPP_AC_0;
+      header[at + 1] = PPP_AC_1;
+    }
+    d.txPackets++;
+    d.txBytes += length;
+    this.#framesSent++;
+    return packet;
   }
 
   // RFC 3931 §4.1: the peer's Session ID and cookie, and the sublayer it asked for.
@@ -1078,6 +1211,7 @@ export class TunnelEngine {
     p: V3Session,
     frame: Uint8Array,
     atmFlags: number,
+    inPlace: boolean,
   ): EngineOutput[] {
     if (!p.peerCircuitActive) {
       // RFC 3931 §5.4.5: no data towards a peer whose circuit is not active.
@@ -1111,7 +1245,7 @@ export class TunnelEngine {
     const header = new Uint8Array(size + prefix.length);
     encodeDataHeaderV3(fields, header, 0);
     if (prefix.length !== 0) header.set(prefix, size);
-    return this.#sent(rec, header, frame, ns);
+    return this.#sent(rec, header, frame, ns, inPlace);
   }
 
   #sent(
@@ -1119,14 +1253,27 @@ export class TunnelEngine {
     header: Uint8Array,
     frame: Uint8Array,
     ns: number | undefined,
+    inPlace: boolean,
   ): EngineOutput[] {
+    let packet: Uint8Array | readonly [Uint8Array, Uint8Array] = [header, frame];
+    if (inPlace) {
+      const room = headroomOf(frame);
+      if (room < header.length) {
+        rec.seq.rewindSendNs(ns);
+        throw new UsageError(
+          `inPlace needs ${header.length} octets before the frame, it has ${room}`,
+        );
+      }
+      packet = withHeadroom(frame, header.length, room);
+      packet.set(header, 0);
+    }
     const d = rec.d;
     d.txPackets++;
     d.txBytes += frame.length;
     this.#framesSent++;
     const log = d.log.data;
     if (log) log('tx %d octets ns %s', frame.length, ns === undefined ? '-' : ns);
-    return [{ type: 'transmit', packet: [header, frame] }];
+    return [{ type: 'transmit', packet }];
   }
 
   /**
@@ -1749,6 +1896,8 @@ export class TunnelEngine {
         }
         this.#sessions.clear();
         this.#seqTimers.clear();
+        this.#lastRx = undefined;
+        this.#lastTx = undefined;
         this.#event({ type: 'tunnel-down', reason: a.reason });
         break;
       case 'hold':
@@ -2100,6 +2249,8 @@ export class TunnelEngine {
     if (rec.state === 'closed') {
       this.#sessions.delete(rec.id);
       this.#seqTimers.remove(rec);
+      if (this.#lastRx === rec) this.#lastRx = undefined;
+      if (this.#lastTx === rec) this.#lastTx = undefined;
       if (!rec.d.retired) {
         rec.d.retired = true;
         this.#retired = addStats(this.#retired, statsOf(rec));

@@ -233,6 +233,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   #down: DownReason | undefined;
   #closed = false;
   #stopCcn: StopCcnOutcome = 'none';
+  /** The session the data fast path delivered to last. */
+  #rxSession: Session | undefined;
   #busy = false;
 
   /** @internal created by Endpoint */
@@ -380,10 +382,27 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   /**
-   * Sends one frame on an established session (`[header, frame]`, the frame is not copied). A
-   * send the host refuses (throws) counts in the session's tx_errors and is emitted as 'error'.
+   * Sends one frame on an established session (`[header, frame]`, the frame is not copied; with
+   * `inPlace` one array, the header written before the frame). A send the host refuses (throws)
+   * counts in the session's tx_errors and is emitted as 'error'.
    */
   sendFrame(sessionId: number, frame: Uint8Array, options?: SendFrameOptions): void {
+    // The common case without output arrays or closures; the engine says null when it is not.
+    if (
+      !this.#closed &&
+      (options === undefined || (options.priority !== true && options.atmFlags === undefined))
+    ) {
+      const packet = this.engine.sendDataOne(sessionId, frame, options?.inPlace === true);
+      if (packet !== null) {
+        try {
+          this.#host.send(packet, this.peer);
+        } catch (err) {
+          this.engine.countTxError(sessionId);
+          this.#emitLater('error', err as Error);
+        }
+        return;
+      }
+    }
     this.#run((now) => this.engine.sendFrame(sessionId, frame, now, options), sessionId);
   }
 
@@ -433,6 +452,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       this.emit('session-down', s, reason);
     }
     this.#sessions.clear();
+    this.#rxSession = undefined;
     if (this.#down === undefined) {
       this.#down = reason;
       this.emit('down', reason);
@@ -444,6 +464,44 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** @internal A datagram from the peer, routed here by the endpoint. */
   handleDatagram(bytes: Uint8Array): void {
     this.#run((now) => this.engine.handleDatagram(bytes, now));
+  }
+
+  /**
+   * @internal A data datagram from the peer: the engine's fast path (no output arrays, no
+   * closures, no timer work: in-order data moves no deadline), else `handleDatagram`.
+   */
+  receiveData(bytes: Uint8Array): void {
+    if (this.#closed || this.#busy) {
+      this.handleDatagram(bytes); // keeps event order while listeners run (see #run)
+      return;
+    }
+    const engine = this.engine;
+    const frame = engine.receiveDataOne(bytes, this.#host.clock.now());
+    if (frame === null) {
+      this.handleDatagram(bytes);
+      return;
+    }
+    if (frame === undefined) return;
+    const id = engine.rxSessionId;
+    let session = this.#rxSession;
+    if (session === undefined || session.id !== id) {
+      session = this.#sessions.get(id);
+      if (session === undefined) return;
+      this.#rxSession = session;
+    }
+    this.#busy = true;
+    try {
+      session.emit('frame', frame);
+      this.emit('frame', session, frame);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  // Emits after the current listeners when called from one, else now.
+  #emitLater(event: 'error', error: Error): void {
+    if (this.#busy) queueMicrotask(() => this.emit(event, error));
+    else this.emit(event, error);
   }
 
   /** @internal Feed outputs produced outside #run (TunnelEngine.accept). */
@@ -540,6 +598,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       case 'session-down': {
         const session = this.#session(event.sessionId);
         this.#sessions.delete(event.sessionId);
+        if (this.#rxSession === session) this.#rxSession = undefined;
         this.#host.sessionRemoved(this, event.sessionId);
         return () => {
           session.markDown(event.reason, event.stats);

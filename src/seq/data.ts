@@ -117,6 +117,14 @@ export class DataSequencer<T> {
   /**
    * Switches sending of sequence numbers (an LNS deciding, or the Data Sequencing AVP in v3).
    */
+  /**
+   * @internal Gives back the Ns `nextSendNs` just returned, for a frame refused before it was
+   * sent (the next frame takes it). No-op for undefined.
+   */
+  rewindSendNs(ns: number | undefined): void {
+    if (ns !== undefined) this.#nextNs = ns;
+  }
+
   setSendSeq(on: boolean): void {
     this.#sendSeq = on;
   }
