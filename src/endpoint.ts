@@ -68,9 +68,12 @@ export interface EndpointOptions {
   readonly maxTunnels?: number;
   /**
    * Most tunnels peers opened that are not established yet (SCCRP sent, no SCCCN): a bound on
-   * what a flood of SCCRQs can hold. At the bound a new SCCRQ evicts the oldest half-open
-   * tunnel (dropped without a word: its SCCRQ may have come from a forged address), so a flood
-   * cannot lock real peers out; a real LAC needs its slot for one round trip. Default 256.
+   * what a flood of SCCRQs can hold. At the bound, an SCCRQ from a source (address and port)
+   * that holds fewer half-open tunnels than the source holding the most evicts that source's
+   * oldest one (dropped without a word: its SCCRQ may have come from a forged address); an
+   * SCCRQ from the source holding the most is dropped, and its peer retransmits it. So a flood
+   * cannot lock a new peer out, and a LAC opening hundreds of tunnels at once is slowed, not
+   * cut off. Default 256.
    */
   readonly maxHalfOpenTunnels?: number;
   /**
@@ -118,6 +121,8 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+const sourceKey = (p: PeerAddress) => `${p.address}|${p.port}`;
+
 const sameAddress = (a: PeerAddress, b: PeerAddress) =>
   a.address === b.address && a.port === b.port;
 
@@ -131,8 +136,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #v3Sessions = new Map<number, Tunnel>();
   // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
   readonly #accepted = new Map<string, Tunnel>();
-  // Half-open tunnels peers opened, oldest first, with the time each was accepted.
+  // Half-open tunnels peers opened, oldest first, with the time each was accepted; and the
+  // same by source address:port (each oldest first).
   readonly #halfOpen = new Map<Tunnel, number>();
+  readonly #halfOpenBySource = new Map<string, Set<Tunnel>>();
   readonly #halfOpenTimeoutMs: number;
   #evicted = 0;
   // Every tunnel's next deadline in one heap; one host timer for all of them (issue #13).
@@ -355,21 +362,40 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.#armTimer();
   }
 
-  // Makes room for one more half-open tunnel: drops those older than halfOpenTimeoutMs, then
-  // the oldest while at the bound. Nothing is sent to them (their SCCRQs may be forged).
-  #evictHalfOpen(now: number): void {
+  // Makes room for one more half-open tunnel from `source`: drops those older than
+  // halfOpenTimeoutMs; at the bound, the oldest of the source holding the most, unless that is
+  // `source` itself (false: refuse this SCCRQ). Nothing is sent to the dropped (maybe forged).
+  // The scan is bounded by maxHalfOpenTunnels, not by the number of tunnels.
+  #roomForHalfOpen(source: string, now: number): boolean {
     for (const [tunnel, since] of this.#halfOpen) {
-      if (now - since < this.#halfOpenTimeoutMs && this.#halfOpen.size < this.#maxHalfOpen) break;
-      this.#halfOpen.delete(tunnel);
-      this.#evicted++;
-      log(
-        'half-open tunnel %d from %s:%d dropped',
-        tunnel.id,
-        tunnel.peer.address,
-        tunnel.peer.port,
-      );
-      tunnel.destroy();
+      if (now - since < this.#halfOpenTimeoutMs) break;
+      this.#evictHalfOpen(tunnel);
     }
+    if (this.#halfOpen.size < this.#maxHalfOpen) return true;
+    const mine = this.#halfOpenBySource.get(source)?.size ?? 0;
+    let biggest: Set<Tunnel> | undefined;
+    for (const set of this.#halfOpenBySource.values()) {
+      if (biggest === undefined || set.size > biggest.size) biggest = set;
+    }
+    if (biggest === undefined || biggest.size <= mine) return false;
+    const [oldest] = biggest;
+    if (oldest !== undefined) this.#evictHalfOpen(oldest);
+    return true;
+  }
+
+  #evictHalfOpen(tunnel: Tunnel): void {
+    this.#forgetHalfOpen(tunnel);
+    this.#evicted++;
+    log('half-open tunnel %d from %s:%d dropped', tunnel.id, tunnel.peer.address, tunnel.peer.port);
+    tunnel.destroy();
+  }
+
+  #forgetHalfOpen(tunnel: Tunnel): void {
+    if (!this.#halfOpen.delete(tunnel)) return;
+    const key = sourceKey(tunnel.peer);
+    const set = this.#halfOpenBySource.get(key);
+    set?.delete(tunnel);
+    if (set?.size === 0) this.#halfOpenBySource.delete(key);
   }
 
   // Tunnel ID 0: an SCCRQ, a retransmission of one we already accepted, or a collision with
@@ -402,8 +428,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     }
     const accept = this.#o.acceptTunnel;
     const options = typeof accept === 'function' ? accept({ peer: from, sccrq: bytes }) : accept;
-    if (options !== undefined) this.#evictHalfOpen(now);
-    if (options === undefined || this.#tunnels.size >= this.#maxTunnels) {
+    if (
+      options === undefined ||
+      !this.#roomForHalfOpen(sourceKey(from), now) ||
+      this.#tunnels.size >= this.#maxTunnels
+    ) {
       this.#refused++;
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
@@ -420,11 +449,18 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.#accepted.set(key.id, tunnel);
     if (engine.state === 'wait-ctl-conn') {
       this.#halfOpen.set(tunnel, now);
-      tunnel.once('up', () => this.#halfOpen.delete(tunnel));
+      const source = sourceKey(from);
+      let set = this.#halfOpenBySource.get(source);
+      if (set === undefined) {
+        set = new Set();
+        this.#halfOpenBySource.set(source, set);
+      }
+      set.add(tunnel);
+      tunnel.once('up', () => this.#forgetHalfOpen(tunnel));
     }
     tunnel.once('close', () => {
       this.#accepted.delete(key.id);
-      this.#halfOpen.delete(tunnel);
+      this.#forgetHalfOpen(tunnel);
     });
     log('tunnel %d accepted from %s:%d', tunnel.id, from.address, from.port);
     this.emit('tunnel', tunnel);

@@ -198,7 +198,7 @@ describe('Endpoint demultiplexing and bounds', () => {
     ep.destroy();
   });
 
-  it('maxHalfOpenTunnels bounds SCCRQs that never complete: the oldest half-open tunnel makes room for a new one', async () => {
+  it('maxHalfOpenTunnels bounds SCCRQs that never complete: the busiest source is refused, another source evicts its oldest', async () => {
     const transport = await UdpTransport.open({ address: '127.0.0.1' });
     opened.push(transport);
     const ep = new Endpoint({
@@ -207,18 +207,27 @@ describe('Endpoint demultiplexing and bounds', () => {
       timers: nodeTimers,
       randomBytes: nodeRandomBytes,
       maxHalfOpenTunnels: 2,
-      acceptTunnel: { mode: 'lns', hostName: 'lns.test', ...fast },
+      acceptTunnel: { mode: 'lns', hostName: 'lns.test' }, // SCCRPs held for the whole test
     });
+    const to = { address: '127.0.0.1', port: transport.local.port };
     const peer = await rawPeer();
-    for (const id of [1, 2, 3, 4]) {
-      peer.t.send(sccrq(id), { address: '127.0.0.1', port: transport.local.port });
-      await settle();
-    }
-    // Never more than two held; the two oldest were dropped (nothing sent to them) for 3 and 4.
+    for (const id of [1, 2, 3, 4]) peer.t.send(sccrq(id), to);
+    await settle();
+    // One source holding the whole table: its further SCCRQs are dropped (it retransmits).
     expect(ep.tunnels.size).toBe(2);
-    expect(ep.stats()).toMatchObject({ halfOpenTunnels: 2, halfOpenEvicted: 2, tunnelsRefused: 0 });
-    const peerIds = [...ep.tunnels.values()].map((t) => t.peerId).sort();
-    expect(peerIds).toEqual([3, 4]);
+    expect(ep.stats()).toMatchObject({ halfOpenTunnels: 2, halfOpenEvicted: 0, tunnelsRefused: 2 });
+    const answered = new Set(
+      peer.received
+        .filter((b) => b.length > 12)
+        .map((b) => ((b[4] as number) << 8) | (b[5] as number)),
+    );
+    expect(answered).toEqual(new Set([1, 2]));
+    // A second source gets in: the busiest source's oldest half-open tunnel makes room.
+    const other = await rawPeer();
+    other.t.send(sccrq(9), to);
+    await settle();
+    expect(ep.stats()).toMatchObject({ halfOpenTunnels: 2, halfOpenEvicted: 1 });
+    expect([...ep.tunnels.values()].map((t) => t.peerId).sort()).toEqual([2, 9]);
     ep.destroy();
   });
 

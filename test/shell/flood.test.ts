@@ -77,7 +77,9 @@ it('a flood of half-open SCCRQs (2,000/s, 64 ports) does not keep a real LAC out
     await new Promise((r) => setTimeout(r, 2000)); // the flood goes on; the real tunnel stays
     expect(tunnel.isUp).toBe(true);
     expect(lns.stats().halfOpenTunnels).toBeLessThanOrEqual(256);
-    expect(lns.stats().halfOpenEvicted).toBeGreaterThan(sent / 2);
+    // Once the table is full, a flood SCCRQ is refused or takes a slot from a busier source.
+    const { halfOpenEvicted, tunnelsRefused } = lns.stats();
+    expect(halfOpenEvicted + tunnelsRefused).toBeGreaterThan(sent / 2);
     expect(lns.tunnels.size).toBeLessThanOrEqual(257);
     lac.destroy();
   } finally {
