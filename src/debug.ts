@@ -75,7 +75,7 @@ export class DebugLog {
   readonly scope: string;
   #mask: number;
   // Built on first use, by category bit.
-  readonly #loggers: Record<number, Logger | undefined> = {};
+  #loggers: Record<number, Logger | undefined> | undefined; // made when first needed
 
   /**
    * @param scope prefix of every message (may be empty).
@@ -136,6 +136,7 @@ export class DebugLog {
    */
   logger(category: DebugCategory): false | Logger {
     if (!this.enabled(category)) return false;
+    this.#loggers ??= {};
     let logger = this.#loggers[category];
     if (logger === undefined) {
       logger = scoped(namespaceOf(category), this.scope);

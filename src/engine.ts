@@ -524,8 +524,31 @@ interface PeerInfo {
 const PENDING_PER_SESSION = 4;
 const PENDING_TUNNEL_ALLOWANCE = 64;
 
-/** The fields of a new SessionRecord outside any heap, not yet announced. */
-const UNFILED = { heapIndex: -1, heapDeadline: 0, announced: false, connectPending: false };
+/** A new SessionRecord, outside any heap and not yet announced (one shape for all records). */
+function sessionRecord(
+  id: number,
+  peerId: number,
+  kind: SessionKind,
+  options: ResolvedTunnelEngineOptions['session'],
+  seq: DataSequencer<Uint8Array>,
+  v3: V3Session | undefined,
+  d: DataPlane,
+): SessionRecord {
+  return {
+    id,
+    peerId,
+    kind,
+    state: 'idle',
+    options,
+    seq,
+    v3,
+    d,
+    announced: false,
+    connectPending: false,
+    heapIndex: -1,
+    heapDeadline: 0,
+  };
+}
 
 const SESSION_MESSAGES = new Set([
   'ICRQ',
@@ -2226,7 +2249,7 @@ export class TunnelEngine {
       };
       // Our calls: checkSessionOptionsV3 vouched for the sublayer; the peer's get it set again.
       choosePseudowire(v3, options, options.pseudowireType, d.pppAddressControl);
-      return { id, peerId, kind, state: 'idle', options, seq, v3, d, ...UNFILED };
+      return sessionRecord(id, peerId, kind, options, seq, v3, d);
     }
     const seq = new DataSequencer<Uint8Array>({
       version: 2,
@@ -2235,7 +2258,7 @@ export class TunnelEngine {
       recvSeq: d.recvSeq,
       reorderTimeoutMs: d.reorderTimeoutMs,
     });
-    return { id, peerId, kind, state: 'idle', options, seq, v3: undefined, d, ...UNFILED };
+    return sessionRecord(id, peerId, kind, options, seq, undefined, d);
   }
 
   #session(

@@ -96,6 +96,8 @@ interface Held<T> {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+const NO_HELD: ReadonlyMap<number, unknown> = new Map();
+const NO_ARRIVALS = new Fifo<unknown>();
 
 /**
  * Reorder buffer for one session's sequenced data frames. `push` returns the frames now
@@ -113,8 +115,11 @@ export class ReorderBuffer<T> {
   readonly #bits: SerialBits;
   #expected: number;
   #resync: boolean; // kernel reorder_skip: the next packet (or lowest held) sets #expected
-  readonly #held = new Map<number, Held<T>>();
-  readonly #arrivals = new Fifo<Held<T>>(); // arrival order = deadline order
+  // Shared empty instances until the first frame is held: most sessions never hold one, and
+  // 100,000 sessions should not carry 100,000 empty maps (issue #13). Written only after #hold
+  // swapped in instances of their own.
+  #held: Map<number, Held<T>> = NO_HELD as Map<number, Held<T>>;
+  #arrivals: Fifo<Held<T>> = NO_ARRIVALS as Fifo<Held<T>>; // arrival order = deadline order
   #highest: number | undefined; // highest held Ns, for rxOosPackets
   #oosNs = 0; // kernel nr_oos / nr_oos_count
   #oosCount = 0;
@@ -282,6 +287,10 @@ export class ReorderBuffer<T> {
       out.push(frame);
     } else {
       const entry: Held<T> = { ns, frame, deadline: now + this.#timeoutMs };
+      if (this.#held === NO_HELD) {
+        this.#held = new Map();
+        this.#arrivals = new Fifo();
+      }
       this.#held.set(ns, entry);
       this.#arrivals.push(entry);
       if (highest === undefined || this.#before(highest, ns)) this.#highest = ns;
