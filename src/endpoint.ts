@@ -21,7 +21,7 @@ import { decodeControl } from './codec/control.js';
 import { AvpType, MessageType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
 import { DeadlineHeap } from './engine/deadlines.js';
-import { TunnelEngine } from './engine.js';
+import { TunnelEngine } from './engine/index.js';
 import { L2tpError, UsageError } from './errors.js';
 import type { TunnelEngineOptions } from './options.js';
 import { pooledRandomBytes } from './random-pool.js';

@@ -24,8 +24,8 @@ export * from './constants.js';
 export type * from './crypto.js';
 export * from './debug.js';
 export * from './endpoint.js';
-export type { TransmitOutput } from './engine.js';
-export * from './engine.js';
+export type { TransmitOutput } from './engine/index.js';
+export * from './engine/index.js';
 export * from './errors.js';
 // The state names (docs/states.md has the full tables).
 export { SESSION_STATES } from './fsm/session.js';

@@ -32,7 +32,7 @@ import type {
   TunnelEngineStats,
   TunnelUpEvent,
   WanErrorNotifyEvent,
-} from './engine.js';
+} from './engine/index.js';
 import { L2tpError, UsageError } from './errors.js';
 import { ZERO_SESSION_STATS } from './stats.js';
 import type { Clock, DatagramData, PeerAddress } from './transport.js';

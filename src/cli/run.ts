@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { FieldName } from '../avp/messages.js';
 import { PseudowireType } from '../constants.js';
 import { Endpoint, type EndpointOptions, type TunnelOptions } from '../endpoint.js';
-import type { DownReason } from '../engine.js';
+import type { DownReason } from '../engine/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
 import { nodeCrypto } from '../node/crypto.js';
 import { UdpTransport } from '../node/udp.js';

@@ -11,7 +11,7 @@ import type { RawAvp } from '../../src/avp/raw.js';
 import { decodeControl, encodeControl } from '../../src/codec/control.js';
 import { SUBLAYER_BITS } from '../../src/codec/header.js';
 import { Endpoint } from '../../src/endpoint.js';
-import type { EngineOutput, FrameOutput } from '../../src/engine.js';
+import type { EngineOutput, FrameOutput } from '../../src/engine/index.js';
 import { UsageError } from '../../src/errors.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { UdpTransport } from '../../src/node/udp.js';

@@ -8,7 +8,7 @@ import createDebug from 'debug';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { DebugCategory } from '../../src/debug.js';
-import type { EngineOutput, SessionStats } from '../../src/engine.js';
+import type { EngineOutput, SessionStats } from '../../src/engine/index.js';
 import { UsageError } from '../../src/errors.js';
 import { EnginePair, type PairOptions } from './pair.js';
 import { sentOf } from './wire.js';

@@ -5,7 +5,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { encodeDataHeaderV2 } from '../../src/codec/header.js';
-import type { EngineOutput, TunnelEngine } from '../../src/engine.js';
+import type { EngineOutput, TunnelEngine } from '../../src/engine/index.js';
 import { EnginePair } from './pair.js';
 
 interface Twin {

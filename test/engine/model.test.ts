@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { nearValidControlBytesArbitrary } from '../../src/arbitraries/index.js';
-import { TunnelEngine } from '../../src/engine.js';
+import { TunnelEngine } from '../../src/engine/index.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { SeededRandom } from '../../src/testing/index.js';
 import { type EngineNode, EnginePair, SECRET, sideOptions } from './pair.js';

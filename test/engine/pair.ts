@@ -13,7 +13,7 @@ import {
   type EngineOutput,
   TunnelEngine,
   type TunnelEngineOptions,
-} from '../../src/engine.js';
+} from '../../src/engine/index.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import {
   type LinkOptions,

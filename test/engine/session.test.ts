@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { CdnResult } from '../../src/constants.js';
-import { TunnelEngine } from '../../src/engine.js';
+import { TunnelEngine } from '../../src/engine/index.js';
 import { UsageError } from '../../src/errors.js';
 import { SeededRandom } from '../../src/testing/index.js';
 import { EnginePair, sideOptions } from './pair.js';

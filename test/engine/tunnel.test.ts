@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { stringValue } from '../../src/avp/values.js';
 import { StopCcnResult } from '../../src/constants.js';
-import { compareTieBreakers, TunnelEngine } from '../../src/engine.js';
+import { compareTieBreakers, TunnelEngine } from '../../src/engine/index.js';
 import { UsageError } from '../../src/errors.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { SeededRandom } from '../../src/testing/index.js';

@@ -17,7 +17,7 @@ import {
 } from '../../src/codec/control.js';
 import type { ControlHeaderV3 } from '../../src/codec/header.js';
 import { CdnResult, StopCcnResult } from '../../src/constants.js';
-import { TunnelEngine } from '../../src/engine.js';
+import { TunnelEngine } from '../../src/engine/index.js';
 import { UsageError } from '../../src/errors.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { SeededRandom } from '../../src/testing/index.js';

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeControl } from '../../src/codec/control.js';
 import { AvpType, MessageType } from '../../src/constants.js';
 import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
-import type { DownReason } from '../../src/engine.js';
+import type { DownReason } from '../../src/engine/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { UdpTransport } from '../../src/node/udp.js';

@@ -42,25 +42,19 @@ import {
   verifyChallengeResponse,
   verifyMessageDigest,
   writeMessageDigest,
-} from './avp/auth.js';
+} from '../avp/auth.js';
 import {
   type ControlMessage,
   type FieldName,
   fromTyped,
   type MessageFields,
   type TypedMessage,
-} from './avp/messages.js';
-import { decodeAvps, encodeAvps, findAvp } from './avp/raw.js';
+} from '../avp/messages.js';
+import { encodeAvps } from '../avp/raw.js';
+import { stringValue } from '../avp/values.js';
+import { readU32 } from '../codec/bytes.js';
+import { parseControl } from '../codec/control.js';
 import {
-  type AccmValue,
-  type CallErrorsValue,
-  type CircuitStatusValue,
-  stringValue,
-} from './avp/values.js';
-import { readU32 } from './codec/bytes.js';
-import { parseControl } from './codec/control.js';
-import {
-  ATM_FLAGS_MASK,
   type ControlHeader,
   controlHeaderLength,
   cookieMatches,
@@ -75,32 +69,34 @@ import {
   encodeDataHeaderV3,
   HEADER_BITS,
   SUBLAYER_BITS,
-  type SublayerKind,
-} from './codec/header.js';
-import { headroomOf, plainView, withHeadroom } from './codec/view.js';
+} from '../codec/header.js';
+import { headroomOf, plainView, withHeadroom } from '../codec/view.js';
 import {
   AvpType,
   CdnResult,
   DataSequencing,
   DEFAULT_RECEIVE_WINDOW_SIZE,
   GeneralError,
-  L2SpecificSublayer,
   MessageType,
   PseudowireType,
   StopCcnResult,
-} from './constants.js';
-import { DebugLog } from './debug.js';
-import { DeadlineHeap, type HeapEntry } from './engine/deadlines.js';
-import { ChannelError, DecodeError, ProtocolError, UsageError } from './errors.js';
+} from '../constants.js';
+import { DebugLog } from '../debug.js';
+import { ChannelError, DecodeError, ProtocolError, UsageError } from '../errors.js';
 import {
   type SessionAction,
   type SessionEvent,
   type SessionKind,
   type SessionState,
   stepSession,
-} from './fsm/session.js';
-import { stepTunnel, type TunnelAction, type TunnelEvent, type TunnelState } from './fsm/tunnel.js';
-import type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
+} from '../fsm/session.js';
+import {
+  stepTunnel,
+  type TunnelAction,
+  type TunnelEvent,
+  type TunnelState,
+} from '../fsm/tunnel.js';
+import type { DownBy, ResultCodes } from '../fsm/types.js';
 import {
   checkRuntimeSessionOptions,
   checkSessionOptionsV3,
@@ -110,547 +106,68 @@ import {
   resolveOptions,
   resolveSessionOptions,
   type SessionDataOptions,
-  type SessionOptions,
-  sessionSublayer,
   sublayersOf,
   type TunnelEngineOptions,
-} from './options.js';
-import { ATM_CELL_LENGTH } from './pw/atm.js';
-import { type PseudowireFramer, pseudowireFramer } from './pw/framer.js';
-import { DataSequencer } from './seq/data.js';
-import { Fifo } from './seq/fifo.js';
-import { type ChannelOutput, ReliableChannel, type ReliableChannelStats } from './seq/reliable.js';
-import { addStats, type StaticSessionStats, ZERO_SESSION_STATS } from './stats.js';
-
-/** See {@link TunnelEngine.sessionWire}. */
-export interface SessionWire {
-  /** PW Type (AVP 68) of the call; 7 (PPP) for L2TPv2. */
-  readonly pseudowireType: number;
-  /** L2-Specific Sublayer on data we send (the peer's request). */
-  readonly txSublayer: SublayerKind;
-  /** L2-Specific Sublayer we require on data we receive. */
-  readonly rxSublayer: SublayerKind;
-  /** Cookie on data we send (a copy; empty = none). */
-  readonly cookie: Uint8Array;
-  /** Cookie received data must carry (a copy; empty = none). */
-  readonly peerCookie: Uint8Array;
-}
-
-export type { SessionState } from './fsm/session.js';
-export type { TunnelState } from './fsm/tunnel.js';
-export type { DownBy, DownReason, ResultCodes } from './fsm/types.js';
-export type {
-  IncomingSessionInfo,
-  RuntimeSessionOptions,
-  SessionDataOptions,
-  SessionOptions,
-  SessionVerdict,
-  ToleranceOptions,
-  TunnelEngineOptions,
-} from './options.js';
-
-/**
- * Counters of one managed session, the Linux kernel's ten (`KERNEL_STAT_NAMES`, `toKernelStats`
- * in static.ts) with the same meanings as for static sessions. Octets are those of the frames
- * as the host hands them to `sendFrame` (tx) and as delivered (rx): L2TP headers, the v2 PPP
- * FF 03 and a pseudowire's `txPrefix` are not counted. rx_errors covers sequencing drops,
- * RECVSEQ drops, cookie mismatches and frames over the MRU; tx_errors frames over the MTU,
- * frames the pseudowire framer refused and send failures the host reported (`countTxError`).
- * rx_invalid: datagrams for the session that are not a valid data message (or payload) for it.
- */
-export type SessionStats = StaticSessionStats;
-
-/** Options of one `sendFrame` call. */
-export interface SendFrameOptions {
-  /**
-   * v2: set the P bit (RFC 2661 §3.1: preferential treatment, e.g. LCP echo keepalives). Ns is
-   * still stamped when the session sequences (a peer may drop or stop sequencing on a data
-   * message without Ns, §5.4). v3 has no such bit: UsageError.
-   */
-  readonly priority?: boolean;
-  /**
-   * v3 AAL5 SDU mode (PW type 2): the ATM-Specific Sublayer bits of this frame (RFC 4454 §4.1),
-   * `SUBLAYER_BITS` T, G (EFCI), C (CLP), U (C/R), B, E within `ATM_FLAGS_MASK` (0x3f; build them
-   * with `encodeAtmSublayerFlags`). T = 1: the frame is one 52-octet admin cell (others are
-   * dropped and counted tx_errors). B/E are RFC 4623 fragment marks, written as given; 0/0 is
-   * a whole SDU. Default 0. UsageError on any other session, v2 included, or outside the mask.
-   */
-  readonly atmFlags?: number;
-  /**
-   * Write the data header into the octets just before `frame` in its buffer and hand the
-   * transport one contiguous array (no copy, no scatter/gather): for a frame read at an offset
-   * into a larger buffer, or a received frame being echoed or forwarded (its own header precedes
-   * it). Those octets must be the caller's to overwrite: never a pooled Node Buffer
-   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it.
-   */
-  readonly inPlace?: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Outputs and events
-
-/** The control connection is up (SCCCN sent or accepted). */
-export interface TunnelUpEvent {
-  readonly type: 'tunnel-up';
-  readonly localTunnelId: number;
-  readonly peerTunnelId: number;
-  /** Host Name AVP of the peer, read as UTF-8. */
-  readonly peerHostName: string;
-  readonly peerVendorName: string | undefined;
-  readonly peerFirmwareRevision: number | undefined;
-  readonly peerFramingCapabilities: number;
-  readonly peerBearerCapabilities: number | undefined;
-  /** The peer's Receive Window Size (4 when it sent none, RFC 2661 §4.4.3). */
-  readonly peerReceiveWindow: number;
-  /**
-   * True when the peer proved the shared secret: v2 with a Challenge Response, v3 with valid
-   * Message Digests (control message authentication, RFC 3931 §4.3).
-   */
-  readonly peerAuthenticated: boolean;
-  /** True when we sent the SCCRQ. */
-  readonly initiator: boolean;
-  /** L2TP version of the control connection. */
-  readonly version: 2 | 3;
-  /** v3: the peer's Router ID AVP (RFC 3931 §5.4.3); undefined on v2. */
-  readonly peerRouterId: number | undefined;
-  /** v3: the peer's Pseudowire Capabilities List; undefined on v2. */
-  readonly peerPseudowireCapabilities: readonly number[] | undefined;
-}
-
-/** The control connection is down (once per engine); its sessions went down just before. */
-export interface TunnelDownEvent {
-  readonly type: 'tunnel-down';
-  readonly reason: DownReason;
-}
-
-/**
- * What became of our StopCCN: `acknowledged` by the peer; `unacknowledged` (sent, but the
- * peer never acknowledged it within the retransmission budget); `not-sent` (it waited behind
- * unacknowledged messages until the hold gave up, or the tunnel was dropped before one could
- * go); `none` (we sent none: the peer closed, the tie was lost, or it was discarded).
- */
-export type StopCcnOutcome = 'acknowledged' | 'unacknowledged' | 'not-sent' | 'none';
-
-/** The engine is finished (post-close hold over, or state discarded): forget it, free its id. */
-export interface TunnelClosedEvent {
-  readonly type: 'tunnel-closed';
-  /** Whether the peer was told: see StopCcnOutcome. */
-  readonly stopCcn: StopCcnOutcome;
-}
-
-/** A session reached the established state: frames may flow. */
-export interface SessionUpEvent {
-  readonly type: 'session-up';
-  readonly sessionId: number;
-  readonly peerSessionId: number;
-  /** 'incoming' = ICRQ/ICRP/ICCN, 'outgoing' = OCRQ/OCRP/OCCN. */
-  readonly call: 'incoming' | 'outgoing';
-  /** Whether our data packets carry Ns now. */
-  readonly sequencing: boolean;
-}
-
-/** A session the host knew about ended (once per session). */
-export interface SessionDownEvent {
-  readonly type: 'session-down';
-  readonly sessionId: number;
-  readonly reason: DownReason;
-  /** The session's final counters (the engine forgets it now). */
-  readonly stats: SessionStats;
-}
-
-/** The peer opened a call; `accepted` is the verdict of the `acceptSession` option. */
-export interface IncomingSessionEvent {
-  readonly type: 'incoming-session';
-  readonly sessionId: number;
-  readonly peerSessionId: number;
-  readonly call: 'incoming' | 'outgoing';
-  readonly accepted: boolean;
-}
-
-/** Set-Link-Info received (RFC 2661 §6.14), passed to the host. */
-export interface SetLinkInfoEvent {
-  readonly type: 'sli';
-  readonly sessionId: number;
-  readonly accm: AccmValue;
-}
-
-/**
- * v3: the peer's Circuit Status for a session changed (SLI, RFC 3931 §5.4.5, §6.14). While it
- * is not active, `sendFrame` sends nothing to the peer for that session.
- */
-export interface CircuitStatusEvent {
-  readonly type: 'circuit-status';
-  readonly sessionId: number;
-  readonly active: boolean;
-  readonly status: CircuitStatusValue;
-}
-
-/** WAN-Error-Notify received (RFC 2661 §6.13), passed to the host. */
-export interface WanErrorNotifyEvent {
-  readonly type: 'wen';
-  readonly sessionId: number;
-  readonly callErrors: CallErrorsValue;
-}
-
-/** Everything the engine reports to the host. */
-export type EngineEvent =
-  | TunnelUpEvent
-  | TunnelDownEvent
-  | TunnelClosedEvent
-  | SessionUpEvent
-  | SessionDownEvent
-  | IncomingSessionEvent
-  | SetLinkInfoEvent
-  | CircuitStatusEvent
-  | WanErrorNotifyEvent;
-
-/** Send these bytes to the peer; a pair is header + payload for a vectored send (no copy). */
-export interface TransmitOutput {
-  readonly type: 'transmit';
-  readonly packet: Uint8Array | readonly [Uint8Array, Uint8Array];
-}
-
-/** A data payload for session `sessionId`: a view into the received datagram (copy to keep). */
-export interface FrameOutput {
-  readonly type: 'frame';
-  readonly sessionId: number;
-  readonly frame: Uint8Array;
-  /**
-   * v3 AAL5 SDU mode only (present there, absent elsewhere): the frame's ATM-Specific Sublayer
-   * bits B/E/T/G/C/U as received (RFC 4454 §4.1; `decodeAtmSublayerFlags` names them). T = 1:
-   * `frame` is one 52-octet admin cell.
-   */
-  readonly atmFlags?: number;
-}
-
-/** An event for the host. */
-export interface EventOutput {
-  readonly type: 'event';
-  readonly event: EngineEvent;
-}
-
-/** One thing the host must do; outputs are returned in the order they must be performed. */
-export type EngineOutput = TransmitOutput | FrameOutput | EventOutput;
-
-/** Who wins when our SCCRQ and the peer's cross (RFC 2661 §4.4.3). */
-export type TieBreakOutcome = 'local-wins' | 'peer-wins' | 'both-lose' | 'no-tie';
-
-/**
- * RFC 2661 §4.4.3: the lower Tie Breaker wins; equal values make both lose; a side that sent
- * one wins against a side that did not; with none on either side there is no tie (two tunnels).
- */
-export function compareTieBreakers(
-  local: bigint | undefined,
-  peer: bigint | undefined,
-): TieBreakOutcome {
-  if (local === undefined) return peer === undefined ? 'no-tie' : 'peer-wins';
-  if (peer === undefined) return 'local-wins';
-  return local < peer ? 'local-wins' : local > peer ? 'peer-wins' : 'both-lose';
-}
-
-/** Counters and current values of one engine. */
-export interface TunnelEngineStats {
-  readonly state: TunnelState;
-  readonly localTunnelId: number;
-  readonly peerTunnelId: number;
-  readonly sessions: number;
-  readonly datagramsReceived: number;
-  /** Datagrams dropped as unreadable (DecodeError) or not for this tunnel / version. */
-  readonly datagramsDropped: number;
-  /** Control messages that broke a rule (ProtocolError), answered with StopCCN/CDN. */
-  readonly protocolErrors: number;
-  /** Messages ignored: unknown M=0 types, unsupported extensions, calls we do not know. */
-  readonly messagesIgnored: number;
-  /**
-   * Control messages not queued because the peer let the send queue reach its bound (4 per
-   * `maxSessions` + 64) without acknowledging; the tunnel is then cleared (StopCCN 2/4).
-   */
-  readonly controlDropped: number;
-  readonly hellosSent: number;
-  readonly framesSent: number;
-  readonly framesReceived: number;
-  /**
-   * Data packets dropped: unknown or not established session, decode errors, and every
-   * session's rx_errors and rx_invalid (sequencing, cookie, MRU, pseudowire framing).
-   */
-  readonly framesDropped: number;
-  /** v3: received data packets whose cookie did not match ours (dropped, RFC 3931 §4.5). */
-  readonly cookieMismatches: number;
-  /**
-   * v3: received control messages dropped because their Message Digest was missing or wrong
-   * (RFC 3931 §5.4.1: MUST be dropped; not acknowledged, not answered).
-   */
-  readonly digestFailures: number;
-  /** v3: frames not sent because the peer's circuit is not active (RFC 3931 §5.4.5). */
-  readonly framesSuppressed: number;
-  /**
-   * The session counters (SessionStats) summed over every session this tunnel has had, live
-   * and ended: the kernel's per-tunnel statistics.
-   */
-  readonly sessionTotals: SessionStats;
-  readonly channel: ReliableChannelStats;
-}
-
-/** Options of a call opened with `openSession` (override the tunnel's `session` defaults). */
-export type OpenSessionOptions = SessionOptions;
-
-// ---------------------------------------------------------------------------------------------
-// Internals
-
-/** A control message we send: AVP octets and the header Session ID. */
-interface Outbound {
-  readonly dir: 'out';
-  readonly sessionId: number;
-  readonly avps: Uint8Array;
-  readonly name: string;
-  /**
-   * The call this message establishes (our ICCN / OCCN): its session-up is reported when the
-   * message first leaves, not when it is queued (RFC 2661 §7.4.1, §7.5.1).
-   */
-  readonly announces: SessionRecord | undefined;
-}
-
-/** A control message we received, parsed or refused by the decoder. */
-interface Inbound {
-  readonly dir: 'in';
-  readonly header: ControlHeader;
-  /** Our Session ID it addresses: v2 header Session ID, v3 Remote Session ID AVP (0 = none). */
-  readonly sid: number;
-  readonly message: ControlMessage | undefined;
-  readonly error: ProtocolError | undefined;
-  readonly bytes: Uint8Array;
-}
-
-type Body = Outbound | Inbound;
-
-interface SessionRecord extends HeapEntry {
-  readonly id: number;
-  /** session-up was reported (the ICCN/OCCN left, or the peer's arrived); frames may flow. */
-  announced: boolean;
-  /** Our ICCN/OCCN is queued and has not left yet: session-up waits for it. */
-  connectPending: boolean;
-  peerId: number;
-  readonly kind: SessionKind;
-  state: SessionState;
-  readonly options: ResolvedTunnelEngineOptions['session'];
-  /** Replaced (state carried over) when RECVSEQ, LNSMODE or REORDERTO change. */
-  seq: DataSequencer<Uint8Array>;
-  /** v3 only (see V3Session); undefined on v2. */
-  readonly v3: V3Session | undefined;
-  readonly d: DataPlane;
-}
-
-/** Receive counters of the sequencers a session retired (they restart at 0 in a new one). */
-interface RxBase {
-  rxPackets: number;
-  rxSeqDiscards: number;
-  rxOosPackets: number;
-  rxErrors: number;
-}
-
-/** Runtime data-plane options and the counters of one session. */
-interface DataPlane {
-  recvSeq: boolean;
-  lnsMode: boolean;
-  reorderTimeoutMs: number;
-  mtu: number;
-  mru: number;
-  pppAddressControl: boolean;
-  readonly log: DebugLog;
-  /** A sequenced frame was received: a new sequencer starts at the expected Ns. */
-  seenSeq: boolean;
-  readonly base: RxBase;
-  txPackets: number;
-  txBytes: number;
-  txErrors: number;
-  rxBytes: number;
-  /** P-bit frames without Ns, delivered at once (rx_packets). */
-  rxPriority: number;
-  /** Released in order but refused by the framer or the MRU (rx_errors, not rx_packets). */
-  rxDropped: number;
-  rxCookie: number;
-  rxInvalid: number;
-  /** Added to the tunnel's totals already. */
-  retired: boolean;
-}
-
-/** L2TPv3 data-plane parameters of a session (RFC 3931 §4.1, §4.6, §5.4.4). */
-interface V3Session {
-  /** Our cookie: received data must carry it (empty = none). */
-  readonly cookie: Uint8Array;
-  /** The sublayer we require on received data (set from the PW type of a call the peer opens). */
-  rxSublayer: SublayerKind;
-  /** The peer's Assigned Cookie: we put it on our data (empty = none). */
-  peerCookie: Uint8Array;
-  /** The sublayer the peer requires on our data (its L2-Specific Sublayer AVP). */
-  txSublayer: SublayerKind;
-  /** The peer asked for sequenced data (Data Sequencing AVP level 1 or 2). */
-  peerWantsSeq: boolean;
-  /** The peer's Circuit Status Active bit. */
-  peerCircuitActive: boolean;
-  /** Pseudowire Type of the call (ours in ICRQ/OCRQ, or the peer's request). */
-  pwType: number;
-  /** Framing of `pwType`; undefined when src/pw has none (frames then pass unchecked). */
-  framer: PseudowireFramer | undefined;
-  /** ATM cell modes: our ATM Maximum Concatenated Cells (AVP 86), the framer's receive limit. */
-  maxCells: number | undefined;
-  /** ATM cell modes: the peer's AVP 86, the framer's send limit (RFC 4454 §6). */
-  peerMaxCells: number | undefined;
-  /**
-   * AAL5 SDU mode: the sublayer flags of received frames not yet delivered, by frame view (they
-   * travel through the reorder buffer with it). Undefined on every other pseudowire.
-   */
-  rxAtmFlags: WeakMap<Uint8Array, number> | undefined;
-}
-
-interface PeerInfo {
-  hostName: string;
-  vendorName: string | undefined;
-  firmwareRevision: number | undefined;
-  framingCapabilities: number;
-  bearerCapabilities: number | undefined;
-  receiveWindow: number;
-  routerId: number | undefined;
-  pseudowireCapabilities: readonly number[] | undefined;
-}
-
-/**
- * Control messages that may wait for the peer's window, per session the tunnel may hold, plus
- * a fixed allowance for tunnel-level messages. A call needs at most three (request, connect,
- * CDN); the rest is room for SLI/WEN. Beyond the bound a host command is refused at once
- * (ChannelError L2TP_ERR_QUEUE_FULL) and a peer that makes us answer without acknowledging
- * anything loses the tunnel (StopCCN Result 2 is queued as the last message).
- */
-const PENDING_PER_SESSION = 4;
-const PENDING_TUNNEL_ALLOWANCE = 64;
-
-/** A new SessionRecord, outside any heap and not yet announced (one shape for all records). */
-function sessionRecord(
-  id: number,
-  peerId: number,
-  kind: SessionKind,
-  options: ResolvedTunnelEngineOptions['session'],
-  seq: DataSequencer<Uint8Array>,
-  v3: V3Session | undefined,
-  d: DataPlane,
-): SessionRecord {
-  return {
-    id,
-    peerId,
-    kind,
-    state: 'idle',
-    options,
-    seq,
-    v3,
-    d,
-    announced: false,
-    connectPending: false,
-    heapIndex: -1,
-    heapDeadline: 0,
-  };
-}
-
-const SESSION_MESSAGES = new Set([
-  'ICRQ',
-  'ICRP',
-  'ICCN',
-  'OCRQ',
-  'OCRP',
-  'OCCN',
-  'CDN',
-  'WEN',
-  'SLI',
-]);
-
-function checkNow(now: number): void {
-  if (typeof now !== 'number' || !Number.isFinite(now)) {
-    throw new UsageError(`now must be a finite number of ms, got ${String(now)}`);
-  }
-}
-
-function u16(bytes: Uint8Array): number {
-  return bytes.length === 2 ? ((bytes[0] as number) << 8) | (bytes[1] as number) : 0;
-}
-
-// Unsigned 32-bit (never `<< 24`: the result would be negative for ids ≥ 2^31).
-function u32(bytes: Uint8Array): number {
-  return bytes.length === 4 ? readU32(bytes, 0) : 0;
-}
-
-const EMPTY = new Uint8Array(0);
-/** T, L, O, P and the version bits of a v2 data header; the fast path takes `=== 2` only. */
-const FAST_RX_MASK =
-  HEADER_BITS.T | HEADER_BITS.L | HEADER_BITS.O | HEADER_BITS.P | HEADER_BITS.VERSION;
-const PPP_AC_0 = 0xff; // HDLC all-stations address
-const PPP_AC_1 = 0x03; // HDLC unnumbered information
-
-/** The framer of a PW type, or undefined when src/pw has none for it. */
-function framerFor(
-  pwType: number,
-  addressControl: boolean,
-  maxCells?: number,
-  peerMaxCells?: number,
-): PseudowireFramer | undefined {
-  try {
-    return pseudowireFramer(pwType, { addressControl, maxCells, peerMaxCells });
-  } catch (err) {
-    if (err instanceof UsageError) return undefined;
-    throw err;
-  }
-}
-
-const ATM_CELL_MODES: readonly number[] = [
-  PseudowireType.AtmCellPort,
-  PseudowireType.AtmCellVcc,
-  PseudowireType.AtmCellVpc,
-];
-
-/** Rebuilds a v3 session's framer after its PW type or ATM cell limits changed. */
-function reframe(p: V3Session, addressControl: boolean): void {
-  p.framer = framerFor(p.pwType, addressControl, p.maxCells, p.peerMaxCells);
-  p.rxAtmFlags = p.pwType === PseudowireType.AtmAal5Sdu ? new WeakMap() : undefined;
-}
-
-// L2-Specific Sublayer AVP values (RFC 3931 §5.4.4, RFC 4454 §4.1) and back.
-const SUBLAYER_KINDS: readonly (SublayerKind | undefined)[] = ['none', 'default', 'atm'];
-const SUBLAYER_VALUES = {
-  none: L2SpecificSublayer.None,
-  default: L2SpecificSublayer.Default,
-  atm: L2SpecificSublayer.Atm,
-} as const;
-
-// The Session ID of a v2 data datagram the decoder refused, when the fixed fields are there
-// (so the failure counts against that session's rx_invalid); -1 otherwise.
-function peekSessionV2(bytes: Uint8Array, tunnelId: number): number {
-  if (bytes.length < 2) return -1;
-  const word = ((bytes[0] as number) << 8) | (bytes[1] as number);
-  if ((word & (HEADER_BITS.T | HEADER_BITS.VERSION)) !== 2) return -1;
-  const at = word & HEADER_BITS.L ? 4 : 2;
-  if (bytes.length < at + 4) return -1;
-  const tid = ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
-  return tid === tunnelId ? ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number) : -1;
-}
-
-// RFC 3931 §5.4.1: the Message Digest AVP follows the Message Type AVP, so it starts at a
-// fixed offset from the control header: 12-octet header + 8-octet Message Type AVP.
-const DIGEST_AVP_OFFSET = 20;
-
-function readBigU64(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes.subarray(0, 8)) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
-function codesOf(r: { resultCode: number; errorCode?: number; errorMessage?: { text: string } }) {
-  const codes: { resultCode: number; errorCode?: number; message?: string } = {
-    resultCode: r.resultCode,
-  };
-  if (r.errorCode !== undefined) codes.errorCode = r.errorCode;
-  if (r.errorMessage !== undefined && r.errorMessage.text.length > 0) {
-    codes.message = r.errorMessage.text;
-  }
-  return codes as ResultCodes;
-}
+} from '../options.js';
+import { ATM_CELL_LENGTH } from '../pw/atm.js';
+import { DataSequencer } from '../seq/data.js';
+import { Fifo } from '../seq/fifo.js';
+import { type ChannelOutput, ReliableChannel } from '../seq/reliable.js';
+import { addStats, ZERO_SESSION_STATS } from '../stats.js';
+import { DeadlineHeap } from './deadlines.js';
+import {
+  callMessageV3,
+  circuitStatus,
+  clean,
+  codesOf,
+  messageTypeAt,
+  rawAvpOf,
+  rawU16,
+  remoteSessionOf,
+  resultValue,
+} from './messages.js';
+import {
+  ATM_CELL_MODES,
+  type Body,
+  checkAtmFlags,
+  checkNow,
+  choosePseudowire,
+  type DataPlane,
+  DIGEST_AVP_OFFSET,
+  EMPTY,
+  FAST_RX_MASK,
+  framerFor,
+  type Inbound,
+  type Outbound,
+  PENDING_PER_SESSION,
+  PENDING_TUNNEL_ALLOWANCE,
+  type PeerInfo,
+  PPP_AC_0,
+  PPP_AC_1,
+  peekSessionV2,
+  readBigU64,
+  SESSION_MESSAGES,
+  type SessionRecord,
+  SUBLAYER_KINDS,
+  SUBLAYER_VALUES,
+  sessionRecord,
+  statsOf,
+  u16,
+  u32,
+  type V3Session,
+} from './records.js';
+import {
+  compareTieBreakers,
+  type EngineEvent,
+  type EngineOutput,
+  type OpenSessionOptions,
+  type SendFrameOptions,
+  type SessionStats,
+  type SessionWire,
+  type StopCcnOutcome,
+  type TieBreakOutcome,
+  type TunnelEngineStats,
+} from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -2776,190 +2293,4 @@ export class TunnelEngine {
     const log = rec.d.log.data;
     if (log) log('rx invalid: %s', err.message);
   }
-}
-
-/** The counters of a session (see SessionStats). */
-function statsOf(rec: SessionRecord): SessionStats {
-  const s = rec.seq.stats();
-  const d = rec.d;
-  const b = d.base;
-  return {
-    txPackets: d.txPackets,
-    txBytes: d.txBytes,
-    txErrors: d.txErrors,
-    rxPackets: b.rxPackets + s.rxPackets + d.rxPriority - d.rxDropped,
-    rxBytes: d.rxBytes,
-    rxSeqDiscards: b.rxSeqDiscards + s.rxSeqDiscards,
-    rxOosPackets: b.rxOosPackets + s.rxOosPackets,
-    rxErrors: b.rxErrors + s.rxErrors + d.rxCookie + d.rxDropped,
-    rxCookieDiscards: d.rxCookie,
-    rxInvalid: d.rxInvalid,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function clean(codes: ResultCodes): ResultCodes {
-  const r: { resultCode: number; errorCode?: number; message?: string } = {
-    resultCode: codes.resultCode,
-  };
-  if (codes.errorCode !== undefined) r.errorCode = codes.errorCode;
-  if (codes.message !== undefined) r.message = codes.message;
-  return r;
-}
-
-// The Result Code AVP value; a message needs an Error Code before it (0 = no general error).
-function resultValue(codes: ResultCodes) {
-  if (codes.message === undefined || codes.message.length === 0) {
-    return codes.errorCode === undefined
-      ? { resultCode: codes.resultCode }
-      : { resultCode: codes.resultCode, errorCode: codes.errorCode };
-  }
-  return {
-    resultCode: codes.resultCode,
-    errorCode: codes.errorCode ?? GeneralError.NoError,
-    errorMessage: stringValue(codes.message.slice(0, 256)),
-  };
-}
-
-// Best effort: an unhidden 2-octet AVP from a message the typed decoder refused (0 if none).
-function rawU16(bytes: Uint8Array, attributeType: number): number {
-  try {
-    const { avpStart, end } = decodeControlHeader(bytes, 'udp');
-    const avp = findAvp(decodeAvps(bytes, avpStart, end), attributeType);
-    return avp === undefined || avp.hidden ? 0 : u16(avp.value);
-  } catch {
-    return 0;
-  }
-}
-
-// An unhidden AVP's value from a control message (`encap` tells where it starts), without the
-// typed decoder: for messages it refused or has not read yet. Undefined when absent or unreadable.
-function rawAvpOf(
-  bytes: Uint8Array,
-  attributeType: number,
-  encap: 'udp' | 'ip',
-): Uint8Array | undefined {
-  try {
-    const { avpStart, end } = decodeControlHeader(bytes, encap);
-    const avp = findAvp(decodeAvps(bytes, avpStart, end), attributeType);
-    return avp === undefined || avp.hidden ? undefined : avp.value;
-  } catch {
-    return undefined;
-  }
-}
-
-// The Message Type of a control message starting at the T bit (first AVP, §5.4.1); -1 if none.
-function messageTypeAt(message: Uint8Array): number {
-  if (message.length < 20) return -1;
-  const vendor = ((message[14] as number) << 8) | (message[15] as number);
-  const attr = ((message[16] as number) << 8) | (message[17] as number);
-  if (vendor !== 0 || attr !== AvpType.MessageType) return -1;
-  return ((message[18] as number) << 8) | (message[19] as number);
-}
-
-// v3: our Session ID a received control message names (Remote Session ID AVP), 0 when none.
-function remoteSessionOf(
-  message: ControlMessage | undefined,
-  bytes: Uint8Array,
-  encap: 'udp' | 'ip',
-): number {
-  if (message !== undefined) return (message as MessageFields).remoteSessionId ?? 0;
-  return u32(rawAvpOf(bytes, AvpType.RemoteSessionId, encap) ?? EMPTY);
-}
-
-const textEncoder = new TextEncoder();
-
-/** A Circuit Status value with just the Active bit chosen (RFC 3931 §5.4.5). */
-function circuitStatus(active: boolean): CircuitStatusValue {
-  return {
-    active,
-    new: false,
-    acRxFault: false,
-    acTxFault: false,
-    pwRxFault: false,
-    pwTxFault: false,
-    standby: false,
-    reserved: 0,
-  };
-}
-
-/**
- * Sets a v3 session's pseudowire: PW type, the sublayer we require on received data (the
- * option, or the PW type's own choice when the option does not suit it: calls the peer opens),
- * our ATM cell limit, the framer.
- */
-function choosePseudowire(
-  p: V3Session,
-  options: ResolvedTunnelEngineOptions['session'],
-  pwType: number,
-  addressControl: boolean,
-): void {
-  const seq = options.requireSequenceNumbers;
-  let sublayer =
-    sessionSublayer(options.l2SpecificSublayer, pwType, seq) ??
-    (sessionSublayer('auto', pwType, seq) as SublayerKind);
-  // Never ask for sequencing without a sublayer to carry it (RFC 3931 §5.4.4, Result 15).
-  if (seq && sublayer === 'none') sublayer = 'default';
-  p.pwType = pwType;
-  p.rxSublayer = sublayer;
-  p.maxCells = ATM_CELL_MODES.includes(pwType) ? options.atmMaxCells : undefined;
-  p.peerMaxCells = undefined;
-  reframe(p, addressControl);
-}
-
-/** Validates `sendFrame`'s `atmFlags` (non-zero) for a session. @throws UsageError. */
-function checkAtmFlags(rec: SessionRecord, atmFlags: number): void {
-  if ((atmFlags & ATM_FLAGS_MASK) !== atmFlags) {
-    throw new UsageError(`atmFlags must be an integer within 0x3f, got ${String(atmFlags)}`);
-  }
-  // RFC 4454 §5.2: on cell modes these bits are reserved (x); only AAL5 SDU mode has them.
-  if (rec.v3 === undefined || rec.v3.pwType !== PseudowireType.AtmAal5Sdu) {
-    throw new UsageError('atmFlags exist on L2TPv3 ATM AAL5 SDU pseudowires (type 2) only');
-  }
-}
-
-// L2TPv3 call messages (RFC 3931 §6.6–§6.12): both Session IDs everywhere; in requests and
-// replies our cookie, the sublayer and sequencing we require on received data, circuit status.
-function callMessageV3(
-  rec: SessionRecord,
-  p: V3Session,
-  type: string,
-  codes: ResultCodes | undefined,
-  nextSerial: () => number,
-): ControlMessage {
-  const s = rec.options;
-  const m: Record<string, unknown> = {
-    type,
-    version: 3,
-    localSessionId: rec.id,
-    remoteSessionId: rec.peerId,
-  };
-  const offer = () => {
-    if (p.cookie.length > 0) m.assignedCookie = p.cookie;
-    // RFC 3931 §5.4.4: an absent AVP means no sublayer; RFC 4454 §4.1 adds value 2 (ATM).
-    if (p.rxSublayer !== 'none') m.l2SpecificSublayer = SUBLAYER_VALUES[p.rxSublayer];
-    if (s.requireSequenceNumbers) m.dataSequencing = DataSequencing.All;
-    m.circuitStatus = circuitStatus(s.circuitActive);
-    if (p.maxCells !== undefined) m.atmMaximumConcatenatedCells = p.maxCells;
-    if (s.atmOamEmulation && p.pwType === PseudowireType.AtmAal5Sdu) m.oamEmulationRequired = null;
-  };
-  switch (type) {
-    case 'ICRQ':
-    case 'OCRQ':
-      m.callSerialNumber = nextSerial();
-      m.pseudowireType = s.pseudowireType;
-      m.remoteEndId =
-        typeof s.remoteEndId === 'string' ? textEncoder.encode(s.remoteEndId) : s.remoteEndId;
-      offer();
-      break;
-    case 'ICRP':
-    case 'OCRP':
-      offer();
-      break;
-    case 'CDN':
-      m.resultCode = resultValue(codes ?? { resultCode: CdnResult.Administrative });
-      break;
-  }
-  return m as unknown as ControlMessage;
 }
