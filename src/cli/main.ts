@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed with node:util
- * parseArgs. Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
+ * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed by args.ts.
+ * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
  * `main(argv, io)` runs the synchronous commands and returns the exit code, so tests call it
  * without a build or a child process; `runCommand` also runs `lac` / `lns`; the last lines run
  * it when this file is the program (the package `bin`).
@@ -11,13 +11,12 @@
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { CliUsage, parseCommandArgs, wantsHelp } from './args.js';
 import { readCapture } from './capture.js';
 import { type DatagramSource, Decoder, parseHex } from './decode.js';
 import { runLac } from './lac.js';
 import { runLns } from './lns.js';
 import {
-  CliUsage,
   LAC_HELP,
   type LacOptions,
   LNS_HELP,
@@ -54,7 +53,8 @@ Commands:
   lac        open tunnels and sessions to an LNS, send test frames, print statistics
   lns        accept tunnels and sessions, echo data frames
 
-Run \`l2tp-core <command> --help\` for the options of a command.
+Run \`l2tp-core <command> --help\` for the options of a command,
+\`l2tp-core --version\` for the version.
 
 Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns),
 2 usage error or unreadable file.
@@ -95,11 +95,9 @@ function parsePort(text: string): number {
 }
 
 function decodeCommand(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const parsed = parseCommandArgs(
+    args,
+    {
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
       json: { type: 'boolean' },
@@ -108,7 +106,18 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
       port: { type: 'string', multiple: true },
       encap: { type: 'string' },
     },
-  });
+    true,
+  );
+  const positionals = parsed.positionals;
+  const values = parsed.values as {
+    help?: boolean;
+    verbose?: boolean;
+    json?: boolean;
+    secret?: string;
+    pcap?: string;
+    port?: string[];
+    encap?: string;
+  };
   if (values.help === true) {
     io.stdout(DECODE_HELP);
     return ExitCode.OK;
@@ -230,35 +239,62 @@ export function main(argv: readonly string[], io: CliIo): number {
       case '--help':
         io.stdout(MAIN_HELP);
         return ExitCode.OK;
+      case '-V':
+      case '--version':
+        io.stdout(`${packageVersion()}\n`);
+        return ExitCode.OK;
       case 'help': {
         const help = HELP[rest[0] ?? ''];
         io.stdout(help ?? MAIN_HELP);
         return ExitCode.OK;
       }
       case 'decode':
-        return decodeCommand(rest, io);
       case 'lac':
       case 'lns': {
-        // Parsed here for help and usage errors; running needs runCommand (asynchronous).
-        const parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
-        if (parsed === 'help') {
-          io.stdout(command === 'lac' ? LAC_HELP : LNS_HELP);
+        // Help wins over the rest of the line, even when that does not parse.
+        if (wantsHelp(rest)) {
+          io.stdout(HELP[command] as string);
           return ExitCode.OK;
         }
+        if (command === 'decode') return decodeCommand(rest, io);
+        // Parsed here for usage errors; running needs runCommand (asynchronous).
+        if (command === 'lac') parseLacArgs(rest);
+        else parseLnsArgs(rest);
         throw new Usage(`${command} runs asynchronously: call runCommand()`);
       }
       default:
         throw new Usage(`unknown command: ${command}`);
     }
   } catch (err) {
-    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    const code = (err as { code?: unknown }).code;
-    if (err instanceof Usage || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`l2tp-core: ${(err as Error).message}\nRun \`l2tp-core --help\` for usage.\n`);
+    if (err instanceof Usage) {
+      const sub = command !== undefined && command in HELP ? command : undefined;
+      const where = sub === undefined ? 'l2tp-core' : `l2tp-core ${sub}`;
+      io.stderr(`${where}: ${err.message}\nRun \`${where} --help\` for usage.\n`);
       return ExitCode.USAGE;
     }
     throw err;
   }
+}
+
+/**
+ * The version in the package.json of the installed package: the nearest one named l2tp-core
+ * above this module (dist/cli/main.js in the package, src/cli/main.ts in the repository).
+ */
+export function packageVersion(): string {
+  let dir = new URL('.', import.meta.url);
+  for (let up = 0; up < 6; up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'l2tp-core' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    dir = new URL('..', dir);
+  }
+  return 'unknown';
 }
 
 /**
@@ -268,6 +304,7 @@ export function main(argv: readonly string[], io: CliIo): number {
 export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'lac' && command !== 'lns') return main(argv, io);
+  if (wantsHelp(rest)) return main(argv, io);
   let parsed: LacOptions | LnsOptions | 'help';
   try {
     parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);

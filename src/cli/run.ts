@@ -1,5 +1,5 @@
 /**
- * `l2tp-core lac` and `l2tp-core lns`: parsing their options (node:util parseArgs) and what both
+ * `l2tp-core lac` and `l2tp-core lns`: parsing their options (args.ts) and what both
  * share when running: the UDP socket (optionally recorded with `--pcap`), tunnel options for
  * L2TPv2 and L2TPv3, statistics, graceful shutdown and exit codes. The roles themselves are in
  * lac.ts and lns.ts. The StopCCN sender only waits for its acknowledgement before cleaning up
@@ -9,7 +9,6 @@
 
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import type { FieldName } from '../avp/messages.js';
 import { PseudowireType } from '../constants.js';
 import { Endpoint, type EndpointOptions, type TunnelOptions } from '../endpoint.js';
@@ -19,6 +18,7 @@ import { nodeCrypto } from '../node/crypto.js';
 import { UdpTransport } from '../node/udp.js';
 import type { DatagramTransport } from '../transport.js';
 import type { Tunnel } from '../tunnel.js';
+import { type ArgValues, CliUsage, type OptionSpec, parseCommandArgs } from './args.js';
 import { openFileSink, PcapWriter, recordingTransport } from './pcap-writer.js';
 import { Reporter, type Summary } from './progress.js';
 
@@ -43,9 +43,6 @@ export interface RunIo {
   /** Wall-clock milliseconds since the Unix epoch (pcap timestamps only). */
   readonly wallClockMs: () => number;
 }
-
-/** A usage error: printed with a hint, exit code 2. */
-export class CliUsage extends Error {}
 
 /** Options shared by lac and lns, parsed. Times in ms. */
 export interface CommonOptions {
@@ -83,7 +80,7 @@ export interface LnsOptions extends CommonOptions {
   readonly maxSessions: number | undefined;
 }
 
-const COMMON_FLAGS = {
+const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h' },
   local: { type: 'string' },
   port: { type: 'string' },
@@ -100,7 +97,7 @@ const COMMON_FLAGS = {
   pcap: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
-} as const;
+};
 
 const COMMON_HELP = `Common options:
   --local ADDR          local address to bind (IPv4 or IPv6 literal)
@@ -176,9 +173,7 @@ function address(flag: string, text: string): string {
   return text;
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-function common(v: Values): CommonOptions {
+function common(v: ArgValues): CommonOptions {
   const s = (k: string) => v[k] as string | undefined;
   const version = s('version');
   if (version !== undefined && version !== '2' && version !== '3') {
@@ -223,13 +218,11 @@ function common(v: Values): CommonOptions {
   };
 }
 
-/** Parses `lac` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+/** Parses `lac` arguments; `'help'` when -h was given. @throws CliUsage. */
 export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const { values } = parseCommandArgs(
+    args,
+    {
       ...COMMON_FLAGS,
       peer: { type: 'string' },
       'peer-port': { type: 'string' },
@@ -238,37 +231,35 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
       frames: { type: 'string' },
       'frame-timeout': { type: 'string' },
     },
-  });
+    false,
+  );
   if (values.help === true) return 'help';
-  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
-  if (values.peer === undefined) throw new CliUsage('lac: --peer ADDR is required');
+  const s = (k: string) => values[k] as string | undefined;
+  const peer = s('peer');
+  if (peer === undefined) throw new CliUsage('--peer ADDR is required');
   const n = (flag: string, text: string | undefined, dflt: number, min: number, max: number) =>
     text === undefined ? dflt : integer(flag, text, min, max);
+  const frameTimeout = s('frame-timeout');
   return {
     ...common(values),
-    peer: address('--peer', values.peer),
-    peerPort: n('--peer-port', values['peer-port'], 1701, 1, 65535),
-    tunnels: n('--tunnels', values.tunnels, 1, 1, 4096),
-    sessions: n('--sessions', values.sessions, 1, 0, 65535),
-    frames: n('--frames', values.frames, 0, 0, 1_000_000),
-    frameTimeoutMs:
-      values['frame-timeout'] === undefined
-        ? 5000
-        : seconds('--frame-timeout', values['frame-timeout']),
+    peer: address('--peer', peer),
+    peerPort: n('--peer-port', s('peer-port'), 1701, 1, 65535),
+    tunnels: n('--tunnels', s('tunnels'), 1, 1, 4096),
+    sessions: n('--sessions', s('sessions'), 1, 0, 65535),
+    frames: n('--frames', s('frames'), 0, 0, 1_000_000),
+    frameTimeoutMs: frameTimeout === undefined ? 5000 : seconds('--frame-timeout', frameTimeout),
   };
 }
 
-/** Parses `lns` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+/** Parses `lns` arguments; `'help'` when -h was given. @throws CliUsage. */
 export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
-  });
+  const { values } = parseCommandArgs(
+    args,
+    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
+    false,
+  );
   if (values.help === true) return 'help';
-  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
-  const max = values['max-sessions'];
+  const max = values['max-sessions'] as string | undefined;
   return {
     ...common(values),
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),

@@ -301,6 +301,11 @@ describe('failures', () => {
     expect(r.err).toContain('--peer ADDR is required');
     expect(r.out).toBe('');
   });
+
+  it('the built command prints the package version', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(runCliSync(['--version'])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+  });
 });
 
 describe('usage (in-process)', () => {
@@ -328,13 +333,58 @@ describe('usage (in-process)', () => {
     [['lns', '--cookie', '2'], '--cookie: expected 0, 4 or 8'],
     [['lns', '--duration', 'soon'], '--duration: expected seconds'],
     [['lns', '--port', '70000'], '--port: expected an integer in 0…65535'],
-    [['lns', '--frames', '3'], "Unknown option '--frames'"],
+    [['lns', '--frames', '3'], 'unknown option --frames'],
     [['lns', 'extra'], 'unexpected argument: extra'],
+    // Plain messages instead of parseArgs' ("argument is ambiguous", "Unknown option '--x'").
+    [
+      ['lac', '--peer', '127.0.0.1', '--secret', '--json'],
+      "--secret needs a value, not the option --json (for a value starting with '-', write --secret=--json)",
+    ],
+    [['lac', '--peer', '127.0.0.1', '--secret'], '--secret needs a value'],
+    [['lac', '--peer', '127.0.0.1', '--json=yes'], '--json takes no value'],
+    [['lac', '--per', '127.0.0.1'], 'unknown option --per (did you mean --peer?)'],
+    [['lac', '--peer', '127.0.0.1', '-x'], 'unknown option -x'],
   ])('%j → exit 2', (argv, message) => {
     const r = run(argv);
     expect(r.code).toBe(ExitCode.USAGE);
     expect(r.err).toContain(message);
+    expect(r.err).not.toMatch(/ambiguous|ERR_PARSE_ARGS|Unknown option '/);
     expect(r.out).toBe('');
+  });
+
+  it("a usage error inside a subcommand points at that subcommand's help", () => {
+    const lac = run(['lac', '--tunnels', 'x']);
+    expect(lac.err).toBe(
+      'l2tp-core lac: --peer ADDR is required\nRun `l2tp-core lac --help` for usage.\n',
+    );
+    expect(run(['lns', '--bogus']).err).toContain('Run `l2tp-core lns --help` for usage.');
+    expect(run(['decode']).err).toContain('Run `l2tp-core decode --help` for usage.');
+    expect(run(['nope']).err).toBe(
+      'l2tp-core: unknown command: nope\nRun `l2tp-core --help` for usage.\n',
+    );
+  });
+
+  it('--help wins over the rest of the command line, even one that does not parse', () => {
+    for (const cmd of ['lac', 'lns', 'decode']) {
+      const r = run([cmd, '--bogus', '--secret', '-h']);
+      expect(r.code, cmd).toBe(ExitCode.OK);
+      expect(r.out).toMatch(new RegExp(`^Usage: l2tp-core ${cmd}`));
+    }
+    // After `--` it is an argument, not a request for help.
+    expect(run(['lns', '--', '--help']).code).toBe(ExitCode.USAGE);
+  });
+
+  it('--version (and -V) prints the package version; lac --version N stays the protocol', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = run([flag]);
+      expect(r.code).toBe(ExitCode.OK);
+      expect(r.out).toBe(`${pkg.version}\n`);
+    }
+    expect(run(['--help']).out).toContain('l2tp-core --version');
+    expect(run(['lac', '--peer', '127.0.0.1', '--version', '4']).err).toContain(
+      '--version: expected 2 or 3',
+    );
   });
 
   it('--help of lac and lns lists every option and the exit codes', () => {
