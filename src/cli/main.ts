@@ -12,7 +12,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CliUsage, parseCommandArgs, wantsHelp } from './args.js';
-import { readCapture } from './capture.js';
+import { type OtherUdpPort, readCapture } from './capture.js';
 import { type DatagramSource, Decoder, parseHex } from './decode.js';
 import { runLac } from './lac.js';
 import { runLns } from './lns.js';
@@ -83,7 +83,9 @@ Output:
   -h, --help        this help
 
 Malformed datagrams are reported with their byte offset and reason, and decoding goes on.
-Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error or unreadable file.
+When a capture has no L2TP on the --port(s), the UDP ports it has are listed on stderr.
+Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error, or a file that
+cannot be read or is not a whole pcap/pcapng capture (empty, other format, cut short).
 `;
 
 const Usage = CliUsage;
@@ -151,8 +153,10 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
     const file = readInput(io, values.pcap);
     if (file === undefined) return ExitCode.USAGE;
     const capture = readCapture(file, { ports });
-    // Problems and packets are reported in frame order; file-level problems (frame 0) last.
-    const problems = [...capture.problems];
+    // Problems and packets are reported in frame order. A file-level problem (frame 0: not a
+    // capture, empty, cut short) is not a datagram: stderr and exit 2, as for a missing file.
+    const fileProblem = capture.problems.find((q) => q.frame === 0);
+    const problems = capture.problems.filter((q) => q.frame !== 0);
     for (const p of capture.packets) {
       while (
         problems.length > 0 &&
@@ -174,14 +178,24 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
       decoder.datagram(source, p.payload);
     }
     for (const q of problems) {
-      const reason = q.frame === 0 ? `capture file: ${q.reason}` : q.reason;
-      decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, reason);
+      decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, q.reason);
     }
-    io.stderr(
-      `${capture.format}: ${capture.frames} frames, ${capture.packets.length} L2TP datagrams, ` +
-        `${decoder.errors} malformed, ${decoder.mismatches} failed checks` +
-        `${capture.fragments > 0 ? `, ${capture.fragments} IP fragments skipped` : ''}\n`,
-    );
+    if (fileProblem === undefined || capture.frames > 0) {
+      io.stderr(
+        `${capture.format}: ${capture.frames} frames, ${capture.packets.length} L2TP datagrams, ` +
+          `${decoder.errors} malformed, ${decoder.mismatches} failed checks` +
+          `${capture.fragments > 0 ? `, ${capture.fragments} IP fragments skipped` : ''}\n`,
+      );
+    }
+    if (fileProblem !== undefined) {
+      io.stderr(
+        `l2tp-core decode: ${values.pcap}: ${fileProblem.reason} (file offset ${fileProblem.offset})\n`,
+      );
+      return ExitCode.USAGE;
+    }
+    if (capture.packets.length === 0 && capture.otherUdpPorts.length > 0) {
+      io.stderr(portHint(capture.otherUdpPorts, ports, values.pcap));
+    }
   } else {
     const inputs: string[] = [];
     for (const arg of positionals) {
@@ -215,6 +229,22 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
       return undefined;
     }
   }
+}
+
+/** What to say when a capture had UDP but none on the decode ports: the ports, and a try. */
+function portHint(other: readonly OtherUdpPort[], ports: readonly number[], file: string): string {
+  const shown = other.slice(0, 8).map((p) => {
+    const like =
+      p.l2tpLike === 0 ? '' : `, ${p.l2tpLike} look${p.l2tpLike === 1 ? 's' : ''} like L2TP`;
+    return `${p.port} (${p.datagrams} datagram${p.datagrams === 1 ? '' : 's'}${like})`;
+  });
+  const more = other.length > shown.length ? `, and ${other.length - shown.length} more` : '';
+  const on = ports.length === 1 ? `UDP port ${ports[0]}` : `UDP ports ${ports.join(', ')}`;
+  const best = (other[0] as OtherUdpPort).port;
+  return (
+    `no L2TP on ${on}; UDP ports in the capture: ${shown.join(', ')}${more}\n` +
+    `to decode one of them as L2TP: l2tp-core decode --pcap ${file} --port ${best}\n`
+  );
 }
 
 const HELP: Readonly<Record<string, string>> = {
