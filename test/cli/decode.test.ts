@@ -273,7 +273,29 @@ describe('decode --secret', () => {
     expect(plain.out).toMatch(/HostName \(7\) \[MH\] = hidden [0-9a-f]+/);
     const unhidden = run(['decode', '-v', '--secret', secret, hexOf(msg)]);
     expect(unhidden.code).toBe(ExitCode.OK);
-    expect(unhidden.out).toContain('HostName (7) [M-] = "lac.example"');
+    // The H bit stays visible, as on the wire and in tshark; the value is the plaintext.
+    expect(unhidden.out).toContain(
+      'HostName (7) [MH] = "lac.example" (hidden, unhidden with the secret)',
+    );
+    expect(unhidden.out).toContain('AssignedTunnelId (9) [M-] = 4242\n');
+    const json = (args: string[]) =>
+      (JSON.parse(run(['decode', '--json', ...args, hexOf(msg)]).out) as { avps: object[] }).avps;
+    const host = (avps: object[]) => avps.find((a) => (a as { name: string }).name === 'HostName');
+    expect(host(json(['--secret', secret]))).toEqual({
+      vendorId: 0,
+      attributeType: 7,
+      name: 'HostName',
+      mandatory: true,
+      hidden: true,
+      unhidden: true,
+      length: 11,
+      value: '"lac.example"',
+    });
+    expect(host(json([]))).toMatchObject({
+      hidden: true,
+      value: expect.stringMatching(/^hidden /),
+    });
+    expect(host(json([]))).not.toHaveProperty('unhidden');
     // A hidden AVP that cannot be unhidden (wrong secret garbles the length) is an error.
     const wrong = run(['decode', '--secret', 'other', hexOf(msg)]);
     expect(wrong.code).toBe(ExitCode.PROBLEMS_FOUND);
