@@ -960,8 +960,12 @@ export interface FromTypedOptions {
   /** Fresh random octets for the Random Vector AVP (16 recommended). */
   readonly randomVector?: Uint8Array;
   readonly crypto?: L2tpCrypto;
-  /** Per-AVP random padding for hidden values, to hide their length (RFC 2661 §4.3). */
-  readonly padding?: (attributeType: number) => Uint8Array | undefined;
+  /**
+   * Random padding for each hidden value (RFC 2661 §4.3), given its Attribute Type and the
+   * length of its plaintext value; undefined for none. `padHiddenValuesTo` (hidden.ts) makes
+   * one that pads every hidden value to a minimum length.
+   */
+  readonly padding?: (attributeType: number, valueLength: number) => Uint8Array | undefined;
   /** Vendor or other raw AVPs appended after the typed fields. */
   readonly extraAvps?: readonly RawAvp[];
 }
@@ -1073,6 +1077,6 @@ function hideFields(
     key,
     randomVector,
     crypto,
-    padding === undefined ? undefined : (avp) => padding(avp.attributeType),
+    padding === undefined ? undefined : (avp) => padding(avp.attributeType, avp.value.length),
   );
 }
