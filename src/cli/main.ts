@@ -287,9 +287,11 @@ export function main(argv: readonly string[], io: CliIo): number {
           return ExitCode.OK;
         }
         if (command === 'decode') return decodeCommand(rest, io);
-        // Parsed here for usage errors; running needs runCommand (asynchronous).
-        if (command === 'lac') parseLacArgs(rest);
-        else parseLnsArgs(rest);
+        // Parsed here for help (-vh) and usage errors; running needs runCommand (asynchronous).
+        if ((command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest)) === 'help') {
+          io.stdout(HELP[command] as string);
+          return ExitCode.OK;
+        }
         throw new Usage(`${command} runs asynchronously: call runCommand()`);
       }
       default:

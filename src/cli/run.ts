@@ -9,7 +9,9 @@
 
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { FieldName } from '../avp/messages.js';
+import { FIELD_ATTRIBUTE_TYPE, FIELD_KINDS, type FieldName } from '../avp/messages.js';
+import { AVP_MAX_VALUE_LENGTH } from '../avp/raw.js';
+import { lookupAvp } from '../avp/registry.js';
 import { PseudowireType } from '../constants.js';
 import { Endpoint, type EndpointOptions, type TunnelOptions } from '../endpoint.js';
 import type { DownReason } from '../engine.js';
@@ -50,7 +52,10 @@ export interface CommonOptions {
   readonly port: number | undefined;
   readonly version: 2 | 3 | undefined;
   readonly secret: string | undefined;
-  readonly hide: boolean;
+  /** `--hide`: the default set of the tunnel's version, and/or fields named. */
+  readonly hide: HideChoice | undefined;
+  /** `--hide-padding`: minimum length of each hidden value in octets (0 = no padding). */
+  readonly hidePadding: number;
   readonly hostName: string | undefined;
   readonly cookie: 0 | 4 | 8;
   readonly routerId: number | undefined;
@@ -86,7 +91,8 @@ const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
   port: { type: 'string' },
   version: { type: 'string' },
   secret: { type: 'string' },
-  hide: { type: 'boolean' },
+  hide: { type: 'string', valueIfAbsent: 'default' },
+  'hide-padding': { type: 'string' },
   'host-name': { type: 'string' },
   cookie: { type: 'string' },
   'router-id': { type: 'string' },
@@ -104,7 +110,10 @@ const COMMON_HELP = `Common options:
   --port N              local UDP port
   --version 2|3         L2TPv2 (RFC 2661) or L2TPv3 over UDP (RFC 3931)
   --secret S            shared secret: tunnel authentication (v2 Challenge, v3 Message Digest)
-  --hide                send ids, serial numbers and names as hidden AVPs (needs --secret)
+  --hide [AVP,...]      send these AVPs hidden (needs --secret); alone or 'default': the
+                        session ids, call serial number and (v3) cookie, nothing in
+                        SCCRQ/SCCRP, which xl2tpd and l2tpns refuse hidden
+  --hide-padding N      pad each hidden value to at least N octets (default 16, 0 = none)
   --host-name NAME      our Host Name AVP (default l2tp-core-lac / l2tp-core-lns)
   --cookie 0|4|8        v3: cookie length we ask the peer to send (default 4)
   --router-id N         v3: our Router ID (default: random)
@@ -173,7 +182,8 @@ function address(flag: string, text: string): string {
   return text;
 }
 
-function common(v: ArgValues): CommonOptions {
+/** `runsVersion`: the version the command uses when `--version` is not given (lac: 2). */
+function common(v: ArgValues, runsVersion?: '2'): CommonOptions {
   const s = (k: string) => v[k] as string | undefined;
   const version = s('version');
   if (version !== undefined && version !== '2' && version !== '3') {
@@ -183,8 +193,14 @@ function common(v: ArgValues): CommonOptions {
   if (cookie !== undefined && cookie !== '0' && cookie !== '4' && cookie !== '8') {
     throw new CliUsage(`--cookie: expected 0, 4 or 8, got ${cookie}`);
   }
-  if (v.hide === true && s('secret') === undefined) {
+  const hide =
+    s('hide') === undefined ? undefined : hideChoice(s('hide') as string, version ?? runsVersion);
+  if (hide !== undefined && s('secret') === undefined) {
     throw new CliUsage('--hide needs --secret (hidden AVPs are encrypted with it, RFC 2661 §4.3)');
+  }
+  const padding = s('hide-padding');
+  if (padding !== undefined && hide === undefined) {
+    throw new CliUsage('--hide-padding applies to --hide only');
   }
   if (s('secret') === '') throw new CliUsage('--secret: empty secret');
   const hostName = s('host-name');
@@ -194,7 +210,11 @@ function common(v: ArgValues): CommonOptions {
     port: s('port') === undefined ? undefined : integer('--port', s('port') as string, 0, 65535),
     version: version === undefined ? undefined : version === '2' ? 2 : 3,
     secret: s('secret'),
-    hide: v.hide === true,
+    hide,
+    hidePadding:
+      padding === undefined
+        ? DEFAULT_HIDE_PADDING
+        : integer('--hide-padding', padding, 0, AVP_MAX_VALUE_LENGTH),
     hostName,
     cookie: cookie === undefined ? 4 : (Number(cookie) as 0 | 4 | 8),
     routerId:
@@ -241,7 +261,7 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
     text === undefined ? dflt : integer(flag, text, min, max);
   const frameTimeout = s('frame-timeout');
   return {
-    ...common(values),
+    ...common(values, '2'),
     peer: address('--peer', peer),
     peerPort: n('--peer-port', s('peer-port'), 1701, 1, 65535),
     tunnels: n('--tunnels', s('tunnels'), 1, 1, 4096),
@@ -268,19 +288,61 @@ export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
 
 // --- running ----------------------------------------------------------------------------------
 
-const HIDDEN_V2: readonly FieldName[] = [
-  'assignedTunnelId',
-  'assignedSessionId',
-  'callSerialNumber',
-  'vendorName',
-];
-const HIDDEN_V3: readonly FieldName[] = [
-  'assignedControlConnectionId',
+/** `--hide` parsed: the version's default set and/or the fields named. */
+export interface HideChoice {
+  readonly default: boolean;
+  readonly fields: readonly FieldName[];
+}
+
+// Call-level AVPs only: xl2tpd answers a hidden AVP in an SCCRQ with StopCCN 2/6 and l2tpns
+// drops it, so nothing of SCCRQ/SCCRP.
+const DEFAULT_HIDDEN_V2: readonly FieldName[] = ['assignedSessionId', 'callSerialNumber'];
+const DEFAULT_HIDDEN_V3: readonly FieldName[] = [
   'localSessionId',
   'remoteSessionId',
+  'callSerialNumber',
   'assignedCookie',
-  'vendorName',
 ];
+// l2tpns refuses hidden values under 8 octets; 16 also masks the length of short ids.
+const DEFAULT_HIDE_PADDING = 16;
+
+// "assigned-session-id", "AssignedSessionId", "assignedSessionId": the same field.
+const squash = (name: string) => name.toLowerCase().replace(/[-_ ]/g, '');
+const FIELD_BY_SQUASHED = new Map(
+  (Object.keys(FIELD_KINDS) as FieldName[]).map((f) => [squash(f), f]),
+);
+const kebab = (f: string) => f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function hideChoice(text: string, version: string | undefined): HideChoice {
+  let useDefault = false;
+  const fields: FieldName[] = [];
+  for (const name of text.split(',').map((x) => x.trim())) {
+    if (name === 'default') {
+      useDefault = true;
+      continue;
+    }
+    const field = FIELD_BY_SQUASHED.get(squash(name));
+    if (field === undefined) {
+      const examples = [...DEFAULT_HIDDEN_V2, 'vendorName'].map(kebab).join(', ');
+      throw new CliUsage(`--hide: no AVP named ${JSON.stringify(name)} (e.g. ${examples})`);
+    }
+    const info = lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field]);
+    if (info?.hideable !== true) {
+      throw new CliUsage(`--hide: ${kebab(field)} must not be hidden (RFC 2661 §4.3)`);
+    }
+    if (version !== undefined && info.versions !== 'both' && info.versions !== `v${version}`) {
+      throw new CliUsage(`--hide: ${kebab(field)} is not an L2TPv${version} AVP`);
+    }
+    fields.push(field);
+  }
+  return { default: useDefault, fields };
+}
+
+/** The fields `--hide` hides in a tunnel of `version`. */
+export function hiddenFieldsFor(hide: HideChoice, version: 2 | 3): FieldName[] {
+  const dflt = hide.default ? (version === 2 ? DEFAULT_HIDDEN_V2 : DEFAULT_HIDDEN_V3) : [];
+  return [...new Set([...dflt, ...hide.fields])];
+}
 
 /** Tunnel options for one tunnel of `version` in `role`, from the command line. */
 export function tunnelOptions(
@@ -305,7 +367,9 @@ export function tunnelOptions(
     ...(o.maxRetransmits === undefined ? {} : { maxRetransmits: o.maxRetransmits }),
     ...(o.helloMs === undefined ? {} : { helloIntervalMs: o.helloMs }),
     ...(o.secret === undefined ? {} : { secret: o.secret }),
-    ...(o.hide ? { hiddenFields: version === 2 ? HIDDEN_V2 : HIDDEN_V3 } : {}),
+    ...(o.hide === undefined
+      ? {}
+      : { hiddenFields: hiddenFieldsFor(o.hide, version), hiddenValueMinLength: o.hidePadding }),
     ...(version === 3
       ? {
           routerId: o.routerId ?? randomU32(),

@@ -10,8 +10,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_SPEC } from '../../src/avp/messages.js';
 import { readCapture } from '../../src/cli/capture.js';
 import { ExitCode, main } from '../../src/cli/main.js';
+import {
+  type CommonOptions,
+  LAC_HELP,
+  parseLacArgs,
+  parseLnsArgs,
+  tunnelOptions,
+} from '../../src/cli/run.js';
 import { toHex } from '../helpers/hex.js';
 import { buildCli, jsonEvents, removeCliBuild, runCliSync, startCli } from './cli-process.js';
 
@@ -160,11 +168,17 @@ describe('lac and lns over loopback', () => {
       );
       expect(acks.length).toBeGreaterThan(0);
     }
-    // Hidden AVPs on the wire (Assigned Tunnel ID in the SCCRQ), readable with the secret.
-    const raw = decodeJson(lacPcap, port).find((d) => d.type === 'SCCRQ') as {
-      avps: { name: string; hidden: boolean }[];
-    };
-    expect(raw.avps.find((a) => a.name === 'AssignedTunnelId')?.hidden).toBe(true);
+    // Hidden AVPs on the wire: by default the ICRQ's ids, nothing in SCCRQ/SCCRP, which real
+    // peers refuse hidden (xl2tpd: StopCCN 2/6).
+    const raw = decodeJson(lacPcap, port);
+    const hiddenIn = (type: string) =>
+      (raw.find((d) => d.type === type) as { avps: { name: string; hidden: boolean }[] }).avps
+        .filter((a) => a.hidden)
+        .map((a) => a.name);
+    expect(hiddenIn('SCCRQ')).toEqual([]);
+    expect(hiddenIn('SCCRP')).toEqual([]);
+    expect(hiddenIn('ICRQ')).toEqual(['AssignedSessionId', 'CallSerialNumber']);
+    expect(hiddenIn('ICRP')).toEqual(['AssignedSessionId']);
     // Both Challenge Responses of each tunnel verified by decode --secret.
     const auth = control.flatMap((d) => (d.auth as { ok: boolean }[] | undefined) ?? []);
     expect(auth.map((a) => a.ok)).toEqual([true, true, true, true]);
@@ -308,6 +322,75 @@ describe('failures', () => {
   });
 });
 
+describe('--hide and --hide-padding (in-process)', () => {
+  const lac = (...args: string[]) => {
+    const o = parseLacArgs(['--peer', '127.0.0.1', '--secret', 's', ...args]);
+    if (o === 'help') throw new Error('help');
+    return o;
+  };
+  const lns = (...args: string[]) => {
+    const o = parseLnsArgs(['--secret', 's', ...args]);
+    if (o === 'help') throw new Error('help');
+    return o;
+  };
+  const hidden = (o: CommonOptions, version: 2 | 3) =>
+    tunnelOptions(o, 'lac', version, () => 1).hiddenFields;
+  const setupFields = (version: 2 | 3) =>
+    (['SCCRQ', 'SCCRP', 'SCCCN'] as const).flatMap((t) => {
+      const spec = MESSAGE_SPEC[t][version === 2 ? 'v2' : 'v3'];
+      return [...spec.required, ...spec.optional] as string[];
+    });
+
+  it('alone: call-level AVPs only, nothing of SCCRQ/SCCRP (which xl2tpd and l2tpns refuse hidden)', () => {
+    expect(hidden(lac('--hide'), 2)).toEqual(['assignedSessionId', 'callSerialNumber']);
+    expect(hidden(lns('--hide'), 3)).toEqual([
+      'localSessionId',
+      'remoteSessionId',
+      'callSerialNumber',
+      'assignedCookie',
+    ]);
+    for (const version of [2, 3] as const) {
+      const fields = hidden(lns('--hide', '--version', String(version)), version) ?? [];
+      expect(fields.filter((f) => setupFields(version).includes(f))).toEqual([]);
+    }
+    // `--hide` followed by another option takes no value from it.
+    expect(lac('--hide', '--json').json).toBe(true);
+    expect(hidden(lac('--hide', '--json'), 2)).toEqual(['assignedSessionId', 'callSerialNumber']);
+  });
+
+  it('named AVPs, in any spelling, with or without the default set', () => {
+    expect(hidden(lac('--hide', 'vendor-name,AssignedTunnelId'), 2)).toEqual([
+      'vendorName',
+      'assignedTunnelId',
+    ]);
+    expect(hidden(lac('--hide=default,vendorName'), 2)).toEqual([
+      'assignedSessionId',
+      'callSerialNumber',
+      'vendorName',
+    ]);
+    expect(tunnelOptions(lac(), 'lac', 2, () => 1).hiddenFields).toBeUndefined();
+  });
+
+  it('--hide-padding: hidden values padded to 16 octets unless told otherwise', () => {
+    expect(tunnelOptions(lac('--hide'), 'lac', 2, () => 1).hiddenValueMinLength).toBe(16);
+    const eight = tunnelOptions(lac('--hide', '--hide-padding', '8'), 'lac', 2, () => 1);
+    expect(eight.hiddenValueMinLength).toBe(8);
+    const none = tunnelOptions(lac('--hide', '--hide-padding', '0'), 'lac', 2, () => 1);
+    expect(none.hiddenValueMinLength).toBe(0);
+    expect(tunnelOptions(lac(), 'lac', 2, () => 1).hiddenValueMinLength).toBeUndefined();
+  });
+
+  it.each([
+    [['--hide', 'host-name'], '--hide: host-name must not be hidden (RFC 2661 §4.3)'],
+    [['--hide', 'bogus'], '--hide: no AVP named "bogus" (e.g. assigned-session-id'],
+    [['--hide', 'local-session-id'], '--hide: local-session-id is not an L2TPv2 AVP'],
+    [['--hide-padding', '8'], '--hide-padding applies to --hide only'],
+    [['--hide', '--hide-padding', '1018'], '--hide-padding: expected an integer in 0…1017'],
+  ])('%j → usage error', (args, message) => {
+    expect(() => lac(...args)).toThrow(message);
+  });
+});
+
 describe('usage (in-process)', () => {
   const run = (argv: string[]) => {
     let out = '';
@@ -370,8 +453,9 @@ describe('usage (in-process)', () => {
       expect(r.code, cmd).toBe(ExitCode.OK);
       expect(r.out).toMatch(new RegExp(`^Usage: l2tp-core ${cmd}`));
     }
-    // After `--` it is an argument, not a request for help.
+    // After `--` it is an argument, not a request for help; grouped with -v it is one.
     expect(run(['lns', '--', '--help']).code).toBe(ExitCode.USAGE);
+    expect(run(['lac', '-vh'])).toMatchObject({ code: ExitCode.OK, out: LAC_HELP });
   });
 
   it('--version (and -V) prints the package version; lac --version N stays the protocol', () => {
