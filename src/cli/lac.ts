@@ -20,6 +20,7 @@ import {
   type RunIo,
   randomU32,
   reasonFields,
+  resolvePeer,
   startEndpoint,
   tunnelOptions,
   tunnelTotals,
@@ -44,17 +45,25 @@ export function testFrame(version: 2 | 3, sessionId: number, n: number): Uint8Ar
 
 /** Runs `l2tp-core lac` with parsed options; resolves with the exit code. */
 export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
-  const loopback = o.peer === '::1' || o.peer.startsWith('127.');
-  const family6 = o.peer.includes(':');
+  let peerAddress: string;
+  try {
+    peerAddress = await resolvePeer(o.peer, o.local, io.lookup);
+  } catch (err) {
+    io.stderr(`l2tp-core lac: cannot resolve --peer ${o.peer}: ${(err as Error).message}\n`);
+    return RunExit.FAILED;
+  }
+  const loopback = peerAddress === '::1' || peerAddress.startsWith('127.');
+  const family6 = peerAddress.includes(':');
   const bind = {
-    address: o.local ?? (loopback ? o.peer : family6 ? '::' : '0.0.0.0'),
+    address: o.local ?? (loopback ? peerAddress : family6 ? '::' : '0.0.0.0'),
     port: o.port ?? 0,
   };
   const run = await openRun(o, io, bind);
   if (run === undefined) return RunExit.FAILED;
   const { reporter } = run;
   const version = o.version ?? 2;
-  const peer = { address: o.peer, port: o.peerPort };
+  const peer = { address: peerAddress, port: o.peerPort };
+  const named = peerAddress === o.peer ? '' : ` (${o.peer})`;
   const { endpoint, shutdown, stopSignals } = startEndpoint(run, io);
 
   const totalSessions = o.tunnels * o.sessions;
@@ -87,8 +96,14 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
 
   reporter.event(
     'start',
-    { role: 'lac', local: endText(run.udp.local), peer: endText(peer), version },
-    `lac on ${endText(run.udp.local)}, LNS ${endText(peer)}, L2TPv${version}: ` +
+    {
+      role: 'lac',
+      local: endText(run.udp.local),
+      peer: endText(peer),
+      ...(named === '' ? {} : { peerName: o.peer }),
+      version,
+    },
+    `lac on ${endText(run.udp.local)}, LNS ${endText(peer)}${named}, L2TPv${version}: ` +
       `${o.tunnels} tunnel(s) × ${o.sessions} session(s)`,
   );
   const started = run.elapsed();

@@ -7,6 +7,7 @@
  * not sit out 31 s.
  */
 
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { FIELD_ATTRIBUTE_TYPE, FIELD_KINDS, type FieldName } from '../avp/messages.js';
@@ -44,6 +45,41 @@ export interface RunIo {
   readonly onSignal: (handler: (signal: string) => void) => () => void;
   /** Wall-clock milliseconds since the Unix epoch (pcap timestamps only). */
   readonly wallClockMs: () => number;
+  /** Resolves a host name to its addresses; default node:dns `lookup` (tests pass their own). */
+  readonly lookup?: (host: string) => Promise<readonly ResolvedAddress[]>;
+}
+
+/** One address of a host name. */
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: number;
+}
+
+/**
+ * The address to use for `host`: itself when it is an IP literal, else from `lookup` — of the
+ * family of `local` when given, else IPv4 first (a LAC on 127.0.0.1 and `localhost` agree).
+ * @throws Error when the name does not resolve (to that family).
+ */
+export async function resolvePeer(
+  host: string,
+  local: string | undefined,
+  lookup: (host: string) => Promise<readonly ResolvedAddress[]> = defaultLookup,
+): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  const all = await lookup(host);
+  const family = local === undefined ? undefined : isIP(local);
+  const usable = family === undefined ? all : all.filter((a) => a.family === family);
+  const pick = usable.find((a) => a.family === 4) ?? usable[0];
+  if (pick === undefined) {
+    throw new Error(
+      family === undefined ? 'no address' : `no IPv${family} address (--local ${local})`,
+    );
+  }
+  return pick.address;
+}
+
+function defaultLookup(host: string): Promise<readonly ResolvedAddress[]> {
+  return dnsLookup(host, { all: true });
 }
 
 /** Options shared by lac and lns, parsed. Times in ms. */
@@ -131,13 +167,13 @@ a second one exits at once. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
 `;
 
 /** `l2tp-core lac --help`. */
-export const LAC_HELP = `Usage: l2tp-core lac --peer ADDR [options]
+export const LAC_HELP = `Usage: l2tp-core lac --peer HOST [options]
 
 Opens tunnels and sessions (incoming calls) to an LNS, sends test frames the LNS echoes,
 prints events and a summary, then stays up until --duration ends or Ctrl-C.
 
 LAC options:
-  --peer ADDR           the LNS address (required)
+  --peer HOST           the LNS: an IP address or a host name (required)
   --peer-port N         the LNS UDP port (default 1701)
   --tunnels N           tunnels to open (default 1)
   --sessions N          sessions per tunnel (default 1)
@@ -179,6 +215,17 @@ function seconds(flag: string, text: string): number {
 
 function address(flag: string, text: string): string {
   if (isIP(text) === 0) throw new CliUsage(`${flag}: not an IP address: ${text}`);
+  return text;
+}
+
+// RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens.
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+function host(flag: string, text: string): string {
+  if (isIP(text) === 0 && !HOST_NAME.test(text)) {
+    throw new CliUsage(`${flag}: not an IP address or host name: ${text}`);
+  }
   return text;
 }
 
@@ -256,13 +303,13 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
   if (values.help === true) return 'help';
   const s = (k: string) => values[k] as string | undefined;
   const peer = s('peer');
-  if (peer === undefined) throw new CliUsage('--peer ADDR is required');
+  if (peer === undefined) throw new CliUsage('--peer HOST is required');
   const n = (flag: string, text: string | undefined, dflt: number, min: number, max: number) =>
     text === undefined ? dflt : integer(flag, text, min, max);
   const frameTimeout = s('frame-timeout');
   return {
     ...common(values, '2'),
-    peer: address('--peer', peer),
+    peer: host('--peer', peer),
     peerPort: n('--peer-port', s('peer-port'), 1701, 1, 65535),
     tunnels: n('--tunnels', s('tunnels'), 1, 1, 4096),
     sessions: n('--sessions', s('sessions'), 1, 0, 65535),

@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_SPEC } from '../../src/avp/messages.js';
 import { readCapture } from '../../src/cli/capture.js';
-import { ExitCode, main } from '../../src/cli/main.js';
+import { ExitCode, main, runCommand } from '../../src/cli/main.js';
 import {
   type CommonOptions,
   LAC_HELP,
   parseLacArgs,
   parseLnsArgs,
+  type ResolvedAddress,
+  resolvePeer,
   tunnelOptions,
 } from '../../src/cli/run.js';
 import { toHex } from '../helpers/hex.js';
@@ -220,6 +222,29 @@ describe('lac and lns over loopback', () => {
     expect(summaryOf(lns.stdout())).toMatchObject({ frames: { echoed: 6, dropped: 0 } });
   }, 30_000);
 
+  it('--peer takes a host name: localhost is resolved (to 127.0.0.1, where the LNS is)', async () => {
+    const { lns, port } = await startLns([]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      'localhost',
+      '--peer-port',
+      String(port),
+      '--duration',
+      '0',
+      '--json',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    const events = jsonEvents(lac.stdout());
+    expect(events.find((e) => e.event === 'start')).toMatchObject({
+      peer: `127.0.0.1:${port}`,
+      peerName: 'localhost',
+    });
+    expect(events.filter((e) => e.event === 'tunnel-up')).toHaveLength(1);
+  }, 30_000);
+
   it('many sessions: a progress line instead of one event per session (not a terminal)', async () => {
     const { lns, port } = await startLns([]);
     const lac = startCli([
@@ -312,7 +337,7 @@ describe('failures', () => {
   it('usage errors exit 2 with a message, from the installed command too', () => {
     const r = runCliSync(['lac', '--tunnels', '3']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--peer ADDR is required');
+    expect(r.err).toContain('--peer HOST is required');
     expect(r.out).toBe('');
   });
 
@@ -391,6 +416,50 @@ describe('--hide and --hide-padding (in-process)', () => {
   });
 });
 
+describe('--peer host names (in-process)', () => {
+  const lookup = (answer: ResolvedAddress[]) => async () => answer;
+  const both: ResolvedAddress[] = [
+    { address: '::1', family: 6 },
+    { address: '127.0.0.1', family: 4 },
+  ];
+
+  it('an IP literal is used as is; a name gives its IPv4 address first, or the family of --local', async () => {
+    const never = async (): Promise<ResolvedAddress[]> => {
+      throw new Error('looked up');
+    };
+    expect(await resolvePeer('::1', undefined, never)).toBe('::1');
+    expect(await resolvePeer('lns.example', undefined, lookup(both))).toBe('127.0.0.1');
+    expect(await resolvePeer('lns.example', '::', lookup(both))).toBe('::1');
+    expect(await resolvePeer('lns.example', undefined, lookup([both[0] as ResolvedAddress]))).toBe(
+      '::1',
+    );
+    await expect(
+      resolvePeer('lns.example', '0.0.0.0', lookup([both[0] as ResolvedAddress])),
+    ).rejects.toThrow('no IPv4 address (--local 0.0.0.0)');
+  });
+
+  it('a name that does not resolve: exit 1 with the reason, before any socket is bound', async () => {
+    let err = '';
+    const code = await runCommand(['lac', '--peer', 'lns.example'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      readFile: () => new Uint8Array(0),
+      isTTY: false,
+      onSignal: () => () => {},
+      wallClockMs: () => 0,
+      lookup: async () => {
+        throw new Error('getaddrinfo ENOTFOUND lns.example');
+      },
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'l2tp-core lac: cannot resolve --peer lns.example: getaddrinfo ENOTFOUND lns.example\n',
+    );
+  });
+});
+
 describe('usage (in-process)', () => {
   const run = (argv: string[]) => {
     let out = '';
@@ -408,8 +477,8 @@ describe('usage (in-process)', () => {
   };
 
   it.each([
-    [['lac'], '--peer ADDR is required'],
-    [['lac', '--peer', 'lns.example'], '--peer: not an IP address'],
+    [['lac'], '--peer HOST is required'],
+    [['lac', '--peer', 'lns_example!'], '--peer: not an IP address or host name: lns_example!'],
     [['lac', '--peer', '127.0.0.1', '--tunnels', '0'], '--tunnels: expected an integer in 1…4096'],
     [['lac', '--peer', '127.0.0.1', '--hide'], '--hide needs --secret'],
     [['lac', '--peer', '127.0.0.1', '--version', '4'], '--version: expected 2 or 3'],
@@ -438,7 +507,7 @@ describe('usage (in-process)', () => {
   it("a usage error inside a subcommand points at that subcommand's help", () => {
     const lac = run(['lac', '--tunnels', 'x']);
     expect(lac.err).toBe(
-      'l2tp-core lac: --peer ADDR is required\nRun `l2tp-core lac --help` for usage.\n',
+      'l2tp-core lac: --peer HOST is required\nRun `l2tp-core lac --help` for usage.\n',
     );
     expect(run(['lns', '--bogus']).err).toContain('Run `l2tp-core lns --help` for usage.');
     expect(run(['decode']).err).toContain('Run `l2tp-core decode --help` for usage.');
