@@ -245,6 +245,52 @@ describe('lac and lns over loopback', () => {
     expect(events.filter((e) => e.event === 'tunnel-up')).toHaveLength(1);
   }, 30_000);
 
+  it('lns: a tunnel that never came up is reported as failed to come up, with why, not as down', async () => {
+    const { lns, port } = await startLns(['--secret', 'right']);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--secret',
+      'wrong',
+      '--retransmit-ms',
+      '50',
+      '--max-retransmits',
+      '2',
+    ]);
+    expect(await lac.exited).toBe(1);
+    const failed = await lns.waitFor(/"event":"tunnel-failed"/);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    // The LAC found the LNS's Challenge Response wrong and refused with StopCCN Result 4.
+    expect(JSON.parse(failed)).toMatchObject({ by: 'peer', resultCode: 4 });
+    const events = jsonEvents(lns.stdout()).map((e) => e.event);
+    expect(events).not.toContain('tunnel-down');
+    expect(summaryOf(lns.stdout())).toMatchObject({ tunnels: { up: 0, failed: 1, total: 1 } });
+    // And in text: what happened and why, in words.
+    const text = startCli(['lns', '--local', '127.0.0.1', '--port', '0', '--secret', 'right']);
+    const textPort = Number((await text.waitFor(/listening on/)).match(/:(\d+) /)?.[1]);
+    const lac2 = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(textPort),
+      '--secret',
+      'x',
+    ]);
+    expect(await lac2.exited).toBe(1);
+    const line = await text.waitFor(/failed to come up/);
+    text.signal();
+    await text.exited;
+    expect(line).toMatch(
+      /tunnel \d+ from 127\.0\.0\.1:\d+ failed to come up: by peer, result 4 \(NotAuthorized\)(, |$)/,
+    );
+    expect(text.stdout()).not.toMatch(/ down \(/);
+  }, 30_000);
+
   it('many sessions: a progress line instead of one event per session (not a terminal)', async () => {
     const { lns, port } = await startLns([]);
     const lac = startCli([
