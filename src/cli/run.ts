@@ -113,6 +113,8 @@ export interface LacOptions extends CommonOptions {
   readonly frames: number;
   /** How long to wait for the echoes of the test frames. */
   readonly frameTimeoutMs: number;
+  /** `--rate`: test frames per second over all sessions; undefined = as fast as possible. */
+  readonly rate: number | undefined;
 }
 
 /** `l2tp-core lns` options. */
@@ -179,6 +181,7 @@ LAC options:
   --sessions N          sessions per tunnel (default 1)
   --frames N            test frames per session, echoed by the LNS (default 0)
   --frame-timeout SEC   how long to wait for the echoes (default 5)
+  --rate N              send the test frames at N per second in all (default: at once)
   --local, --port       default: an ephemeral port (on loopback when the peer is)
 
 ${COMMON_HELP}`;
@@ -297,6 +300,7 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
       sessions: { type: 'string' },
       frames: { type: 'string' },
       'frame-timeout': { type: 'string' },
+      rate: { type: 'string' },
     },
     false,
   );
@@ -315,6 +319,8 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
     sessions: n('--sessions', s('sessions'), 1, 0, 65535),
     frames: n('--frames', s('frames'), 0, 0, 1_000_000),
     frameTimeoutMs: frameTimeout === undefined ? 5000 : seconds('--frame-timeout', frameTimeout),
+    rate:
+      s('rate') === undefined ? undefined : integer('--rate', s('rate') as string, 1, 10_000_000),
   };
 }
 

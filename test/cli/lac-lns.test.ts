@@ -22,6 +22,10 @@ import {
   resolvePeer,
   tunnelOptions,
 } from '../../src/cli/run.js';
+import { Endpoint } from '../../src/endpoint.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
+import { nodeCrypto } from '../../src/node/crypto.js';
+import { UdpTransport } from '../../src/node/udp.js';
 import { toHex } from '../helpers/hex.js';
 import { buildCli, jsonEvents, removeCliBuild, runCliSync, startCli } from './cli-process.js';
 
@@ -291,6 +295,97 @@ describe('lac and lns over loopback', () => {
     expect(text.stdout()).not.toMatch(/ down \(/);
   }, 30_000);
 
+  it('lac counts only echoes of its own frames, not frames the LNS sends of its own', async () => {
+    // An LNS made from the library that also sends its own PPP frame (an LCP Configure-Request)
+    // for each one it gets, as a real PPP peer would; or only that, echoing nothing.
+    const transport = await UdpTransport.open({ address: '127.0.0.1' });
+    const ep = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      crypto: nodeCrypto,
+      acceptTunnel: { mode: 'lns', hostName: 'chatty-lns' },
+    });
+    let echo = true;
+    ep.on('tunnel', (t) =>
+      t.on('frame', (s, frame) => {
+        if (echo) s.send(Uint8Array.from(frame));
+        s.send(Uint8Array.of(0xc0, 0x21, 0x01, 0x01, 0x00, 0x04));
+      }),
+    );
+    const lacRun = (extra: string[]) =>
+      startCli([
+        'lac',
+        '--peer',
+        '127.0.0.1',
+        '--peer-port',
+        String(transport.local.port),
+        '--sessions',
+        '2',
+        '--frames',
+        '5',
+        '--duration',
+        '0',
+        '--json',
+        ...extra,
+      ]);
+    try {
+      const both = lacRun([]);
+      expect(await both.exited).toBe(0);
+      expect(jsonEvents(both.stdout()).find((e) => e.event === 'frames')).toMatchObject({
+        sent: 10,
+        echoed: 10,
+        lost: 0,
+      });
+      expect(summaryOf(both.stdout())).toMatchObject({ frames: { received: 20, echoed: 10 } });
+      echo = false;
+      const none = lacRun(['--frames', '150', '--frame-timeout', '0.3']);
+      expect(await none.exited).toBe(1);
+      expect(jsonEvents(none.stdout()).find((e) => e.event === 'frames')).toMatchObject({
+        sent: 300,
+        echoed: 0,
+        lost: 300,
+      });
+      // Many frames lost after an unpaced burst: the way to pace them is named.
+      expect(none.stderr()).toContain('--rate N sends N frames a second');
+    } finally {
+      ep.destroy();
+      await transport.close();
+    }
+  }, 30_000);
+
+  it('lac --rate paces the test frames (20 at 100/s take at least 190 ms), all echoed', async () => {
+    const { lns, port } = await startLns([]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--sessions',
+      '2',
+      '--frames',
+      '10',
+      '--rate',
+      '100',
+      '--duration',
+      '0',
+      '--json',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    const events = jsonEvents(lac.stdout());
+    const lastUp = Math.max(
+      ...events.filter((e) => e.event === 'session-up').map((e) => e.time as number),
+    );
+    const frames = events.find((e) => e.event === 'frames') as Record<string, number>;
+    expect(frames).toMatchObject({ sent: 20, echoed: 20, lost: 0, rate: 100 });
+    // Frame k leaves k × 10 ms after the first: the last one 190 ms later, echoes after that.
+    expect((frames.time as number) - lastUp).toBeGreaterThanOrEqual(0.19);
+  }, 30_000);
+
   it('many sessions: a progress line instead of one event per session (not a terminal)', async () => {
     const { lns, port } = await startLns([]);
     const lac = startCli([
@@ -533,6 +628,8 @@ describe('usage (in-process)', () => {
     [['lns', '--port', '70000'], '--port: expected an integer in 0…65535'],
     [['lns', '--frames', '3'], 'unknown option --frames'],
     [['lns', 'extra'], 'unexpected argument: extra'],
+    [['lac', '--peer', '127.0.0.1', '--rate', '0'], '--rate: expected an integer in 1…10000000'],
+    [['lns', '--rate', '10'], 'unknown option --rate'],
     // Plain messages instead of parseArgs' ("argument is ambiguous", "Unknown option '--x'").
     [
       ['lac', '--peer', '127.0.0.1', '--secret', '--json'],
