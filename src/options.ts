@@ -7,6 +7,7 @@
  * RuntimeSessionOptions: the data-plane options a live session may change (kernel setsockopt).
  */
 import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
+import { AVP_MAX_VALUE_LENGTH } from './avp/raw.js';
 import { lookupAvp } from './avp/registry.js';
 import type { SublayerKind } from './codec/header.js';
 import { BearerBit, FramingBit, PseudowireType } from './constants.js';
@@ -238,6 +239,12 @@ export interface TunnelEngineOptions
   readonly authenticatePeer?: boolean;
   /** Fields sent hidden wherever they appear (RFC 2661 §4.3). Needs `secret`. Default none. */
   readonly hiddenFields?: readonly FieldName[];
+  /**
+   * Pad every hidden value (2-octet length, value, padding) with random octets to at least this
+   * many octets (RFC 2661 §4.3 allows padding; l2tpns refuses hidden values shorter than 8).
+   * 0…1017; default 0, no padding.
+   */
+  readonly hiddenValueMinLength?: number;
   /** Tie Breaker AVP value for our SCCRQ (RFC 2661 §4.4.3); 'random' draws 8 bytes. Default none. */
   readonly tieBreaker?: bigint | 'random';
   /** Send HELLO after this many ms without receiving anything (RFC 2661 §5.5). 0 = never. Default 60 000. */
@@ -286,6 +293,8 @@ export interface ResolvedTunnelEngineOptions {
   readonly crypto: L2tpCrypto | undefined;
   readonly authenticatePeer: boolean;
   readonly hiddenFields: readonly FieldName[];
+  /** 0 = no padding of hidden values. */
+  readonly hiddenValueMinLength: number;
   readonly tieBreaker: bigint | 'random' | undefined;
   readonly helloIntervalMs: number;
   readonly maxSessions: number;
@@ -530,6 +539,12 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
       throw new UsageError(`hiddenFields: ${String(f)} cannot be hidden (RFC 2661 §4.3)`);
     }
   }
+  const hiddenValueMinLength = int(
+    'hiddenValueMinLength',
+    options.hiddenValueMinLength ?? 0,
+    0,
+    AVP_MAX_VALUE_LENGTH,
+  );
   const tb = options.tieBreaker;
   if (
     tb !== undefined &&
@@ -606,6 +621,7 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     crypto: options.crypto,
     authenticatePeer,
     hiddenFields,
+    hiddenValueMinLength,
     tieBreaker: tb,
     helloIntervalMs,
     maxSessions,

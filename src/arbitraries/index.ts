@@ -351,7 +351,10 @@ export interface RawAvpArbitraryOptions {
   readonly hidden?: boolean;
   /** Force the M bit; default random. */
   readonly mandatory?: boolean;
-  /** Sometimes set the 4 reserved header bits (receivers ignore them). Default true. */
+  /**
+   * Sometimes set the 4 reserved header bits (an L2TPv2 receiver then treats the AVP as
+   * unrecognised, RFC 2661 §4.1; an L2TPv3 one ignores them). Default true.
+   */
   readonly reservedBits?: boolean;
 }
 

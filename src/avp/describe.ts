@@ -49,17 +49,39 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+/** Options of {@link describeAvp}. */
+export interface DescribeAvpOptions {
+  /**
+   * `avp` is the unhidden form of an AVP that arrived hidden: the H flag stays visible (as on
+   * the wire) and the value is followed by `(hidden, unhidden with the secret)`.
+   */
+  readonly unhidden?: boolean;
+}
+
 /**
  * One AVP as `Name (type) [M H] = value`. Hidden AVPs are shown as ciphertext (unhide first to
- * see them); values of unknown AVPs as hex.
+ * see them, and say so with `options.unhidden`); values of unknown AVPs as hex.
  */
-export function describeAvp(avp: RawAvp, messageKind?: 'StopCCN' | 'CDN'): string {
+export function describeAvp(
+  avp: RawAvp,
+  messageKind?: 'StopCCN' | 'CDN',
+  options: DescribeAvpOptions = {},
+): string {
+  const line = describeValue(avp, messageKind, options.unhidden === true);
+  return options.unhidden === true ? `${line} (hidden, unhidden with the secret)` : line;
+}
+
+function describeValue(
+  avp: RawAvp,
+  messageKind: 'StopCCN' | 'CDN' | undefined,
+  unhidden: boolean,
+): string {
   const info = lookupAvp(avp.vendorId, avp.attributeType);
   const name =
     avp.vendorId === 0
       ? avpTypeName(avp.attributeType)
       : `${vendorIdName(avp.vendorId)}:${info?.name ?? avp.attributeType}`;
-  const flags = `${avp.mandatory ? 'M' : '-'}${avp.hidden ? 'H' : '-'}`;
+  const flags = `${avp.mandatory ? 'M' : '-'}${avp.hidden || unhidden ? 'H' : '-'}`;
   const head = `${name} (${avp.vendorId === 0 ? '' : `${avp.vendorId}:`}${avp.attributeType}) [${flags}]`;
   if (avp.hidden) return `${head} = hidden ${toHex(avp.value)}`;
   if (info === undefined) return `${head} = ${toHex(avp.value)}`;

@@ -36,6 +36,32 @@ export function deriveV3HidingKey(secret: Uint8Array, crypto: L2tpCrypto): Uint8
 }
 
 /**
+ * Padding for hidden values (RFC 2661 §4.3: the subformat "MAY be padded" with random octets to
+ * mask the value's length): enough random octets that every hidden value — 2-octet original
+ * length, value, padding — is at least `minLength` octets; none when it already is. Some peers
+ * need this: l2tpns refuses hidden values shorter than 8 octets. The result is the `padding`
+ * option of `fromTyped` (src/avp/messages.ts).
+ *
+ * @param minLength 0 (no padding) … 1017 (the largest AVP value).
+ * @param randomBytes fresh random octets, `n` at a time.
+ * @throws UsageError when `minLength` is not an integer in that range.
+ */
+export function padHiddenValuesTo(
+  minLength: number,
+  randomBytes: (n: number) => Uint8Array,
+): (attributeType: number, valueLength: number) => Uint8Array | undefined {
+  if (!Number.isInteger(minLength) || minLength < 0 || minLength > AVP_MAX_VALUE_LENGTH) {
+    throw new UsageError(
+      `hidden value minimum length ${minLength} is not an integer in 0…${AVP_MAX_VALUE_LENGTH}`,
+    );
+  }
+  return (_attributeType, valueLength) => {
+    const missing = minLength - 2 - valueLength;
+    return missing > 0 ? randomBytes(missing).slice(0, missing) : undefined;
+  };
+}
+
+/**
  * Hides one AVP value (RFC 2661 §4.3). Builds the subformat `[length u16][value][padding]` and
  * XORs it with b1 = MD5(type + secret + RV), b(i) = MD5(secret + c(i-1)), where c(i-1) is the
  * previous 16-byte ciphertext block. The last block may be partial: only the octets present

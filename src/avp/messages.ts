@@ -3,11 +3,12 @@
  * `version: 2 | 3`) built from the raw AVP list and turned back into one, validated against one
  * table of required and optional AVPs per message (RFC 2661 §6, RFC 3931 §6).
  *
- * Rules (RFC 2661 §4.2, §4.4.1; RFC 3931 §5.2):
+ * Rules (RFC 2661 §4.1, §4.2, §4.4.1; RFC 3931 §5.1, §5.2):
  * - The Message Type AVP comes first. An unknown Message Type with M=1 clears the tunnel; with M=0
  *   the message is ignored (it comes back as `{ type: 'UNKNOWN' }`).
  * - An unknown AVP with M=1 tears down the session (session messages) or the tunnel; with M=0 it is
  *   skipped and never changes the typed result. Vendor and unknown AVPs stay at the raw level.
+ * - An L2TPv2 AVP with a reserved header bit set counts as unknown; L2TPv3 ignores those bits.
  * - Violations are `ProtocolError`s carrying the Result and Error Codes for the StopCCN or CDN.
  * Not here: headers and Ns/Nr (src/codec), AVP header walking (raw.ts), value layouts (values.ts),
  * Message Digest verification (needs the nonces: the engine's job, with auth.ts).
@@ -597,6 +598,19 @@ export function toTyped(
 ): ControlMessage {
   if (avps.length === 0) return { type: 'ZLB', version };
   const first = avps[0] as RawAvp;
+  if (version === 2 && first.reserved) {
+    // RFC 2661 §4.1: unrecognised, so either an unknown M=1 AVP or no Message Type at all.
+    if (first.mandatory && !options.acceptUnknownMandatoryAvps) {
+      throw unknownMandatoryAvp(first, 'the message', 'tunnel');
+    }
+    throw new ProtocolError(
+      'L2TP_ERR_MISSING_MESSAGE_TYPE',
+      'the first AVP has reserved bits set, so it is not a usable Message Type AVP (RFC 2661 §4.1)',
+      protocolFailure('tunnel', GeneralError.VendorSpecific, {
+        attributeType: first.attributeType,
+      }),
+    );
+  }
   if (first.vendorId !== 0 || first.attributeType !== AvpType.MessageType) {
     // RFC 2661 §4.4.1: "The Message Type AVP MUST be the first AVP in a message".
     throw new ProtocolError(
@@ -628,7 +642,9 @@ export function toTyped(
     );
   }
   const scope = row.scope;
-  const list = hasHidden(avps) ? unhideAll(avps, version, options, scope) : avps;
+  // Before unhiding: an unrecognised hidden AVP is never decrypted.
+  const recognised = version === 2 ? dropReservedBitAvps(avps, name, scope, options) : avps;
+  const list = hasHidden(recognised) ? unhideAll(recognised, version, options, scope) : recognised;
   const fields: Record<string, unknown> = { type: name, version };
   for (let i = 1; i < list.length; i++) {
     const avp = list[i] as RawAvp;
@@ -641,15 +657,7 @@ export function toTyped(
         : undefined;
     if (info === undefined || field === undefined) {
       if (avp.mandatory && !options.acceptUnknownMandatoryAvps) {
-        // RFC 2661 §4.2 / RFC 3931 §5.2: unknown AVP with M=1 → tear down, Error Code 8.
-        throw new ProtocolError(
-          'L2TP_ERR_UNKNOWN_MANDATORY_AVP',
-          `unknown mandatory AVP ${avp.vendorId}:${avp.attributeType} in ${name}`,
-          protocolFailure(scope, GeneralError.UnknownMandatoryAvp, {
-            attributeType: avp.attributeType,
-            vendorId: avp.vendorId,
-          }),
-        );
+        throw unknownMandatoryAvp(avp, name, scope);
       }
       continue; // M=0: skipped, never changes the typed result.
     }
@@ -670,6 +678,49 @@ export function toTyped(
   }
   checkRanges(fields, name, scope);
   return fields as unknown as ControlMessage;
+}
+
+/** RFC 2661 §4.2 / RFC 3931 §5.2: an unrecognised AVP with M=1 tears down, Error Code 8. */
+function unknownMandatoryAvp(
+  avp: RawAvp,
+  where: string,
+  scope: 'tunnel' | 'session',
+): ProtocolError {
+  const why = avp.reserved ? ` (reserved bits ${avp.reserved} set, RFC 2661 §4.1)` : '';
+  return new ProtocolError(
+    'L2TP_ERR_UNKNOWN_MANDATORY_AVP',
+    `unknown mandatory AVP ${avp.vendorId}:${avp.attributeType} in ${where}${why}`,
+    protocolFailure(scope, GeneralError.UnknownMandatoryAvp, {
+      attributeType: avp.attributeType,
+      vendorId: avp.vendorId,
+    }),
+  );
+}
+
+/**
+ * RFC 2661 §4.1: an L2TPv2 AVP with a reserved bit set MUST be treated as unrecognised — M=1
+ * tears down, M=0 is dropped as if absent (so a required one is then missing). L2TPv3 ignores
+ * the bits instead (RFC 3931 §5.1). Returns `avps` itself when no AVP has them.
+ */
+function dropReservedBitAvps(
+  avps: readonly RawAvp[],
+  name: string,
+  scope: 'tunnel' | 'session',
+  options: ToTypedOptions,
+): readonly RawAvp[] {
+  let out: RawAvp[] | undefined;
+  for (let i = 1; i < avps.length; i++) {
+    const avp = avps[i] as RawAvp;
+    if (!avp.reserved) {
+      out?.push(avp);
+      continue;
+    }
+    if (avp.mandatory && !options.acceptUnknownMandatoryAvps) {
+      throw unknownMandatoryAvp(avp, name, scope);
+    }
+    out ??= avps.slice(0, i);
+  }
+  return out ?? avps;
 }
 
 /**
@@ -711,7 +762,8 @@ export function toTypedFromWire(
     if (end - off < 6) return undefined;
     const b0 = bytes[off] as number;
     const length = ((b0 & 0x03) << 8) | (bytes[off + 1] as number);
-    if (length < 6 || length > end - off || (b0 & 0x40) !== 0) return undefined;
+    // Hidden or reserved bits (RFC 2661 §4.1 vs RFC 3931 §5.1): the general path decides.
+    if (length < 6 || length > end - off || (b0 & 0x7c) !== 0) return undefined;
     const vendorId = ((bytes[off + 2] as number) << 8) | (bytes[off + 3] as number);
     const type = ((bytes[off + 4] as number) << 8) | (bytes[off + 5] as number);
     const valueStart = off + 6;
@@ -908,8 +960,12 @@ export interface FromTypedOptions {
   /** Fresh random octets for the Random Vector AVP (16 recommended). */
   readonly randomVector?: Uint8Array;
   readonly crypto?: L2tpCrypto;
-  /** Per-AVP random padding for hidden values, to hide their length (RFC 2661 §4.3). */
-  readonly padding?: (attributeType: number) => Uint8Array | undefined;
+  /**
+   * Random padding for each hidden value (RFC 2661 §4.3), given its Attribute Type and the
+   * length of its plaintext value; undefined for none. `padHiddenValuesTo` (hidden.ts) makes
+   * one that pads every hidden value to a minimum length.
+   */
+  readonly padding?: (attributeType: number, valueLength: number) => Uint8Array | undefined;
   /** Vendor or other raw AVPs appended after the typed fields. */
   readonly extraAvps?: readonly RawAvp[];
 }
@@ -1021,6 +1077,6 @@ function hideFields(
     key,
     randomVector,
     crypto,
-    padding === undefined ? undefined : (avp) => padding(avp.attributeType),
+    padding === undefined ? undefined : (avp) => padding(avp.attributeType, avp.value.length),
   );
 }

@@ -20,7 +20,11 @@ export interface RawAvp {
   readonly attributeType: number;
   /** Value bytes: a view into the received datagram (copy to keep). */
   readonly value: Uint8Array;
-  /** The 4 reserved header bits when non-zero (ignored on receive per RFC 2661 §4.1, kept so re-encode is lossless). */
+  /**
+   * The 4 reserved header bits when non-zero, kept so re-encode is lossless. The typed level
+   * treats such an L2TPv2 AVP as unrecognised (RFC 2661 §4.1) and ignores the bits in L2TPv3
+   * (RFC 3931 §5.1).
+   */
   readonly reserved?: number;
 }
 

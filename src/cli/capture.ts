@@ -9,6 +9,7 @@
  */
 
 import { Parser } from 'binary-parser';
+import { classify } from '../codec/classify.js';
 import { DecodeError } from '../errors.js';
 
 /** IP protocol number of L2TPv3 over IP (RFC 3931 §4.1.1). */
@@ -59,6 +60,15 @@ export interface CaptureProblem {
   readonly reason: string;
 }
 
+/** A UDP port seen in a capture on datagrams that were not taken as L2TP. */
+export interface OtherUdpPort {
+  readonly port: number;
+  /** Datagrams with this port at either end. */
+  readonly datagrams: number;
+  /** Of those, the ones whose payload reads as an L2TP header (a hint, not a decode). */
+  readonly l2tpLike: number;
+}
+
 /** Everything {@link readCapture} found. */
 export interface CaptureContents {
   readonly format: 'pcap' | 'pcapng';
@@ -67,6 +77,11 @@ export interface CaptureContents {
   readonly problems: readonly CaptureProblem[];
   /** Frames skipped because they were IP fragments (no reassembly here). */
   readonly fragments: number;
+  /**
+   * UDP ports of the datagrams not on `ports`, most L2TP-like first, then most frequent: what
+   * to suggest for `--port` when nothing was found.
+   */
+  readonly otherUdpPorts: readonly OtherUdpPort[];
 }
 
 // --- binary-parser declarations. parse() returns `any`; each has a typed wrapper below. ---------
@@ -228,9 +243,8 @@ export function readFrames(
   onFrame: (frame: CaptureFrame) => void,
 ): 'pcap' | 'pcapng' {
   if (file.length < 4) {
-    throw new DecodeError('L2TP_ERR_TRUNCATED', `not a capture file: ${file.length} bytes`, {
-      offset: 0,
-    });
+    const what = file.length === 0 ? 'empty file' : `${file.length} bytes`;
+    throw new DecodeError('L2TP_ERR_TRUNCATED', `not a capture file: ${what}`, { offset: 0 });
   }
   if (u32be(file, 0) === PCAPNG_SHB) {
     readPcapng(file, onFrame);
@@ -528,6 +542,13 @@ export function readCapture(file: Uint8Array, options: ReadCaptureOptions = {}):
   const problems: CaptureProblem[] = [];
   let fragments = 0;
   let frames = 0;
+  const other = new Map<number, { datagrams: number; l2tpLike: number }>();
+  const countOther = (port: number, l2tpLike: boolean) => {
+    const c = other.get(port) ?? { datagrams: 0, l2tpLike: 0 };
+    c.datagrams++;
+    if (l2tpLike) c.l2tpLike++;
+    other.set(port, c);
+  };
   let format: 'pcap' | 'pcapng' =
     file.length >= 4 && u32be(file, 0) === PCAPNG_SHB ? 'pcapng' : 'pcap';
   const onFrame = (f: CaptureFrame) => {
@@ -552,7 +573,13 @@ export function readCapture(file: Uint8Array, options: ReadCaptureOptions = {}):
         });
       } else if (ip.protocol === IP_PROTO_UDP) {
         const udp = parseAt<UdpHeader>(UDP, f.data, ip.start, 8, 'UDP header');
-        if (!ports.has(udp.srcPort) && !ports.has(udp.dstPort)) return;
+        if (!ports.has(udp.srcPort) && !ports.has(udp.dstPort)) {
+          const end = Math.min(ip.end, ip.start + Math.max(8, udp.length));
+          const like = classify(f.data.subarray(ip.start + 8, end), 'udp').kind !== 'invalid';
+          countOther(udp.srcPort, like);
+          if (udp.dstPort !== udp.srcPort) countOther(udp.dstPort, like);
+          return;
+        }
         if (udp.length < 8 || ip.start + udp.length > ip.end) {
           throw new DecodeError('L2TP_ERR_BAD_LENGTH', `UDP length ${udp.length}`, {
             offset: ip.start + 4,
@@ -583,5 +610,8 @@ export function readCapture(file: Uint8Array, options: ReadCaptureOptions = {}):
     if (!(err instanceof DecodeError)) throw err;
     problems.push({ frame: 0, offset: err.offset ?? 0, code: err.code, reason: err.message });
   }
-  return { format, frames, packets, problems, fragments };
+  const otherUdpPorts = [...other]
+    .map(([port, c]) => ({ port, ...c }))
+    .sort((a, b) => b.l2tpLike - a.l2tpLike || b.datagrams - a.datagrams || a.port - b.port);
+  return { format, frames, packets, problems, fragments, otherUdpPorts };
 }

@@ -8,11 +8,7 @@
  */
 
 import { verifyChallengeResponse, verifyMessageDigest } from '../avp/auth.js';
-import {
-  describeAvp,
-  describeControlMessage,
-  describeControlMessageVerbose,
-} from '../avp/describe.js';
+import { describeAvp, describeControlMessage } from '../avp/describe.js';
 import { deriveV3HidingKey, unhideAvps } from '../avp/hidden.js';
 import { decodeAvps, findAvp, messageTypeOf, type RawAvp } from '../avp/raw.js';
 import { lookupAvp } from '../avp/registry.js';
@@ -152,6 +148,8 @@ export class Decoder {
       }
       const { header, avpStart, end } = decodeControlHeader(bytes, source.encap);
       let avps: readonly RawAvp[] = decodeAvps(bytes, avpStart, end);
+      // The H bits as on the wire: unhiding clears them, the output keeps them (as tshark does).
+      const wasHidden = avps.map((a) => a.hidden);
       if (this.#secret !== undefined && avps.some((a) => a.hidden)) {
         const key = header.version === 2 ? this.#secret : this.#v3HidingKey;
         avps = unhideAvps(avps, key, nodeCrypto);
@@ -159,7 +157,7 @@ export class Decoder {
       const message: RawControlMessage = { header, avps };
       const notes =
         this.#secret === undefined ? [] : this.#authenticate(source, bytes, message, avpStart, end);
-      this.#printControl(source, message, notes);
+      this.#printControl(source, message, notes, wasHidden);
     } catch (err) {
       if (!(err instanceof L2tpError)) throw err;
       this.problem(source, err.offset ?? 0, err.code, err.message);
@@ -216,7 +214,10 @@ export class Decoder {
     source: DatagramSource,
     message: RawControlMessage,
     notes: readonly AuthNote[],
+    wasHidden: readonly boolean[],
   ): void {
+    // Hidden on the wire, plaintext here: unhidden with the secret.
+    const unhidden = (a: RawAvp, i: number) => wasHidden[i] === true && !a.hidden;
     const type = messageTypeOf(message.avps);
     const kind =
       type === MessageType.StopCCN ? 'StopCCN' : type === MessageType.CDN ? 'CDN' : undefined;
@@ -236,12 +237,13 @@ export class Decoder {
           messageType: type ?? null,
           type:
             message.avps.length === 0 ? 'ZLB' : type === undefined ? null : messageTypeName(type),
-          avps: message.avps.map((a) => ({
+          avps: message.avps.map((a, i) => ({
             vendorId: a.vendorId,
             attributeType: a.attributeType,
             name: avpName(a),
             mandatory: a.mandatory,
-            hidden: a.hidden,
+            hidden: a.hidden || unhidden(a, i),
+            ...(unhidden(a, i) ? { unhidden: true } : {}),
             length: a.value.length,
             value: avpValueText(a, kind),
           })),
@@ -252,12 +254,12 @@ export class Decoder {
       );
       return;
     }
-    const text = this.#options.verbose
-      ? describeControlMessageVerbose(message)
-      : describeControlMessage(message);
-    const [first, ...rest] = text.split('\n');
-    this.#write(`${prefix(source)}${first}`);
-    for (const line of rest) this.#write(line);
+    this.#write(`${prefix(source)}${describeControlMessage(message)}`);
+    if (this.#options.verbose) {
+      message.avps.forEach((a, i) => {
+        this.#write(`  ${describeAvp(a, kind, { unhidden: unhidden(a, i) })}`);
+      });
+    }
     for (const n of notes) this.#write(`  ${n.text}`);
   }
 

@@ -9,6 +9,7 @@
  */
 
 import { describeReason, type Session, type Tunnel } from '../tunnel.js';
+import { Pacer } from './pace.js';
 import {
   afterDatagrams,
   closeTunnels,
@@ -20,6 +21,7 @@ import {
   type RunIo,
   randomU32,
   reasonFields,
+  resolvePeer,
   startEndpoint,
   tunnelOptions,
   tunnelTotals,
@@ -42,19 +44,54 @@ export function testFrame(version: 2 | 3, sessionId: number, n: number): Uint8Ar
   return f;
 }
 
+/**
+ * Whether `frame`, received on session `sessionId`, is a test frame of ours coming back: the
+ * peer may send frames of its own (an LCP Configure-Request, a bridge's broadcast), which are no
+ * echoes. v2 frames may come back without the FF 03 address and control octets.
+ */
+export function isTestFrameEcho(version: 2 | 3, sessionId: number, frame: Uint8Array): boolean {
+  if (version === 2) {
+    const f = frame[0] === 0xff && frame[1] === 0x03 ? frame.subarray(2) : frame;
+    return (
+      f.length === 10 &&
+      f[0] === 0xc0 &&
+      f[1] === 0x21 &&
+      f[2] === 0x09 &&
+      f[4] === 0x00 &&
+      f[5] === 0x08 &&
+      f[6] === 0 &&
+      f[7] === 0 &&
+      f[8] === 0 &&
+      f[9] === 0
+    );
+  }
+  if (frame.length !== 60) return false;
+  const mine = testFrame(3, sessionId, 0);
+  for (let i = 0; i < 18; i++) if (frame[i] !== mine[i]) return false; // MACs, EtherType, id
+  return true;
+}
+
 /** Runs `l2tp-core lac` with parsed options; resolves with the exit code. */
 export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
-  const loopback = o.peer === '::1' || o.peer.startsWith('127.');
-  const family6 = o.peer.includes(':');
+  let peerAddress: string;
+  try {
+    peerAddress = await resolvePeer(o.peer, o.local, io.lookup);
+  } catch (err) {
+    io.stderr(`l2tp-core lac: cannot resolve --peer ${o.peer}: ${(err as Error).message}\n`);
+    return RunExit.FAILED;
+  }
+  const loopback = peerAddress === '::1' || peerAddress.startsWith('127.');
+  const family6 = peerAddress.includes(':');
   const bind = {
-    address: o.local ?? (loopback ? o.peer : family6 ? '::' : '0.0.0.0'),
+    address: o.local ?? (loopback ? peerAddress : family6 ? '::' : '0.0.0.0'),
     port: o.port ?? 0,
   };
   const run = await openRun(o, io, bind);
   if (run === undefined) return RunExit.FAILED;
   const { reporter } = run;
   const version = o.version ?? 2;
-  const peer = { address: o.peer, port: o.peerPort };
+  const peer = { address: peerAddress, port: o.peerPort };
+  const named = peerAddress === o.peer ? '' : ` (${o.peer})`;
   const { endpoint, shutdown, stopSignals } = startEndpoint(run, io);
 
   const totalSessions = o.tunnels * o.sessions;
@@ -70,6 +107,8 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
   let slowestTunnel: number | undefined;
   let echoed = 0;
   let framesSent = 0;
+  // Per session: test frames sent and echoes counted, so an echo is never counted twice.
+  const exchange = new Map<Session, { sent: number; echoed: number }>();
   const progress = (force = false) => {
     if (!sessionEvents) {
       reporter.progress(
@@ -87,8 +126,14 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
 
   reporter.event(
     'start',
-    { role: 'lac', local: endText(run.udp.local), peer: endText(peer), version },
-    `lac on ${endText(run.udp.local)}, LNS ${endText(peer)}, L2TPv${version}: ` +
+    {
+      role: 'lac',
+      local: endText(run.udp.local),
+      peer: endText(peer),
+      ...(named === '' ? {} : { peerName: o.peer }),
+      version,
+    },
+    `lac on ${endText(run.udp.local)}, LNS ${endText(peer)}${named}, L2TPv${version}: ` +
       `${o.tunnels} tunnel(s) × ${o.sessions} session(s)`,
   );
   const started = run.elapsed();
@@ -117,8 +162,12 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
         `tunnel ${tunnel.id} down (${describeReason(r)})`,
       );
     });
-    tunnel.on('frame', (session) => {
-      if (session.isUp) echoed++;
+    tunnel.on('frame', (session, frame) => {
+      const x = exchange.get(session);
+      if (x !== undefined && x.echoed < x.sent && isTestFrameEcho(version, session.id, frame)) {
+        x.echoed++;
+        echoed++;
+      }
     });
     tunnel.on('session-up', (s) => established.add(s));
     tunnel.on('session-down', (s, r) => {
@@ -206,32 +255,52 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
   const setupMs =
     sessionsUp === totalSessions && tunnelsUp === o.tunnels ? run.elapsed() - started : undefined;
 
-  // Test frames: round-robin over the sessions, yielding now and then so echoes get read.
+  // Test frames: round-robin over the sessions, at --rate per second or in one burst that
+  // yields now and then so echoes get read.
   let framesLost = 0;
   if (o.frames > 0 && sessions.length > 0 && !shutdown.requested) {
-    const expected = sessions.length * o.frames;
+    for (const s of sessions) exchange.set(s, { sent: 0, echoed: 0 });
+    let sending = true;
     const allEchoed = new Promise<void>((resolve) => {
       const check = () => {
-        if (echoed >= expected) resolve();
+        if (!sending && echoed >= framesSent) resolve();
         else setTimeout(check, 5).unref();
       };
       check();
     });
+    const pacer =
+      o.rate === undefined
+        ? undefined
+        : new Pacer(o.rate, { now: () => run.elapsed(), sleep: (ms) => delay(ms) });
     for (let n = 0; n < o.frames && !shutdown.requested; n++) {
       for (const s of sessions) {
-        if (!s.isUp) continue;
+        if (!s.isUp || shutdown.requested) continue;
+        if (pacer !== undefined) await pacer.due(framesSent);
+        else if (framesSent % 256 === 255) await new Promise((r) => setImmediate(r));
         s.send(testFrame(version, s.id, n));
+        (exchange.get(s) as { sent: number }).sent++;
         framesSent++;
       }
-      if (framesSent % 256 < sessions.length) await new Promise((r) => setImmediate(r));
     }
+    sending = false;
     await Promise.race([allEchoed, delay(o.frameTimeoutMs), shutdown.stopped]);
     framesLost = Math.max(0, framesSent - echoed);
     reporter.event(
       'frames',
-      { sent: framesSent, echoed, lost: framesLost },
+      {
+        sent: framesSent,
+        echoed,
+        lost: framesLost,
+        ...(o.rate === undefined ? {} : { rate: o.rate }),
+      },
       `frames: ${echoed} of ${framesSent} echoed`,
     );
+    if (framesLost > 0 && o.rate === undefined && framesSent > 256) {
+      reporter.note(
+        `${framesLost} frames were not echoed; they went out in one burst, which can overflow ` +
+          'socket buffers: --rate N sends N frames a second',
+      );
+    }
   }
 
   // Stay up: until --duration, a signal, or every tunnel gone.

@@ -8,6 +8,7 @@
  */
 
 import { classify } from '../codec/classify.js';
+import { resultCodeName } from '../constants.js';
 import type { IncomingTunnelInfo } from '../endpoint.js';
 import { describeReason, type Tunnel } from '../tunnel.js';
 import {
@@ -78,7 +79,23 @@ export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
       );
     });
     tunnel.on('down', (r) => {
-      if (tunnel.info === undefined) tunnelsFailed++;
+      if (tunnel.info === undefined) {
+        // Never up: not a "down", a setup that failed (wrong secret, timeout, refusal…).
+        tunnelsFailed++;
+        const why =
+          r.resultCode === undefined
+            ? describeReason(r)
+            : describeReason(r).replace(
+                `result ${r.resultCode}`,
+                `result ${r.resultCode} (${resultCodeName('StopCCN', r.resultCode)})`,
+              );
+        reporter.event(
+          'tunnel-failed',
+          { tunnel: tunnel.id, peer, ...reasonFields(r) },
+          `tunnel ${tunnel.id} from ${peer} failed to come up: ${why}`,
+        );
+        return;
+      }
       reporter.event(
         'tunnel-down',
         { tunnel: tunnel.id, peer, ...reasonFields(r) },

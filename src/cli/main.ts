@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed with node:util
- * parseArgs. Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
+ * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed by args.ts.
+ * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
  * `main(argv, io)` runs the synchronous commands and returns the exit code, so tests call it
  * without a build or a child process; `runCommand` also runs `lac` / `lns`; the last lines run
  * it when this file is the program (the package `bin`).
@@ -11,13 +11,12 @@
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { readCapture } from './capture.js';
+import { CliUsage, parseCommandArgs, wantsHelp } from './args.js';
+import { type OtherUdpPort, readCapture } from './capture.js';
 import { type DatagramSource, Decoder, parseHex } from './decode.js';
 import { runLac } from './lac.js';
 import { runLns } from './lns.js';
 import {
-  CliUsage,
   LAC_HELP,
   type LacOptions,
   LNS_HELP,
@@ -54,7 +53,8 @@ Commands:
   lac        open tunnels and sessions to an LNS, send test frames, print statistics
   lns        accept tunnels and sessions, echo data frames
 
-Run \`l2tp-core <command> --help\` for the options of a command.
+Run \`l2tp-core <command> --help\` for the options of a command,
+\`l2tp-core --version\` for the version.
 
 Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns),
 2 usage error or unreadable file.
@@ -83,7 +83,9 @@ Output:
   -h, --help        this help
 
 Malformed datagrams are reported with their byte offset and reason, and decoding goes on.
-Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error or unreadable file.
+When a capture has no L2TP on the --port(s), the UDP ports it has are listed on stderr.
+Exit codes: 0 ok, 1 malformed datagrams or failed checks, 2 usage error, or a file that
+cannot be read or is not a whole pcap/pcapng capture (empty, other format, cut short).
 `;
 
 const Usage = CliUsage;
@@ -95,11 +97,9 @@ function parsePort(text: string): number {
 }
 
 function decodeCommand(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const parsed = parseCommandArgs(
+    args,
+    {
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
       json: { type: 'boolean' },
@@ -108,7 +108,18 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
       port: { type: 'string', multiple: true },
       encap: { type: 'string' },
     },
-  });
+    true,
+  );
+  const positionals = parsed.positionals;
+  const values = parsed.values as {
+    help?: boolean;
+    verbose?: boolean;
+    json?: boolean;
+    secret?: string;
+    pcap?: string;
+    port?: string[];
+    encap?: string;
+  };
   if (values.help === true) {
     io.stdout(DECODE_HELP);
     return ExitCode.OK;
@@ -142,8 +153,10 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
     const file = readInput(io, values.pcap);
     if (file === undefined) return ExitCode.USAGE;
     const capture = readCapture(file, { ports });
-    // Problems and packets are reported in frame order; file-level problems (frame 0) last.
-    const problems = [...capture.problems];
+    // Problems and packets are reported in frame order. A file-level problem (frame 0: not a
+    // capture, empty, cut short) is not a datagram: stderr and exit 2, as for a missing file.
+    const fileProblem = capture.problems.find((q) => q.frame === 0);
+    const problems = capture.problems.filter((q) => q.frame !== 0);
     for (const p of capture.packets) {
       while (
         problems.length > 0 &&
@@ -165,14 +178,24 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
       decoder.datagram(source, p.payload);
     }
     for (const q of problems) {
-      const reason = q.frame === 0 ? `capture file: ${q.reason}` : q.reason;
-      decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, reason);
+      decoder.problem({ frame: q.frame, encap: 'udp' }, q.offset, q.code, q.reason);
     }
-    io.stderr(
-      `${capture.format}: ${capture.frames} frames, ${capture.packets.length} L2TP datagrams, ` +
-        `${decoder.errors} malformed, ${decoder.mismatches} failed checks` +
-        `${capture.fragments > 0 ? `, ${capture.fragments} IP fragments skipped` : ''}\n`,
-    );
+    if (fileProblem === undefined || capture.frames > 0) {
+      io.stderr(
+        `${capture.format}: ${capture.frames} frames, ${capture.packets.length} L2TP datagrams, ` +
+          `${decoder.errors} malformed, ${decoder.mismatches} failed checks` +
+          `${capture.fragments > 0 ? `, ${capture.fragments} IP fragments skipped` : ''}\n`,
+      );
+    }
+    if (fileProblem !== undefined) {
+      io.stderr(
+        `l2tp-core decode: ${values.pcap}: ${fileProblem.reason} (file offset ${fileProblem.offset})\n`,
+      );
+      return ExitCode.USAGE;
+    }
+    if (capture.packets.length === 0 && capture.otherUdpPorts.length > 0) {
+      io.stderr(portHint(capture.otherUdpPorts, ports, values.pcap));
+    }
   } else {
     const inputs: string[] = [];
     for (const arg of positionals) {
@@ -208,6 +231,22 @@ function decodeCommand(args: readonly string[], io: CliIo): number {
   }
 }
 
+/** What to say when a capture had UDP but none on the decode ports: the ports, and a try. */
+function portHint(other: readonly OtherUdpPort[], ports: readonly number[], file: string): string {
+  const shown = other.slice(0, 8).map((p) => {
+    const like =
+      p.l2tpLike === 0 ? '' : `, ${p.l2tpLike} look${p.l2tpLike === 1 ? 's' : ''} like L2TP`;
+    return `${p.port} (${p.datagrams} datagram${p.datagrams === 1 ? '' : 's'}${like})`;
+  });
+  const more = other.length > shown.length ? `, and ${other.length - shown.length} more` : '';
+  const on = ports.length === 1 ? `UDP port ${ports[0]}` : `UDP ports ${ports.join(', ')}`;
+  const best = (other[0] as OtherUdpPort).port;
+  return (
+    `no L2TP on ${on}; UDP ports in the capture: ${shown.join(', ')}${more}\n` +
+    `to decode one of them as L2TP: l2tp-core decode --pcap ${file} --port ${best}\n`
+  );
+}
+
 const HELP: Readonly<Record<string, string>> = {
   decode: DECODE_HELP,
   lac: LAC_HELP,
@@ -230,19 +269,27 @@ export function main(argv: readonly string[], io: CliIo): number {
       case '--help':
         io.stdout(MAIN_HELP);
         return ExitCode.OK;
+      case '-V':
+      case '--version':
+        io.stdout(`${packageVersion()}\n`);
+        return ExitCode.OK;
       case 'help': {
         const help = HELP[rest[0] ?? ''];
         io.stdout(help ?? MAIN_HELP);
         return ExitCode.OK;
       }
       case 'decode':
-        return decodeCommand(rest, io);
       case 'lac':
       case 'lns': {
-        // Parsed here for help and usage errors; running needs runCommand (asynchronous).
-        const parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
-        if (parsed === 'help') {
-          io.stdout(command === 'lac' ? LAC_HELP : LNS_HELP);
+        // Help wins over the rest of the line, even when that does not parse.
+        if (wantsHelp(rest)) {
+          io.stdout(HELP[command] as string);
+          return ExitCode.OK;
+        }
+        if (command === 'decode') return decodeCommand(rest, io);
+        // Parsed here for help (-vh) and usage errors; running needs runCommand (asynchronous).
+        if ((command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest)) === 'help') {
+          io.stdout(HELP[command] as string);
           return ExitCode.OK;
         }
         throw new Usage(`${command} runs asynchronously: call runCommand()`);
@@ -251,14 +298,35 @@ export function main(argv: readonly string[], io: CliIo): number {
         throw new Usage(`unknown command: ${command}`);
     }
   } catch (err) {
-    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    const code = (err as { code?: unknown }).code;
-    if (err instanceof Usage || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`l2tp-core: ${(err as Error).message}\nRun \`l2tp-core --help\` for usage.\n`);
+    if (err instanceof Usage) {
+      const sub = command !== undefined && command in HELP ? command : undefined;
+      const where = sub === undefined ? 'l2tp-core' : `l2tp-core ${sub}`;
+      io.stderr(`${where}: ${err.message}\nRun \`${where} --help\` for usage.\n`);
       return ExitCode.USAGE;
     }
     throw err;
   }
+}
+
+/**
+ * The version in the package.json of the installed package: the nearest one named l2tp-core
+ * above this module (dist/cli/main.js in the package, src/cli/main.ts in the repository).
+ */
+export function packageVersion(): string {
+  let dir = new URL('.', import.meta.url);
+  for (let up = 0; up < 6; up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'l2tp-core' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    dir = new URL('..', dir);
+  }
+  return 'unknown';
 }
 
 /**
@@ -268,6 +336,7 @@ export function main(argv: readonly string[], io: CliIo): number {
 export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'lac' && command !== 'lns') return main(argv, io);
+  if (wantsHelp(rest)) return main(argv, io);
   let parsed: LacOptions | LnsOptions | 'help';
   try {
     parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);

@@ -1,5 +1,5 @@
 /**
- * `l2tp-core lac` and `l2tp-core lns`: parsing their options (node:util parseArgs) and what both
+ * `l2tp-core lac` and `l2tp-core lns`: parsing their options (args.ts) and what both
  * share when running: the UDP socket (optionally recorded with `--pcap`), tunnel options for
  * L2TPv2 and L2TPv3, statistics, graceful shutdown and exit codes. The roles themselves are in
  * lac.ts and lns.ts. The StopCCN sender only waits for its acknowledgement before cleaning up
@@ -7,10 +7,12 @@
  * not sit out 31 s.
  */
 
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import type { FieldName } from '../avp/messages.js';
+import { FIELD_ATTRIBUTE_TYPE, FIELD_KINDS, type FieldName } from '../avp/messages.js';
+import { AVP_MAX_VALUE_LENGTH } from '../avp/raw.js';
+import { lookupAvp } from '../avp/registry.js';
 import { PseudowireType } from '../constants.js';
 import { Endpoint, type EndpointOptions, type TunnelOptions } from '../endpoint.js';
 import type { DownReason } from '../engine/index.js';
@@ -19,6 +21,7 @@ import { nodeCrypto } from '../node/crypto.js';
 import { UdpTransport } from '../node/udp.js';
 import type { DatagramTransport } from '../transport.js';
 import type { Tunnel } from '../tunnel.js';
+import { type ArgValues, CliUsage, type OptionSpec, parseCommandArgs } from './args.js';
 import { openFileSink, PcapWriter, recordingTransport } from './pcap-writer.js';
 import { Reporter, type Summary } from './progress.js';
 
@@ -42,10 +45,42 @@ export interface RunIo {
   readonly onSignal: (handler: (signal: string) => void) => () => void;
   /** Wall-clock milliseconds since the Unix epoch (pcap timestamps only). */
   readonly wallClockMs: () => number;
+  /** Resolves a host name to its addresses; default node:dns `lookup` (tests pass their own). */
+  readonly lookup?: (host: string) => Promise<readonly ResolvedAddress[]>;
 }
 
-/** A usage error: printed with a hint, exit code 2. */
-export class CliUsage extends Error {}
+/** One address of a host name. */
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: number;
+}
+
+/**
+ * The address to use for `host`: itself when it is an IP literal, else from `lookup` — of the
+ * family of `local` when given, else IPv4 first (a LAC on 127.0.0.1 and `localhost` agree).
+ * @throws Error when the name does not resolve (to that family).
+ */
+export async function resolvePeer(
+  host: string,
+  local: string | undefined,
+  lookup: (host: string) => Promise<readonly ResolvedAddress[]> = defaultLookup,
+): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  const all = await lookup(host);
+  const family = local === undefined ? undefined : isIP(local);
+  const usable = family === undefined ? all : all.filter((a) => a.family === family);
+  const pick = usable.find((a) => a.family === 4) ?? usable[0];
+  if (pick === undefined) {
+    throw new Error(
+      family === undefined ? 'no address' : `no IPv${family} address (--local ${local})`,
+    );
+  }
+  return pick.address;
+}
+
+function defaultLookup(host: string): Promise<readonly ResolvedAddress[]> {
+  return dnsLookup(host, { all: true });
+}
 
 /** Options shared by lac and lns, parsed. Times in ms. */
 export interface CommonOptions {
@@ -53,7 +88,10 @@ export interface CommonOptions {
   readonly port: number | undefined;
   readonly version: 2 | 3 | undefined;
   readonly secret: string | undefined;
-  readonly hide: boolean;
+  /** `--hide`: the default set of the tunnel's version, and/or fields named. */
+  readonly hide: HideChoice | undefined;
+  /** `--hide-padding`: minimum length of each hidden value in octets (0 = no padding). */
+  readonly hidePadding: number;
   readonly hostName: string | undefined;
   readonly cookie: 0 | 4 | 8;
   readonly routerId: number | undefined;
@@ -75,6 +113,8 @@ export interface LacOptions extends CommonOptions {
   readonly frames: number;
   /** How long to wait for the echoes of the test frames. */
   readonly frameTimeoutMs: number;
+  /** `--rate`: test frames per second over all sessions; undefined = as fast as possible. */
+  readonly rate: number | undefined;
 }
 
 /** `l2tp-core lns` options. */
@@ -83,13 +123,14 @@ export interface LnsOptions extends CommonOptions {
   readonly maxSessions: number | undefined;
 }
 
-const COMMON_FLAGS = {
+const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h' },
   local: { type: 'string' },
   port: { type: 'string' },
   version: { type: 'string' },
   secret: { type: 'string' },
-  hide: { type: 'boolean' },
+  hide: { type: 'string', valueIfAbsent: 'default' },
+  'hide-padding': { type: 'string' },
   'host-name': { type: 'string' },
   cookie: { type: 'string' },
   'router-id': { type: 'string' },
@@ -100,14 +141,17 @@ const COMMON_FLAGS = {
   pcap: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
-} as const;
+};
 
 const COMMON_HELP = `Common options:
   --local ADDR          local address to bind (IPv4 or IPv6 literal)
   --port N              local UDP port
   --version 2|3         L2TPv2 (RFC 2661) or L2TPv3 over UDP (RFC 3931)
   --secret S            shared secret: tunnel authentication (v2 Challenge, v3 Message Digest)
-  --hide                send ids, serial numbers and names as hidden AVPs (needs --secret)
+  --hide [AVP,...]      send these AVPs hidden (needs --secret); alone or 'default': the
+                        session ids, call serial number and (v3) cookie, nothing in
+                        SCCRQ/SCCRP, which xl2tpd and l2tpns refuse hidden
+  --hide-padding N      pad each hidden value to at least N octets (default 16, 0 = none)
   --host-name NAME      our Host Name AVP (default l2tp-core-lac / l2tp-core-lns)
   --cookie 0|4|8        v3: cookie length we ask the peer to send (default 4)
   --router-id N         v3: our Router ID (default: random)
@@ -125,18 +169,19 @@ a second one exits at once. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
 `;
 
 /** `l2tp-core lac --help`. */
-export const LAC_HELP = `Usage: l2tp-core lac --peer ADDR [options]
+export const LAC_HELP = `Usage: l2tp-core lac --peer HOST [options]
 
 Opens tunnels and sessions (incoming calls) to an LNS, sends test frames the LNS echoes,
 prints events and a summary, then stays up until --duration ends or Ctrl-C.
 
 LAC options:
-  --peer ADDR           the LNS address (required)
+  --peer HOST           the LNS: an IP address or a host name (required)
   --peer-port N         the LNS UDP port (default 1701)
   --tunnels N           tunnels to open (default 1)
   --sessions N          sessions per tunnel (default 1)
   --frames N            test frames per session, echoed by the LNS (default 0)
   --frame-timeout SEC   how long to wait for the echoes (default 5)
+  --rate N              send the test frames at N per second in all (default: at once)
   --local, --port       default: an ephemeral port (on loopback when the peer is)
 
 ${COMMON_HELP}`;
@@ -176,9 +221,19 @@ function address(flag: string, text: string): string {
   return text;
 }
 
-type Values = Record<string, string | boolean | undefined>;
+// RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens.
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
-function common(v: Values): CommonOptions {
+function host(flag: string, text: string): string {
+  if (isIP(text) === 0 && !HOST_NAME.test(text)) {
+    throw new CliUsage(`${flag}: not an IP address or host name: ${text}`);
+  }
+  return text;
+}
+
+/** `runsVersion`: the version the command uses when `--version` is not given (lac: 2). */
+function common(v: ArgValues, runsVersion?: '2'): CommonOptions {
   const s = (k: string) => v[k] as string | undefined;
   const version = s('version');
   if (version !== undefined && version !== '2' && version !== '3') {
@@ -188,8 +243,14 @@ function common(v: Values): CommonOptions {
   if (cookie !== undefined && cookie !== '0' && cookie !== '4' && cookie !== '8') {
     throw new CliUsage(`--cookie: expected 0, 4 or 8, got ${cookie}`);
   }
-  if (v.hide === true && s('secret') === undefined) {
+  const hide =
+    s('hide') === undefined ? undefined : hideChoice(s('hide') as string, version ?? runsVersion);
+  if (hide !== undefined && s('secret') === undefined) {
     throw new CliUsage('--hide needs --secret (hidden AVPs are encrypted with it, RFC 2661 §4.3)');
+  }
+  const padding = s('hide-padding');
+  if (padding !== undefined && hide === undefined) {
+    throw new CliUsage('--hide-padding applies to --hide only');
   }
   if (s('secret') === '') throw new CliUsage('--secret: empty secret');
   const hostName = s('host-name');
@@ -199,7 +260,11 @@ function common(v: Values): CommonOptions {
     port: s('port') === undefined ? undefined : integer('--port', s('port') as string, 0, 65535),
     version: version === undefined ? undefined : version === '2' ? 2 : 3,
     secret: s('secret'),
-    hide: v.hide === true,
+    hide,
+    hidePadding:
+      padding === undefined
+        ? DEFAULT_HIDE_PADDING
+        : integer('--hide-padding', padding, 0, AVP_MAX_VALUE_LENGTH),
     hostName,
     cookie: cookie === undefined ? 4 : (Number(cookie) as 0 | 4 | 8),
     routerId:
@@ -223,13 +288,11 @@ function common(v: Values): CommonOptions {
   };
 }
 
-/** Parses `lac` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+/** Parses `lac` arguments; `'help'` when -h was given. @throws CliUsage. */
 export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const { values } = parseCommandArgs(
+    args,
+    {
       ...COMMON_FLAGS,
       peer: { type: 'string' },
       'peer-port': { type: 'string' },
@@ -237,38 +300,39 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
       sessions: { type: 'string' },
       frames: { type: 'string' },
       'frame-timeout': { type: 'string' },
+      rate: { type: 'string' },
     },
-  });
+    false,
+  );
   if (values.help === true) return 'help';
-  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
-  if (values.peer === undefined) throw new CliUsage('lac: --peer ADDR is required');
+  const s = (k: string) => values[k] as string | undefined;
+  const peer = s('peer');
+  if (peer === undefined) throw new CliUsage('--peer HOST is required');
   const n = (flag: string, text: string | undefined, dflt: number, min: number, max: number) =>
     text === undefined ? dflt : integer(flag, text, min, max);
+  const frameTimeout = s('frame-timeout');
   return {
-    ...common(values),
-    peer: address('--peer', values.peer),
-    peerPort: n('--peer-port', values['peer-port'], 1701, 1, 65535),
-    tunnels: n('--tunnels', values.tunnels, 1, 1, 4096),
-    sessions: n('--sessions', values.sessions, 1, 0, 65535),
-    frames: n('--frames', values.frames, 0, 0, 1_000_000),
-    frameTimeoutMs:
-      values['frame-timeout'] === undefined
-        ? 5000
-        : seconds('--frame-timeout', values['frame-timeout']),
+    ...common(values, '2'),
+    peer: host('--peer', peer),
+    peerPort: n('--peer-port', s('peer-port'), 1701, 1, 65535),
+    tunnels: n('--tunnels', s('tunnels'), 1, 1, 4096),
+    sessions: n('--sessions', s('sessions'), 1, 0, 65535),
+    frames: n('--frames', s('frames'), 0, 0, 1_000_000),
+    frameTimeoutMs: frameTimeout === undefined ? 5000 : seconds('--frame-timeout', frameTimeout),
+    rate:
+      s('rate') === undefined ? undefined : integer('--rate', s('rate') as string, 1, 10_000_000),
   };
 }
 
-/** Parses `lns` arguments; `'help'` when -h was given. @throws CliUsage (or parseArgs' TypeError). */
+/** Parses `lns` arguments; `'help'` when -h was given. @throws CliUsage. */
 export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
-  });
+  const { values } = parseCommandArgs(
+    args,
+    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
+    false,
+  );
   if (values.help === true) return 'help';
-  if (positionals.length > 0) throw new CliUsage(`unexpected argument: ${positionals[0]}`);
-  const max = values['max-sessions'];
+  const max = values['max-sessions'] as string | undefined;
   return {
     ...common(values),
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
@@ -277,19 +341,61 @@ export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
 
 // --- running ----------------------------------------------------------------------------------
 
-const HIDDEN_V2: readonly FieldName[] = [
-  'assignedTunnelId',
-  'assignedSessionId',
-  'callSerialNumber',
-  'vendorName',
-];
-const HIDDEN_V3: readonly FieldName[] = [
-  'assignedControlConnectionId',
+/** `--hide` parsed: the version's default set and/or the fields named. */
+export interface HideChoice {
+  readonly default: boolean;
+  readonly fields: readonly FieldName[];
+}
+
+// Call-level AVPs only: xl2tpd answers a hidden AVP in an SCCRQ with StopCCN 2/6 and l2tpns
+// drops it, so nothing of SCCRQ/SCCRP.
+const DEFAULT_HIDDEN_V2: readonly FieldName[] = ['assignedSessionId', 'callSerialNumber'];
+const DEFAULT_HIDDEN_V3: readonly FieldName[] = [
   'localSessionId',
   'remoteSessionId',
+  'callSerialNumber',
   'assignedCookie',
-  'vendorName',
 ];
+// l2tpns refuses hidden values under 8 octets; 16 also masks the length of short ids.
+const DEFAULT_HIDE_PADDING = 16;
+
+// "assigned-session-id", "AssignedSessionId", "assignedSessionId": the same field.
+const squash = (name: string) => name.toLowerCase().replace(/[-_ ]/g, '');
+const FIELD_BY_SQUASHED = new Map(
+  (Object.keys(FIELD_KINDS) as FieldName[]).map((f) => [squash(f), f]),
+);
+const kebab = (f: string) => f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function hideChoice(text: string, version: string | undefined): HideChoice {
+  let useDefault = false;
+  const fields: FieldName[] = [];
+  for (const name of text.split(',').map((x) => x.trim())) {
+    if (name === 'default') {
+      useDefault = true;
+      continue;
+    }
+    const field = FIELD_BY_SQUASHED.get(squash(name));
+    if (field === undefined) {
+      const examples = [...DEFAULT_HIDDEN_V2, 'vendorName'].map(kebab).join(', ');
+      throw new CliUsage(`--hide: no AVP named ${JSON.stringify(name)} (e.g. ${examples})`);
+    }
+    const info = lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field]);
+    if (info?.hideable !== true) {
+      throw new CliUsage(`--hide: ${kebab(field)} must not be hidden (RFC 2661 §4.3)`);
+    }
+    if (version !== undefined && info.versions !== 'both' && info.versions !== `v${version}`) {
+      throw new CliUsage(`--hide: ${kebab(field)} is not an L2TPv${version} AVP`);
+    }
+    fields.push(field);
+  }
+  return { default: useDefault, fields };
+}
+
+/** The fields `--hide` hides in a tunnel of `version`. */
+export function hiddenFieldsFor(hide: HideChoice, version: 2 | 3): FieldName[] {
+  const dflt = hide.default ? (version === 2 ? DEFAULT_HIDDEN_V2 : DEFAULT_HIDDEN_V3) : [];
+  return [...new Set([...dflt, ...hide.fields])];
+}
 
 /** Tunnel options for one tunnel of `version` in `role`, from the command line. */
 export function tunnelOptions(
@@ -314,7 +420,9 @@ export function tunnelOptions(
     ...(o.maxRetransmits === undefined ? {} : { maxRetransmits: o.maxRetransmits }),
     ...(o.helloMs === undefined ? {} : { helloIntervalMs: o.helloMs }),
     ...(o.secret === undefined ? {} : { secret: o.secret }),
-    ...(o.hide ? { hiddenFields: version === 2 ? HIDDEN_V2 : HIDDEN_V3 } : {}),
+    ...(o.hide === undefined
+      ? {}
+      : { hiddenFields: hiddenFieldsFor(o.hide, version), hiddenValueMinLength: o.hidePadding }),
     ...(version === 3
       ? {
           routerId: o.routerId ?? randomU32(),

@@ -6,7 +6,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { messageTypesOf, typedMessageArbitrary } from '../../src/arbitraries/index.js';
-import { deriveV3HidingKey, unhideAvps } from '../../src/avp/hidden.js';
+import { deriveV3HidingKey, padHiddenValuesTo, unhideAvps } from '../../src/avp/hidden.js';
 import {
   type ControlMessage,
   FIELD_ATTRIBUTE_TYPE,
@@ -19,8 +19,9 @@ import {
 } from '../../src/avp/messages.js';
 import { decodeAvps, encodeAvps, type RawAvp } from '../../src/avp/raw.js';
 import { AVP_CATALOGUE, lookupAvp } from '../../src/avp/registry.js';
+import { stringValue } from '../../src/avp/values.js';
 import { AvpType, GeneralError, type L2tpVersion, MessageType } from '../../src/constants.js';
-import { L2tpError, ProtocolError } from '../../src/errors.js';
+import { L2tpError, ProtocolError, UsageError } from '../../src/errors.js';
 import { nodeCrypto } from '../../src/node/crypto.js';
 import { hex } from '../helpers/hex.js';
 
@@ -613,6 +614,51 @@ describe('hidden AVPs (RFC 2661 §4.3, RFC 3931 §5.3)', () => {
       expect(plain(back)).toEqual(plain(expected));
     },
   );
+
+  it('padHiddenValuesTo: every hidden value at least the minimum, plaintext unchanged', () => {
+    const m: ControlMessage = {
+      type: 'ICRQ',
+      version: 2,
+      assignedSessionId: 7, // 2 octets: hidden 2 + 2, padded by 4 to 8
+      callSerialNumber: 1, // 4 octets: 2 + 4, padded by 2
+      calledNumber: stringValue(Uint8Array.from(Buffer.from('0123456789'))), // 12 ≥ 8: none
+    };
+    const seen: [number, number][] = [];
+    let drawn = 0;
+    const pad = padHiddenValuesTo(8, (n) => {
+      drawn += n;
+      return new Uint8Array(n + 3).fill(0xee); // more than asked: only n are used
+    });
+    const avps = fromTyped(m, {
+      hide: ['assignedSessionId', 'callSerialNumber', 'calledNumber'],
+      secret: SECRET,
+      randomVector: hex`00112233445566778899aabbccddeeff`,
+      crypto: nodeCrypto,
+      padding: (type, length) => {
+        seen.push([type, length]);
+        return pad(type, length);
+      },
+    });
+    // The padding function learns each value's plaintext length.
+    expect(seen).toEqual([
+      [14, 2],
+      [15, 4],
+      [21, 10],
+    ]);
+    expect(drawn).toBe(6);
+    const lengths = avps.filter((a) => a.hidden).map((a) => [a.attributeType, a.value.length]);
+    expect(lengths).toEqual([
+      [14, 8],
+      [15, 8],
+      [21, 12],
+    ]);
+    const back = toTyped(viaWire(avps), 2, { secret: SECRET, crypto: nodeCrypto });
+    expect(back).toMatchObject({ assignedSessionId: 7, callSerialNumber: 1 });
+    expect(padHiddenValuesTo(0, () => new Uint8Array(0))(14, 2)).toBeUndefined();
+    for (const bad of [-1, 1018, 2.5, Number.NaN]) {
+      expect(() => padHiddenValuesTo(bad, () => new Uint8Array(0))).toThrow(UsageError);
+    }
+  });
 
   it('hides L2TPv3 values with HMAC_MD5(secret, 1), not the secret itself', () => {
     const m: ControlMessage = {

@@ -108,11 +108,41 @@ describe('decode: the xl2tpd captures', () => {
     expect(r.err).toContain('2 failed checks');
   });
 
-  it('only the given ports are L2TP: the default 1701 finds nothing in basic.pcap', () => {
-    const r = run(['decode', '--pcap', `${FIXTURES}/xl2tpd/basic.pcap`]);
+  it('only the given ports are L2TP: on 1701 basic.pcap has none, and the ports it has are named', () => {
+    const file = `${FIXTURES}/xl2tpd/basic.pcap`;
+    const r = run(['decode', '--pcap', file]);
     expect(r.code).toBe(ExitCode.OK);
     expect(r.out).toBe('');
-    expect(r.err).toContain('17 frames, 0 L2TP datagrams');
+    expect(r.err).toBe(
+      'pcap: 17 frames, 0 L2TP datagrams, 0 malformed, 0 failed checks\n' +
+        'no L2TP on UDP port 1701; UDP ports in the capture: ' +
+        '17010 (17 datagrams, 17 look like L2TP), 17011 (17 datagrams, 17 look like L2TP)\n' +
+        `to decode one of them as L2TP: l2tp-core decode --pcap ${file} --port 17010\n`,
+    );
+    // The suggestion works.
+    expect(run(['decode', '--pcap', file, '--port', '17010']).out).toBe(expected('basic.txt'));
+  });
+
+  it('the port hint ranks L2TP-looking ports first and names the decode ports asked for', () => {
+    const dns = Uint8Array.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]); // a query header
+    const zlb = hex`c802000c 0001 0002 0003 0004`;
+    const file = pcapFromL2tpUdp([
+      { payload: dns, srcPort: 40000, dstPort: 53 },
+      { payload: dns, srcPort: 40001, dstPort: 53 },
+      { payload: zlb, srcPort: 5000, dstPort: 5000 },
+    ]);
+    const r = run(['decode', '--pcap', 'p.pcap', '--port', '1701', '--port', '1702'], {
+      'p.pcap': file,
+    });
+    expect(r.err).toContain(
+      'no L2TP on UDP ports 1701, 1702; UDP ports in the capture: 5000 (1 datagram, 1 looks like L2TP), ' +
+        '53 (2 datagrams), 40000 (1 datagram), 40001 (1 datagram)\n',
+    );
+    expect(r.err).toContain('--port 5000\n');
+    // Nothing to hint at when L2TP was found, or when there was no UDP at all.
+    expect(
+      run(['decode', '--pcap', 'p.pcap', '--port', '5000'], { 'p.pcap': file }).err,
+    ).not.toContain('no L2TP');
   });
 
   it('--json: one parseable object per frame with ids, Ns/Nr, type and named AVPs', () => {
@@ -243,7 +273,29 @@ describe('decode --secret', () => {
     expect(plain.out).toMatch(/HostName \(7\) \[MH\] = hidden [0-9a-f]+/);
     const unhidden = run(['decode', '-v', '--secret', secret, hexOf(msg)]);
     expect(unhidden.code).toBe(ExitCode.OK);
-    expect(unhidden.out).toContain('HostName (7) [M-] = "lac.example"');
+    // The H bit stays visible, as on the wire and in tshark; the value is the plaintext.
+    expect(unhidden.out).toContain(
+      'HostName (7) [MH] = "lac.example" (hidden, unhidden with the secret)',
+    );
+    expect(unhidden.out).toContain('AssignedTunnelId (9) [M-] = 4242\n');
+    const json = (args: string[]) =>
+      (JSON.parse(run(['decode', '--json', ...args, hexOf(msg)]).out) as { avps: object[] }).avps;
+    const host = (avps: object[]) => avps.find((a) => (a as { name: string }).name === 'HostName');
+    expect(host(json(['--secret', secret]))).toEqual({
+      vendorId: 0,
+      attributeType: 7,
+      name: 'HostName',
+      mandatory: true,
+      hidden: true,
+      unhidden: true,
+      length: 11,
+      value: '"lac.example"',
+    });
+    expect(host(json([]))).toMatchObject({
+      hidden: true,
+      value: expect.stringMatching(/^hidden /),
+    });
+    expect(host(json([]))).not.toHaveProperty('unhidden');
     // A hidden AVP that cannot be unhidden (wrong secret garbles the length) is an error.
     const wrong = run(['decode', '--secret', 'other', hexOf(msg)]);
     expect(wrong.code).toBe(ExitCode.PROBLEMS_FOUND);
@@ -327,21 +379,32 @@ describe('decode: capture framing', () => {
     expect(lines[2]).toMatch(/^3 .* ZLB/);
   });
 
-  it('a cut-off capture keeps what came before and reports the file offset', () => {
+  it('a cut-off capture: the frames before are decoded, the file error goes to stderr, exit 2', () => {
     const whole = pcapFromL2tpUdp([zlb, zlb]);
     const r = run(['decode', '--pcap', 'c.pcap'], {
       'c.pcap': whole.subarray(0, whole.length - 5),
     });
-    expect(r.code).toBe(ExitCode.PROBLEMS_FOUND);
-    const lines = r.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^1 .* ZLB/);
-    expect(lines[1]).toMatch(/^0 malformed at offset \d+: capture file: pcap record 2 claims/);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.out).toMatch(/^1 .* ZLB .*\n$/); // one line: no "malformed" datagram for the file
+    expect(r.err).toMatch(
+      /^pcap: 1 frames, 1 L2TP datagrams, 0 malformed, 0 failed checks\nl2tp-core decode: c\.pcap: pcap record 2 claims 40 bytes, 35 left \(file offset \d+\)\n$/,
+    );
   });
 
-  it('not a capture file: one problem, exit 1; Ethernet with a VLAN tag is read', () => {
-    expect(run(['decode', '--pcap', 'n'], { n: ascii('hello, world!!!!!!!!!!!!!!!') }).code).toBe(
-      ExitCode.PROBLEMS_FOUND,
-    );
+  it.each([
+    ['not a capture', ascii('hello, world!!!!!!!!!!!!!!!'), 'not a pcap or pcapng file (magic'],
+    ['empty', new Uint8Array(0), 'not a capture file: empty file'],
+    ['a pcap header cut short', pcapFromL2tpUdp([]).subarray(0, 10), 'pcap file header: needs 24'],
+  ])('%s: stderr and exit 2, as for a missing file, nothing on stdout', (_, bytes, reason) => {
+    for (const json of [[], ['--json']]) {
+      const r = run(['decode', ...json, '--pcap', 'n'], { n: bytes });
+      expect(r.code).toBe(ExitCode.USAGE);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(new RegExp(`^l2tp-core decode: n: ${reason.replace(/[()]/g, '\\$&')}`));
+    }
+  });
+
+  it('Ethernet with a VLAN tag is read', () => {
     const eth = Uint8Array.from([
       ...new Uint8Array(12),
       0x81,

@@ -10,8 +10,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_SPEC } from '../../src/avp/messages.js';
 import { readCapture } from '../../src/cli/capture.js';
-import { ExitCode, main } from '../../src/cli/main.js';
+import { ExitCode, main, runCommand } from '../../src/cli/main.js';
+import {
+  type CommonOptions,
+  LAC_HELP,
+  parseLacArgs,
+  parseLnsArgs,
+  type ResolvedAddress,
+  resolvePeer,
+  tunnelOptions,
+} from '../../src/cli/run.js';
+import { Endpoint } from '../../src/endpoint.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
+import { nodeCrypto } from '../../src/node/crypto.js';
+import { UdpTransport } from '../../src/node/udp.js';
 import { toHex } from '../helpers/hex.js';
 import { buildCli, jsonEvents, removeCliBuild, runCliSync, startCli } from './cli-process.js';
 
@@ -160,11 +174,17 @@ describe('lac and lns over loopback', () => {
       );
       expect(acks.length).toBeGreaterThan(0);
     }
-    // Hidden AVPs on the wire (Assigned Tunnel ID in the SCCRQ), readable with the secret.
-    const raw = decodeJson(lacPcap, port).find((d) => d.type === 'SCCRQ') as {
-      avps: { name: string; hidden: boolean }[];
-    };
-    expect(raw.avps.find((a) => a.name === 'AssignedTunnelId')?.hidden).toBe(true);
+    // Hidden AVPs on the wire: by default the ICRQ's ids, nothing in SCCRQ/SCCRP, which real
+    // peers refuse hidden (xl2tpd: StopCCN 2/6).
+    const raw = decodeJson(lacPcap, port);
+    const hiddenIn = (type: string) =>
+      (raw.find((d) => d.type === type) as { avps: { name: string; hidden: boolean }[] }).avps
+        .filter((a) => a.hidden)
+        .map((a) => a.name);
+    expect(hiddenIn('SCCRQ')).toEqual([]);
+    expect(hiddenIn('SCCRP')).toEqual([]);
+    expect(hiddenIn('ICRQ')).toEqual(['AssignedSessionId', 'CallSerialNumber']);
+    expect(hiddenIn('ICRP')).toEqual(['AssignedSessionId']);
     // Both Challenge Responses of each tunnel verified by decode --secret.
     const auth = control.flatMap((d) => (d.auth as { ok: boolean }[] | undefined) ?? []);
     expect(auth.map((a) => a.ok)).toEqual([true, true, true, true]);
@@ -204,6 +224,166 @@ describe('lac and lns over loopback', () => {
       exitCode: 0,
     });
     expect(summaryOf(lns.stdout())).toMatchObject({ frames: { echoed: 6, dropped: 0 } });
+  }, 30_000);
+
+  it('--peer takes a host name: localhost is resolved (to 127.0.0.1, where the LNS is)', async () => {
+    const { lns, port } = await startLns([]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      'localhost',
+      '--peer-port',
+      String(port),
+      '--duration',
+      '0',
+      '--json',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    const events = jsonEvents(lac.stdout());
+    expect(events.find((e) => e.event === 'start')).toMatchObject({
+      peer: `127.0.0.1:${port}`,
+      peerName: 'localhost',
+    });
+    expect(events.filter((e) => e.event === 'tunnel-up')).toHaveLength(1);
+  }, 30_000);
+
+  it('lns: a tunnel that never came up is reported as failed to come up, with why, not as down', async () => {
+    const { lns, port } = await startLns(['--secret', 'right']);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--secret',
+      'wrong',
+      '--retransmit-ms',
+      '50',
+      '--max-retransmits',
+      '2',
+    ]);
+    expect(await lac.exited).toBe(1);
+    const failed = await lns.waitFor(/"event":"tunnel-failed"/);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    // The LAC found the LNS's Challenge Response wrong and refused with StopCCN Result 4.
+    expect(JSON.parse(failed)).toMatchObject({ by: 'peer', resultCode: 4 });
+    const events = jsonEvents(lns.stdout()).map((e) => e.event);
+    expect(events).not.toContain('tunnel-down');
+    expect(summaryOf(lns.stdout())).toMatchObject({ tunnels: { up: 0, failed: 1, total: 1 } });
+    // And in text: what happened and why, in words.
+    const text = startCli(['lns', '--local', '127.0.0.1', '--port', '0', '--secret', 'right']);
+    const textPort = Number((await text.waitFor(/listening on/)).match(/:(\d+) /)?.[1]);
+    const lac2 = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(textPort),
+      '--secret',
+      'x',
+    ]);
+    expect(await lac2.exited).toBe(1);
+    const line = await text.waitFor(/failed to come up/);
+    text.signal();
+    await text.exited;
+    expect(line).toMatch(
+      /tunnel \d+ from 127\.0\.0\.1:\d+ failed to come up: by peer, result 4 \(NotAuthorized\)(, |$)/,
+    );
+    expect(text.stdout()).not.toMatch(/ down \(/);
+  }, 30_000);
+
+  it('lac counts only echoes of its own frames, not frames the LNS sends of its own', async () => {
+    // An LNS made from the library that also sends its own PPP frame (an LCP Configure-Request)
+    // for each one it gets, as a real PPP peer would; or only that, echoing nothing.
+    const transport = await UdpTransport.open({ address: '127.0.0.1' });
+    const ep = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      crypto: nodeCrypto,
+      acceptTunnel: { mode: 'lns', hostName: 'chatty-lns' },
+    });
+    let echo = true;
+    ep.on('tunnel', (t) =>
+      t.on('frame', (s, frame) => {
+        if (echo) s.send(Uint8Array.from(frame));
+        s.send(Uint8Array.of(0xc0, 0x21, 0x01, 0x01, 0x00, 0x04));
+      }),
+    );
+    const lacRun = (extra: string[]) =>
+      startCli([
+        'lac',
+        '--peer',
+        '127.0.0.1',
+        '--peer-port',
+        String(transport.local.port),
+        '--sessions',
+        '2',
+        '--frames',
+        '5',
+        '--duration',
+        '0',
+        '--json',
+        ...extra,
+      ]);
+    try {
+      const both = lacRun([]);
+      expect(await both.exited).toBe(0);
+      expect(jsonEvents(both.stdout()).find((e) => e.event === 'frames')).toMatchObject({
+        sent: 10,
+        echoed: 10,
+        lost: 0,
+      });
+      expect(summaryOf(both.stdout())).toMatchObject({ frames: { received: 20, echoed: 10 } });
+      echo = false;
+      const none = lacRun(['--frames', '150', '--frame-timeout', '0.3']);
+      expect(await none.exited).toBe(1);
+      expect(jsonEvents(none.stdout()).find((e) => e.event === 'frames')).toMatchObject({
+        sent: 300,
+        echoed: 0,
+        lost: 300,
+      });
+      // Many frames lost after an unpaced burst: the way to pace them is named.
+      expect(none.stderr()).toContain('--rate N sends N frames a second');
+    } finally {
+      ep.destroy();
+      await transport.close();
+    }
+  }, 30_000);
+
+  it('lac --rate paces the test frames (20 at 100/s take at least 190 ms), all echoed', async () => {
+    const { lns, port } = await startLns([]);
+    const lac = startCli([
+      'lac',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(port),
+      '--sessions',
+      '2',
+      '--frames',
+      '10',
+      '--rate',
+      '100',
+      '--duration',
+      '0',
+      '--json',
+    ]);
+    expect(await lac.exited).toBe(0);
+    lns.signal();
+    expect(await lns.exited).toBe(0);
+    const events = jsonEvents(lac.stdout());
+    const lastUp = Math.max(
+      ...events.filter((e) => e.event === 'session-up').map((e) => e.time as number),
+    );
+    const frames = events.find((e) => e.event === 'frames') as Record<string, number>;
+    expect(frames).toMatchObject({ sent: 20, echoed: 20, lost: 0, rate: 100 });
+    // Frame k leaves k × 10 ms after the first: the last one 190 ms later, echoes after that.
+    expect((frames.time as number) - lastUp).toBeGreaterThanOrEqual(0.19);
   }, 30_000);
 
   it('many sessions: a progress line instead of one event per session (not a terminal)', async () => {
@@ -298,8 +478,126 @@ describe('failures', () => {
   it('usage errors exit 2 with a message, from the installed command too', () => {
     const r = runCliSync(['lac', '--tunnels', '3']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--peer ADDR is required');
+    expect(r.err).toContain('--peer HOST is required');
     expect(r.out).toBe('');
+  });
+
+  it('the built command prints the package version', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(runCliSync(['--version'])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+  });
+});
+
+describe('--hide and --hide-padding (in-process)', () => {
+  const lac = (...args: string[]) => {
+    const o = parseLacArgs(['--peer', '127.0.0.1', '--secret', 's', ...args]);
+    if (o === 'help') throw new Error('help');
+    return o;
+  };
+  const lns = (...args: string[]) => {
+    const o = parseLnsArgs(['--secret', 's', ...args]);
+    if (o === 'help') throw new Error('help');
+    return o;
+  };
+  const hidden = (o: CommonOptions, version: 2 | 3) =>
+    tunnelOptions(o, 'lac', version, () => 1).hiddenFields;
+  const setupFields = (version: 2 | 3) =>
+    (['SCCRQ', 'SCCRP', 'SCCCN'] as const).flatMap((t) => {
+      const spec = MESSAGE_SPEC[t][version === 2 ? 'v2' : 'v3'];
+      return [...spec.required, ...spec.optional] as string[];
+    });
+
+  it('alone: call-level AVPs only, nothing of SCCRQ/SCCRP (which xl2tpd and l2tpns refuse hidden)', () => {
+    expect(hidden(lac('--hide'), 2)).toEqual(['assignedSessionId', 'callSerialNumber']);
+    expect(hidden(lns('--hide'), 3)).toEqual([
+      'localSessionId',
+      'remoteSessionId',
+      'callSerialNumber',
+      'assignedCookie',
+    ]);
+    for (const version of [2, 3] as const) {
+      const fields = hidden(lns('--hide', '--version', String(version)), version) ?? [];
+      expect(fields.filter((f) => setupFields(version).includes(f))).toEqual([]);
+    }
+    // `--hide` followed by another option takes no value from it.
+    expect(lac('--hide', '--json').json).toBe(true);
+    expect(hidden(lac('--hide', '--json'), 2)).toEqual(['assignedSessionId', 'callSerialNumber']);
+  });
+
+  it('named AVPs, in any spelling, with or without the default set', () => {
+    expect(hidden(lac('--hide', 'vendor-name,AssignedTunnelId'), 2)).toEqual([
+      'vendorName',
+      'assignedTunnelId',
+    ]);
+    expect(hidden(lac('--hide=default,vendorName'), 2)).toEqual([
+      'assignedSessionId',
+      'callSerialNumber',
+      'vendorName',
+    ]);
+    expect(tunnelOptions(lac(), 'lac', 2, () => 1).hiddenFields).toBeUndefined();
+  });
+
+  it('--hide-padding: hidden values padded to 16 octets unless told otherwise', () => {
+    expect(tunnelOptions(lac('--hide'), 'lac', 2, () => 1).hiddenValueMinLength).toBe(16);
+    const eight = tunnelOptions(lac('--hide', '--hide-padding', '8'), 'lac', 2, () => 1);
+    expect(eight.hiddenValueMinLength).toBe(8);
+    const none = tunnelOptions(lac('--hide', '--hide-padding', '0'), 'lac', 2, () => 1);
+    expect(none.hiddenValueMinLength).toBe(0);
+    expect(tunnelOptions(lac(), 'lac', 2, () => 1).hiddenValueMinLength).toBeUndefined();
+  });
+
+  it.each([
+    [['--hide', 'host-name'], '--hide: host-name must not be hidden (RFC 2661 §4.3)'],
+    [['--hide', 'bogus'], '--hide: no AVP named "bogus" (e.g. assigned-session-id'],
+    [['--hide', 'local-session-id'], '--hide: local-session-id is not an L2TPv2 AVP'],
+    [['--hide-padding', '8'], '--hide-padding applies to --hide only'],
+    [['--hide', '--hide-padding', '1018'], '--hide-padding: expected an integer in 0…1017'],
+  ])('%j → usage error', (args, message) => {
+    expect(() => lac(...args)).toThrow(message);
+  });
+});
+
+describe('--peer host names (in-process)', () => {
+  const lookup = (answer: ResolvedAddress[]) => async () => answer;
+  const both: ResolvedAddress[] = [
+    { address: '::1', family: 6 },
+    { address: '127.0.0.1', family: 4 },
+  ];
+
+  it('an IP literal is used as is; a name gives its IPv4 address first, or the family of --local', async () => {
+    const never = async (): Promise<ResolvedAddress[]> => {
+      throw new Error('looked up');
+    };
+    expect(await resolvePeer('::1', undefined, never)).toBe('::1');
+    expect(await resolvePeer('lns.example', undefined, lookup(both))).toBe('127.0.0.1');
+    expect(await resolvePeer('lns.example', '::', lookup(both))).toBe('::1');
+    expect(await resolvePeer('lns.example', undefined, lookup([both[0] as ResolvedAddress]))).toBe(
+      '::1',
+    );
+    await expect(
+      resolvePeer('lns.example', '0.0.0.0', lookup([both[0] as ResolvedAddress])),
+    ).rejects.toThrow('no IPv4 address (--local 0.0.0.0)');
+  });
+
+  it('a name that does not resolve: exit 1 with the reason, before any socket is bound', async () => {
+    let err = '';
+    const code = await runCommand(['lac', '--peer', 'lns.example'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      readFile: () => new Uint8Array(0),
+      isTTY: false,
+      onSignal: () => () => {},
+      wallClockMs: () => 0,
+      lookup: async () => {
+        throw new Error('getaddrinfo ENOTFOUND lns.example');
+      },
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'l2tp-core lac: cannot resolve --peer lns.example: getaddrinfo ENOTFOUND lns.example\n',
+    );
   });
 });
 
@@ -320,21 +618,69 @@ describe('usage (in-process)', () => {
   };
 
   it.each([
-    [['lac'], '--peer ADDR is required'],
-    [['lac', '--peer', 'lns.example'], '--peer: not an IP address'],
+    [['lac'], '--peer HOST is required'],
+    [['lac', '--peer', 'lns_example!'], '--peer: not an IP address or host name: lns_example!'],
     [['lac', '--peer', '127.0.0.1', '--tunnels', '0'], '--tunnels: expected an integer in 1…4096'],
     [['lac', '--peer', '127.0.0.1', '--hide'], '--hide needs --secret'],
     [['lac', '--peer', '127.0.0.1', '--version', '4'], '--version: expected 2 or 3'],
     [['lns', '--cookie', '2'], '--cookie: expected 0, 4 or 8'],
     [['lns', '--duration', 'soon'], '--duration: expected seconds'],
     [['lns', '--port', '70000'], '--port: expected an integer in 0…65535'],
-    [['lns', '--frames', '3'], "Unknown option '--frames'"],
+    [['lns', '--frames', '3'], 'unknown option --frames'],
     [['lns', 'extra'], 'unexpected argument: extra'],
+    [['lac', '--peer', '127.0.0.1', '--rate', '0'], '--rate: expected an integer in 1…10000000'],
+    [['lns', '--rate', '10'], 'unknown option --rate'],
+    // Plain messages instead of parseArgs' ("argument is ambiguous", "Unknown option '--x'").
+    [
+      ['lac', '--peer', '127.0.0.1', '--secret', '--json'],
+      "--secret needs a value, not the option --json (for a value starting with '-', write --secret=--json)",
+    ],
+    [['lac', '--peer', '127.0.0.1', '--secret'], '--secret needs a value'],
+    [['lac', '--peer', '127.0.0.1', '--json=yes'], '--json takes no value'],
+    [['lac', '--per', '127.0.0.1'], 'unknown option --per (did you mean --peer?)'],
+    [['lac', '--peer', '127.0.0.1', '-x'], 'unknown option -x'],
   ])('%j → exit 2', (argv, message) => {
     const r = run(argv);
     expect(r.code).toBe(ExitCode.USAGE);
     expect(r.err).toContain(message);
+    expect(r.err).not.toMatch(/ambiguous|ERR_PARSE_ARGS|Unknown option '/);
     expect(r.out).toBe('');
+  });
+
+  it("a usage error inside a subcommand points at that subcommand's help", () => {
+    const lac = run(['lac', '--tunnels', 'x']);
+    expect(lac.err).toBe(
+      'l2tp-core lac: --peer HOST is required\nRun `l2tp-core lac --help` for usage.\n',
+    );
+    expect(run(['lns', '--bogus']).err).toContain('Run `l2tp-core lns --help` for usage.');
+    expect(run(['decode']).err).toContain('Run `l2tp-core decode --help` for usage.');
+    expect(run(['nope']).err).toBe(
+      'l2tp-core: unknown command: nope\nRun `l2tp-core --help` for usage.\n',
+    );
+  });
+
+  it('--help wins over the rest of the command line, even one that does not parse', () => {
+    for (const cmd of ['lac', 'lns', 'decode']) {
+      const r = run([cmd, '--bogus', '--secret', '-h']);
+      expect(r.code, cmd).toBe(ExitCode.OK);
+      expect(r.out).toMatch(new RegExp(`^Usage: l2tp-core ${cmd}`));
+    }
+    // After `--` it is an argument, not a request for help; grouped with -v it is one.
+    expect(run(['lns', '--', '--help']).code).toBe(ExitCode.USAGE);
+    expect(run(['lac', '-vh'])).toMatchObject({ code: ExitCode.OK, out: LAC_HELP });
+  });
+
+  it('--version (and -V) prints the package version; lac --version N stays the protocol', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = run([flag]);
+      expect(r.code).toBe(ExitCode.OK);
+      expect(r.out).toBe(`${pkg.version}\n`);
+    }
+    expect(run(['--help']).out).toContain('l2tp-core --version');
+    expect(run(['lac', '--peer', '127.0.0.1', '--version', '4']).err).toContain(
+      '--version: expected 2 or 3',
+    );
   });
 
   it('--help of lac and lns lists every option and the exit codes', () => {

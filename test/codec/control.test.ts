@@ -15,7 +15,7 @@ import {
 } from '../../src/arbitraries/index.js';
 import { type ControlMessage, fromTyped, toTyped } from '../../src/avp/messages.js';
 import type { RawAvp } from '../../src/avp/raw.js';
-import { stringValue } from '../../src/avp/values.js';
+import { decodeValue, stringValue } from '../../src/avp/values.js';
 import {
   buildControl,
   controlLength,
@@ -37,6 +37,15 @@ function plain(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   }
   return value;
+}
+
+function caught(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
 }
 
 const CARRIAGES: readonly { version: L2tpVersion; encap: Encapsulation }[] = [
@@ -276,6 +285,195 @@ describe('typed round trip through bytes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Reserved AVP header bits: unrecognised in L2TPv2 (RFC 2661 §4.1), ignored in L2TPv3 (RFC 3931 §5.1)
+
+/** An L2TPv2 ICRQ (Assigned Session ID 7, Call Serial Number 1) whose Call Serial Number AVP has `flags`. */
+const v2Icrq = (flags: string) => hex`
+  c8 02 00 26  00 01 00 02  00 00 00 00  // T L S, Ver 2, Length 38; Tunnel 1, Session 2; Ns 0, Nr 0
+  80 08 00 00 00 00 00 0a                // Message Type 10 (ICRQ)
+  80 08 00 00 00 0e 00 07                // Assigned Session ID 7
+  ${flags} 0a 00 00 00 0f 00 00 00 01   // Call Serial Number 1
+`;
+
+/**
+ * Sets reserved bits `bits` (1…15), and the M bit when `mandatory` is given, in the header of
+ * AVP `index` of an encoded message.
+ */
+function withReservedBits(
+  bytes: Uint8Array,
+  avps: readonly RawAvp[],
+  index: number,
+  bits: number,
+  mandatory?: boolean,
+) {
+  const out = bytes.slice();
+  let at = bytes.length - avps.reduce((n, a) => n + 6 + a.value.length, 0);
+  for (let i = 0; i < index; i++) at += 6 + (avps[i] as RawAvp).value.length;
+  out[at] = ((out[at] as number) & 0xc3) | (bits << 2);
+  if (mandatory !== undefined) out[at] = ((out[at] as number) & 0x7f) | (mandatory ? 0x80 : 0);
+  return out;
+}
+
+describe('reserved AVP header bits (RFC 2661 §4.1, RFC 3931 §5.1)', () => {
+  it('L2TPv2: an M=1 AVP with a reserved bit set is an unknown mandatory AVP (CDN 2/8)', () => {
+    const bytes = v2Icrq('a0');
+    // The raw level keeps the bits, byte for byte.
+    expect(decodeControl(bytes).avps[2]).toMatchObject({ mandatory: true, reserved: 0b1000 });
+    expect(toHex(encodeControl(decodeControl(bytes)))).toBe(toHex(bytes));
+    const err = caught(() => parseControl(bytes));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err).toMatchObject({
+      code: 'L2TP_ERR_UNKNOWN_MANDATORY_AVP',
+      scope: 'session',
+      resultCode: 2,
+      errorCode: 8,
+      attributeType: 15,
+      vendorId: 0,
+    });
+    // The same ICRQ without the bit is fine.
+    expect(parseControl(v2Icrq('80')).message).toEqual({
+      type: 'ICRQ',
+      version: 2,
+      assignedSessionId: 7,
+      callSerialNumber: 1,
+    });
+  });
+
+  it('L2TPv2: an M=0 AVP with a reserved bit set is ignored, so a required one is missing', () => {
+    // "processed as if the AVP had not been present" (RFC 2661 §4.1): the ICRQ then lacks its
+    // Call Serial Number, which §6.6 requires: CDN, as for any ICRQ without it.
+    const bytes = v2Icrq('20');
+    expect(decodeControl(bytes).avps[2]).toMatchObject({ mandatory: false, reserved: 0b1000 });
+    expect(caught(() => parseControl(bytes))).toMatchObject({
+      code: 'L2TP_ERR_MISSING_AVP',
+      scope: 'session',
+      resultCode: 2,
+      attributeType: 15,
+    });
+    expect(parseControl(v2Icrq('00')).message).toMatchObject({ callSerialNumber: 1 });
+  });
+
+  it('L2TPv2: an ignored optional AVP leaves a valid message without that field', () => {
+    const m: ControlMessage = {
+      type: 'ICRQ',
+      version: 2,
+      assignedSessionId: 7,
+      callSerialNumber: 1,
+      physicalChannelId: 9,
+    };
+    const header = { version: 2, tunnelId: 1, sessionId: 0, ns: 0, nr: 0 } as const;
+    const avps = fromTyped(m);
+    const at = avps.findIndex((a) => a.attributeType === 25);
+    expect(avps[at]?.mandatory).toBe(false);
+    const bytes = withReservedBits(buildControl(header, m), avps, at, 0b0001);
+    const { physicalChannelId: _, ...rest } = m;
+    expect(parseControl(bytes).message).toEqual(rest);
+  });
+
+  it('L2TPv2: with the tolerance for unknown M=1 AVPs, one with reserved bits counts as absent', () => {
+    expect(
+      caught(() => parseControl(v2Icrq('a0'), { acceptUnknownMandatoryAvps: true })),
+    ).toMatchObject({ code: 'L2TP_ERR_MISSING_AVP', attributeType: 15 });
+  });
+
+  it('L2TPv2: a hidden AVP with reserved bits and M=0 is dropped without being unhidden', () => {
+    const hidden = hex`
+      c8 02 00 30  00 01 00 02  00 00 00 00  // Length 48
+      80 08 00 00 00 00 00 0a           // ICRQ
+      80 08 00 00 00 0e 00 07           // Assigned Session ID 7
+      80 0a 00 00 00 0f 00 00 00 01     // Call Serial Number 1
+      44 0a 00 00 00 16 01 02 03 04     // H + reserved bit, Calling Number: no secret, no Random Vector
+    `;
+    expect(parseControl(hidden).message).toEqual({
+      type: 'ICRQ',
+      version: 2,
+      assignedSessionId: 7,
+      callSerialNumber: 1,
+    });
+  });
+
+  it('L2TPv2: a Message Type AVP with reserved bits is no Message Type', () => {
+    const header = { version: 2, tunnelId: 1, sessionId: 0, ns: 0, nr: 0 } as const;
+    const hello: ControlMessage = { type: 'HELLO', version: 2 };
+    const avps = fromTyped(hello);
+    const m1 = withReservedBits(buildControl(header, hello), avps, 0, 0b0100);
+    expect(caught(() => parseControl(m1))).toMatchObject({
+      code: 'L2TP_ERR_UNKNOWN_MANDATORY_AVP',
+      scope: 'tunnel',
+      errorCode: 8,
+      attributeType: 0,
+    });
+    const m0 = m1.slice();
+    m0[12] = (m0[12] as number) & 0x7f;
+    expect(caught(() => parseControl(m0))).toMatchObject({
+      code: 'L2TP_ERR_MISSING_MESSAGE_TYPE',
+      scope: 'tunnel',
+    });
+  });
+
+  test.prop(
+    [
+      typedMessageArbitrary({ version: 2, maxGenerated: 16 }),
+      fc.nat(),
+      fc.integer({ min: 1, max: 15 }),
+    ],
+    { numRuns: 300 },
+  )('L2TPv2: reserved bits on any M=1 AVP refuse the message with Error Code 8', (m, n, bits) => {
+    const header = { version: 2, tunnelId: 1, sessionId: 0, ns: 0, nr: 0 } as const;
+    const avps = fromTyped(m);
+    const mandatory = avps.flatMap((a, i) => (a.mandatory ? [i] : []));
+    const index = mandatory[n % mandatory.length] as number;
+    const err = caught(() =>
+      parseControl(withReservedBits(buildControl(header, m), avps, index, bits)),
+    );
+    expect(err).toMatchObject({ code: 'L2TP_ERR_UNKNOWN_MANDATORY_AVP', errorCode: 8 });
+  });
+
+  for (const encap of ENCAPS) {
+    test.prop(
+      [
+        controlMessageBytesArbitrary({ version: 3, encap, maxGenerated: 16 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 15 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      ],
+      { numRuns: 200 },
+    )(`L2TPv3/${encap}: reserved bits on any AVP change nothing`, (sample, marks) => {
+      let bytes = sample.bytes;
+      for (const [n, bits] of marks) {
+        bytes = withReservedBits(bytes, sample.avps, n % sample.avps.length, bits);
+      }
+      expect(plain(parseControl(bytes, { encap }).message)).toEqual(plain(sample.message));
+    });
+  }
+
+  it('L2TPv3: the ICRQ vector with its Call Serial Number flags 0xa0 parses', () => {
+    const m: ControlMessage = {
+      type: 'ICRQ',
+      version: 3,
+      localSessionId: 7,
+      remoteSessionId: 0,
+      callSerialNumber: 1,
+      pseudowireType: 5,
+      remoteEndId: hex`01`,
+      circuitStatus: decodeValue('circuitStatus', hex`00 03`), // A, N
+    };
+    const avps = fromTyped(m);
+    const at = avps.findIndex((a) => a.attributeType === 15);
+    const bytes = withReservedBits(
+      buildControl({ version: 3, connectionId: 1, ns: 0, nr: 0 }, m),
+      avps,
+      at,
+      0b1000,
+      true,
+    );
+    expect(decodeControl(bytes).avps[at]).toMatchObject({ mandatory: true, reserved: 0b1000 });
+    expect(plain(parseControl(bytes).message)).toEqual(plain(m));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Totality
 
 const SECRET = Uint8Array.from(Buffer.from('s3cret'));
@@ -340,7 +538,7 @@ const avpShapedBytes = fc
   .map(([{ version, encap }, type, parts]) => {
     const body: number[] = [0x80, 8, 0, 0, 0, 0, 0, type];
     for (const [b0, lenLo, vendor, attr, value] of parts) {
-      body.push(b0 & 0xc0, lenLo, vendor >> 8, vendor & 0xff, 0, attr, ...value);
+      body.push(b0 & 0xfc, lenLo, vendor >> 8, vendor & 0xff, 0, attr, ...value); // M H rsvd
     }
     const prefix = encap === 'ip' ? 4 : 0;
     const bytes = new Uint8Array(prefix + 12 + body.length);

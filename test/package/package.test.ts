@@ -28,6 +28,10 @@ const run = promisify(execFile);
 
 interface PackageJson {
   name: string;
+  version: string;
+  repository?: { type: string; url: string };
+  homepage?: string;
+  bugs?: { url: string };
   type?: string;
   sideEffects?: boolean;
   engines?: { node?: string };
@@ -90,19 +94,65 @@ function filesUnder(dir: string): string[] {
     .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 }
 
+/**
+ * Relative link targets in a Markdown file of the unpacked package, resolved against its root;
+ * an anchor stays attached (`CHANGELOG.md#known-gaps`).
+ */
+function relativeLinks(file: string): string[] {
+  const text = readFileSync(join(installed, file), 'utf8');
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1] as string)
+    .filter((target) => !target.startsWith('#') && !/^[a-z][a-z0-9+.-]*:/i.test(target))
+    .map((target) => join(dirname(file), target));
+}
+
+/** A link target's problem in the unpacked package (missing file or heading), or undefined. */
+function deadLink(target: string): string | undefined {
+  const [path, anchor] = target.split('#') as [string, string | undefined];
+  if (!packed.includes(path)) return 'not packed';
+  if (anchor === undefined) return undefined;
+  // GitHub's and npm's heading ids: lower case, punctuation dropped, spaces as hyphens.
+  const ids = [...readFileSync(join(installed, path), 'utf8').matchAll(/^#{1,6} +(.+)$/gm)].map(
+    (m) =>
+      (m[1] as string)
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+  );
+  return ids.includes(anchor) ? undefined : 'no such heading';
+}
+
 describe('packed files', () => {
-  it('are the build, README, CHANGELOG, LICENSE and package.json, nothing else', () => {
+  it('are the build, the docs, README, CHANGELOG, LICENSE and package.json, nothing else', () => {
     const unexpected = packed.filter(
       (p) =>
-        !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md)?|dist\/.+\.(js|d\.ts))$/.test(p),
+        !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md)?|dist\/.+\.(js|d\.ts)|docs\/.+\.md)$/.test(
+          p,
+        ),
     );
     expect(unexpected).toEqual([]);
     expect(packed).toContain('README.md');
     expect(packed).toContain('CHANGELOG.md');
-    // Sources, tests, fixtures, benchmarks, examples, scripts and docs stay in the repository.
+    // Sources, tests, fixtures, benchmarks, examples, scripts, the generated API site and the
+    // guides' program files stay in the repository.
     expect(
-      packed.filter((p) => /^(src|test|bench|examples|scripts|docs|tools)\/|\.map$/.test(p)),
+      packed.filter((p) => /^(src|test|bench|examples|scripts|tools|docs\/api)\/|\.map$/.test(p)),
     ).toEqual([]);
+  });
+
+  it("hold every file the README's and the docs' relative links point at", () => {
+    const docs = packed.filter((p) => /^docs\/.+\.md$/.test(p));
+    const fromReadme = relativeLinks('README.md');
+    expect(fromReadme.length).toBeGreaterThan(10);
+    // The README sends readers to the CHANGELOG's list of known gaps: it must exist.
+    expect(fromReadme).toEqual(expect.arrayContaining(['docs/cli.md', 'CHANGELOG.md#known-gaps']));
+    const dead = ['README.md', ...docs].flatMap((file) =>
+      relativeLinks(file).flatMap((target) => {
+        const problem = deadLink(target);
+        return problem === undefined ? [] : [`${file} → ${target}: ${problem}`];
+      }),
+    );
+    expect(dead).toEqual([]);
   });
 
   it('hold every built module, and declarations for all but the CLI', () => {
@@ -132,6 +182,24 @@ describe('packed files', () => {
 });
 
 describe('package.json', () => {
+  it('names the repository, home page and issue tracker, and the version the CHANGELOG has', () => {
+    expect(pkg.repository).toEqual({
+      type: 'git',
+      url: 'git+https://github.com/l2tp-core/l2tp-core.git',
+    });
+    expect(pkg.homepage).toBe('https://github.com/l2tp-core/l2tp-core#readme');
+    expect(pkg.bugs).toEqual({ url: 'https://github.com/l2tp-core/l2tp-core/issues' });
+    const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    const newest = /^## (\d+\.\d+\.\d+)\b/m.exec(changelog)?.[1];
+    expect(pkg.version).toBe(newest);
+    // The unpacked package.json is the one users get (npm pack may normalise it).
+    const shipped = JSON.parse(
+      readFileSync(join(installed, 'package.json'), 'utf8'),
+    ) as PackageJson;
+    expect(shipped.version).toBe(pkg.version);
+    expect(shipped.repository).toEqual(pkg.repository);
+  });
+
   it('is ESM-only, side-effect free, runs no install scripts and declares engines', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.sideEffects).toBe(false);
