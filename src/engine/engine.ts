@@ -37,12 +37,14 @@
  * T/G/C/U flags on AAL5 SDU sessions both ways (`atmFlags`), ATM Maximum Concatenated Cells
  * (AVP 86, §6) bounding cell-mode packets, OAM Emulation Required (AVP 87, §7).
  */
+
 import {
   challengeResponse,
   verifyChallengeResponse,
   verifyMessageDigest,
   writeMessageDigest,
 } from '../avp/auth.js';
+import { padHiddenValuesTo } from '../avp/hidden.js';
 import {
   type ControlMessage,
   type FieldName,
@@ -837,6 +839,10 @@ export class TunnelEngine {
             secret: o.secret,
             crypto: o.crypto,
             randomVector: this.#random(16).slice(0, 16),
+            // RFC 2661 §4.3: random padding hides the value's length (l2tpns wants ≥ 8 octets).
+            ...(o.hiddenValueMinLength === 0
+              ? {}
+              : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
     const body: Outbound = {
       dir: 'out',
