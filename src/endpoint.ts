@@ -94,7 +94,11 @@ export interface EndpointOptions {
 export interface EndpointEvents {
   /** A peer opened a tunnel and the endpoint accepted it (it is not up yet). */
   tunnel: [tunnel: Tunnel];
-  /** Host faults of the transport. */
+  /**
+   * Host faults (a send that threw) that no pending `connect()` / `openSession()` took. Without
+   * a listener the fault is thrown from a microtask, as an unheard 'error' of node:events is:
+   * a daemon should listen.
+   */
   error: [error: Error];
 }
 
@@ -119,6 +123,21 @@ function positive(name: string, value: number): number {
     throw new UsageError(`${name} must be a positive integer, got ${value}`);
   }
   return value;
+}
+
+// A peer no datagram could reach is refused before a tunnel exists (UDP: port 1…65535; IP: 0).
+function checkPeer(peer: PeerAddress, encap: 'udp' | 'ip'): void {
+  const { address, port } = peer ?? {};
+  if (typeof address !== 'string' || address.length === 0) {
+    throw new UsageError(`peer address must be a non-empty string, got ${String(address)}`);
+  }
+  const min = encap === 'udp' ? 1 : 0;
+  const max = encap === 'udp' ? 0xffff : 0;
+  if (!Number.isInteger(port) || port < min || port > max) {
+    throw new UsageError(
+      `peer port must be an integer in ${min}…${max} for ${encap} encapsulation, got ${String(port)}`,
+    );
+  }
 }
 
 const sourceKey = (p: PeerAddress) => `${p.address}|${p.port}`;
@@ -217,6 +236,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    */
   tunnel(peer: PeerAddress, options: TunnelOptions): Tunnel {
     if (this.#closed) throw new UsageError('endpoint is closed');
+    checkPeer(peer, this.#encap);
     if (this.#tunnels.size >= this.#maxTunnels) {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
@@ -280,8 +300,20 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #add(engine: TunnelEngine, peer: PeerAddress): Tunnel {
     const tunnel = new Tunnel(engine, peer, this.#host);
     this.#tunnels.set(tunnel.id, tunnel);
-    tunnel.on('error', (err) => this.emit('error', err));
+    tunnel.on('error', (err) => this.#fault(err));
     return tunnel;
+  }
+
+  // A host fault nothing else took: to the 'error' listeners, or thrown (as node:events does
+  // with an unheard 'error') so that it never goes unnoticed.
+  #fault(error: Error): void {
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', error);
+      return;
+    }
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 
   #receive(bytes: Uint8Array, from: PeerAddress): void {

@@ -709,7 +709,10 @@ export class TunnelEngine {
       errorCode: reason?.errorCode,
       message: reason?.message,
     };
-    this.#tunnel({ event: 'close', codes: clean(codes) }, now);
+    // Before the peer ever answered (no SCCRP, so no Tunnel ID of its own): the StopCCN goes
+    // once and the engine ends now, without the RFC 2661 §5.7 hold nobody would answer.
+    const unanswered = this.#state === 'wait-ctl-reply' && this.#peerTunnelId === 0;
+    this.#tunnel({ event: unanswered ? 'close-unanswered' : 'close', codes: clean(codes) }, now);
     return this.#drain();
   }
 
@@ -827,6 +830,20 @@ export class TunnelEngine {
       this.#overflow = true;
       return;
     }
+    const body: Outbound = {
+      dir: 'out',
+      sessionId,
+      avps: this.#encodeAvps(m),
+      name: m.type,
+      announces,
+    };
+    if (announces !== undefined) announces.connectPending = true;
+    this.#pending.push(body);
+    this.#flush(now, false);
+  }
+
+  // The AVP octets of a message we send: digest placeholder (v3), hidden fields (RFC 2661 §4.3).
+  #encodeAvps(m: ControlMessage): Uint8Array {
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
@@ -844,16 +861,7 @@ export class TunnelEngine {
               ? {}
               : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
-    const body: Outbound = {
-      dir: 'out',
-      sessionId,
-      avps: encodeAvps(avps),
-      name: message.type,
-      announces,
-    };
-    if (announces !== undefined) announces.connectPending = true;
-    this.#pending.push(body);
-    this.#flush(now, false);
+    return encodeAvps(avps);
   }
 
   // Host commands that queue a message refuse at the bound instead of queueing it.
@@ -1038,17 +1046,19 @@ export class TunnelEngine {
           const ours = this.#v3
             ? { assignedControlConnectionId: this.#localTunnelId }
             : { assignedTunnelId: this.#localTunnelId };
-          this.#send(
-            {
-              type: 'StopCCN',
-              version: this.#o.version,
-              ...ours,
-              resultCode: resultValue(a.codes),
-            } as ControlMessage,
-            0,
-            now,
-            true,
-          );
+          const stop = {
+            type: 'StopCCN',
+            version: this.#o.version,
+            ...ours,
+            resultCode: resultValue(a.codes),
+          } as ControlMessage;
+          if (this.#state === 'closed') {
+            // close-unanswered: sent once beside the channel (its window holds the SCCRQ), with
+            // the next Ns; the engine ends at once, nothing will be retransmitted.
+            const st = this.#channel.stats();
+            this.#transmitControl(0, st.nextNs, st.nr, this.#encodeAvps(stop), 'StopCCN');
+            this.#stopSent = true;
+          } else this.#send(stop, 0, now, true);
         } else this.#send(this.#setupMessage(a.message), 0, now);
         break;
       case 'tunnel-up': {
