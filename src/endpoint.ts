@@ -166,6 +166,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #timer: TimerHandle | undefined;
   #timerAt: number | undefined;
   readonly #random: RandomBytes;
+  // Tunnels we opened, by peer address:port, until up or closed.
+  readonly #dialing = new Map<string, Set<Tunnel>>();
   /** The tunnel the data fast path routed to last. */
   #lastRx: Tunnel | undefined;
   readonly #unsubscribe: () => void;
@@ -241,7 +243,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
     const engine = new TunnelEngine(this.#engineOptions(options));
-    return this.#add(engine, peer);
+    const tunnel = this.#add(engine, peer);
+    this.#addDialing(tunnel);
+    return tunnel;
   }
 
   /** Creates a tunnel to `peer` and resolves once it is up. */
@@ -304,6 +308,35 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return tunnel;
   }
 
+  // Our tunnels by peer until they are up or closed (collisions, replies to Tunnel ID 0/65535).
+  #addDialing(tunnel: Tunnel): void {
+    const key = sourceKey(tunnel.peer);
+    let set = this.#dialing.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.#dialing.set(key, set);
+    }
+    set.add(tunnel);
+    const done = () => {
+      set.delete(tunnel);
+      if (set.size === 0 && this.#dialing.get(key) === set) this.#dialing.delete(key);
+    };
+    tunnel.once('up', done);
+    tunnel.once('close', done);
+  }
+
+  // A control message to Tunnel ID 0 (or 65535) that is no SCCRQ, from a peer we sent an SCCRQ
+  // to and that has not answered with an SCCRP: its refusal (xl2tpd sends ZLB + StopCCN there
+  // when it cannot read our SCCRQ's Assigned Tunnel ID). Handed to those tunnels, so connect()
+  // fails at once with the peer's Result Code instead of by timeout. False when there are none.
+  #toDialing(bytes: Uint8Array, from: PeerAddress): boolean {
+    const waiting = [...(this.#dialing.get(sourceKey(from)) ?? [])].filter(
+      (t) => t.engine.state === 'wait-ctl-reply',
+    );
+    for (const t of waiting) t.handleDatagram(bytes);
+    return waiting.length > 0;
+  }
+
   // A host fault nothing else took: to the 'error' listeners, or thrown (as node:events does
   // with an unheard 'error') so that it never goes unnoticed.
   #fault(error: Error): void {
@@ -356,7 +389,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       tunnel = this.#tunnels.get(id);
     }
     if (tunnel === undefined || !sameAddress(tunnel.peer, from) || tunnel.version !== c.version) {
-      this.#unknown++;
+      // xl2tpd addresses its refusal of an SCCRQ it could not read to Tunnel ID 65535.
+      const refusal = c.kind === 'control' && c.version === 2 && c.tunnelId === 0xffff;
+      if (!refusal || !this.#toDialing(bytes, from)) this.#unknown++;
       return;
     }
     tunnel.handleDatagram(bytes);
@@ -436,7 +471,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const now = this.#o.clock.now();
     const key = sccrqKey(bytes, from, this.#encap);
     if (key === undefined) {
-      this.#invalid++;
+      // A ZLB (no AVPs) to Tunnel ID 0 can only be the peer acknowledging our SCCRQ.
+      if (!this.#toDialing(bytes, from)) this.#invalid++;
       return;
     }
     const accepted = this.#accepted.get(key.id);
@@ -446,11 +482,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       return;
     }
     if (!key.sccrq) {
-      this.#unknown++;
+      if (!this.#toDialing(bytes, from)) this.#unknown++;
       return;
     }
-    for (const t of this.#tunnels.values()) {
-      if (!sameAddress(t.peer, from) || t.engine.state !== 'wait-ctl-reply') continue;
+    // Only our tunnels to this peer still waiting for an SCCRP can collide (RFC 2661 §4.4.3).
+    for (const t of [...(this.#dialing.get(sourceKey(from)) ?? [])]) {
+      if (t.engine.state !== 'wait-ctl-reply') continue;
       const { outcome, outputs } = t.engine.handleCollision(bytes, now);
       t.perform(outputs);
       if (outcome === 'local-wins' || outcome === 'both-lose') {

@@ -414,7 +414,10 @@ export class TunnelEngine {
       return [];
     }
     const to = header.version === 2 ? header.tunnelId : header.connectionId;
-    if (to !== this.#localTunnelId && to !== 0) {
+    // 0, or (v2) 65535 from xl2tpd: a peer answering an SCCRQ it could not take (see Endpoint).
+    const unnamed =
+      to === 0 || (to === 0xffff && header.version === 2 && this.#state === 'wait-ctl-reply');
+    if (to !== this.#localTunnelId && !unnamed) {
       this.#dropped++;
       return [];
     }

@@ -3,6 +3,8 @@
 
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { stringValue } from '../../src/avp/values.js';
+import { buildControl } from '../../src/codec/control.js';
 import { Endpoint } from '../../src/endpoint.js';
 import { DecodeError, L2tpError, UsageError } from '../../src/errors.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
@@ -16,12 +18,20 @@ const PEER = { address: '192.0.2.1', port: 1701 };
 class FakeTransport implements DatagramTransport {
   readonly sent: Uint8Array[] = [];
   failWith: Error | undefined;
+  #handler: ((bytes: Uint8Array, from: PeerAddress) => void) | undefined;
   send(data: DatagramData, _peer: PeerAddress): void {
     if (this.failWith !== undefined) throw this.failWith;
     this.sent.push(data instanceof Uint8Array ? data : data[0]);
   }
-  onDatagram(): () => void {
-    return () => {};
+  onDatagram(handler: (bytes: Uint8Array, from: PeerAddress) => void): () => void {
+    this.#handler = handler;
+    return () => {
+      this.#handler = undefined;
+    };
+  }
+  /** A datagram from `from` (default: the peer). */
+  deliver(bytes: Uint8Array, from: PeerAddress = PEER): void {
+    this.#handler?.(bytes, from);
   }
   close(): void {}
 }
@@ -204,5 +214,63 @@ describe('close() before the peer ever answered (issue #14)', () => {
     expect(transport.sent.map((b) => b[0])).toEqual([0xc8, 0xc8]); // SCCRQ, StopCCN
     await advance(60_000);
     expect(transport.sent).toHaveLength(2); // nothing retransmitted
+  });
+});
+
+describe('a refusal of our SCCRQ addressed to Tunnel ID 0 or 65535 (issue #14)', () => {
+  test.each([0, 0xffff])(
+    'tunnel id %d: ZLB + StopCCN 2/6 from the peer end the half-open tunnel at once with its reason',
+    async (tunnelId) => {
+      const { endpoint, transport, advance } = setup();
+      const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
+      const pending = tunnel.connect().catch((e: unknown) => e);
+      await advance(5);
+      // What xl2tpd sends when it cannot read our SCCRQ (e.g. a hidden Assigned Tunnel ID).
+      transport.deliver(
+        buildControl(
+          { version: 2, tunnelId, sessionId: 0, ns: 1, nr: 1 },
+          { type: 'ZLB', version: 2 },
+        ),
+      );
+      transport.deliver(
+        buildControl(
+          { version: 2, tunnelId, sessionId: 0, ns: 0, nr: 1 },
+          {
+            type: 'StopCCN',
+            version: 2,
+            assignedTunnelId: 0,
+            resultCode: {
+              resultCode: 2,
+              errorCode: 6,
+              errorMessage: stringValue('no hidden AVPs'),
+            },
+          },
+        ),
+      );
+      await advance(1);
+      expect(await pending).toMatchObject({
+        code: 'L2TP_ERR_REFUSED',
+        reason: { by: 'peer', resultCode: 2, errorCode: 6, message: 'no hidden AVPs' },
+      });
+      expect(endpoint.stats().datagramsUnknownTunnel).toBe(0);
+    },
+  );
+
+  test('from another address it is only counted', async () => {
+    const { endpoint, transport, advance } = setup();
+    const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
+    void tunnel.connect().catch(() => undefined);
+    await advance(5);
+    transport.deliver(
+      buildControl(
+        { version: 2, tunnelId: 0xffff, sessionId: 0, ns: 0, nr: 1 },
+        { type: 'StopCCN', version: 2, assignedTunnelId: 0, resultCode: { resultCode: 2 } },
+      ),
+      { address: '192.0.2.99', port: 1701 },
+    );
+    await advance(1);
+    expect(tunnel.engine.state).toBe('wait-ctl-reply');
+    expect(endpoint.stats().datagramsUnknownTunnel).toBe(1);
+    tunnel.destroy();
   });
 });
