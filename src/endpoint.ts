@@ -39,7 +39,7 @@ import { Tunnel, type TunnelHost, type TunnelTimerSlot } from './tunnel.js';
 const log = createDebug('l2tp:endpoint');
 
 /** Engine options an endpoint fills in itself (ids are unique across its tunnels). */
-export type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId';
+export type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId' | 'logLabel';
 
 /** Tunnel options as given to an endpoint: the engine's, minus what the endpoint supplies. */
 export type TunnelOptions = Omit<TunnelEngineOptions, EndpointManaged>;
@@ -242,7 +242,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (this.#tunnels.size >= this.#maxTunnels) {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
-    const engine = new TunnelEngine(this.#engineOptions(options));
+    const engine = new TunnelEngine(this.#engineOptions(options, peer));
     const tunnel = this.#add(engine, peer);
     this.#addDialing(tunnel);
     return tunnel;
@@ -280,7 +280,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   // -------------------------------------------------------------------------------------------
 
-  #engineOptions(options: TunnelOptions): TunnelEngineOptions {
+  #engineOptions(options: TunnelOptions, peer?: PeerAddress): TunnelEngineOptions {
     const crypto = this.#o.crypto;
     if (this.#encap === 'ip' && options.version !== 3) {
       throw new UsageError('an IP endpoint carries L2TPv3 only (version: 3)');
@@ -292,6 +292,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       ...options,
       encap: this.#encap,
       randomBytes: this.#random,
+      ...(peer === undefined ? {} : { logLabel: `${peer.address}:${peer.port}` }),
       ...(crypto === undefined ? {} : { crypto }),
       // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
       isIdInUse: (kind, id) =>
@@ -506,7 +507,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
     }
-    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options));
+    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options, from));
     if (engine.state === 'closed') {
       // The engine dropped it (e.g. Nr ≠ 0, or Ns ≠ 0 held out of order): no tunnel, no slot, and
       // the key stays free for the real SCCRQ.

@@ -105,7 +105,8 @@ export class ProtocolError extends L2tpError {
   constructor(code: L2tpErrorCode, message: string, options: ProtocolErrorOptions) {
     super(code, message, options);
     this.resultCode = options.resultCode;
-    if (options.errorCode !== undefined) (this as { errorCode?: number }).errorCode = options.errorCode;
+    if (options.errorCode !== undefined)
+      (this as { errorCode?: number }).errorCode = options.errorCode;
     this.scope = options.scope ?? 'tunnel';
   }
 }

@@ -10,6 +10,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import createDebug from 'debug';
 import { FIELD_ATTRIBUTE_TYPE, FIELD_KINDS, type FieldName } from '../avp/messages.js';
 import { AVP_MAX_VALUE_LENGTH } from '../avp/raw.js';
 import { lookupAvp } from '../avp/registry.js';
@@ -161,7 +162,8 @@ const COMMON_HELP = `Common options:
   --hello SEC           HELLO after SEC seconds of silence, 0 = never (default 60)
   --pcap FILE           record every datagram sent and received (pcap, raw IP + UDP)
   --json                events and summary as JSON lines
-  -v, --verbose         every session event, even when opening many sessions
+  -v, --verbose         every session event, even when opening many sessions, and the control
+                        connection's messages, retransmissions and state changes (stderr)
   -h, --help            this help
 
 SIGINT / SIGTERM closes gracefully (CDN and StopCCN sent, acknowledgements awaited);
@@ -472,6 +474,14 @@ export async function openRun(
   const t0 = nodeClock.now();
   const elapsed = () => nodeClock.now() - t0;
   const reporter = new Reporter(io, o.json, elapsed);
+  // -v: the library's control-connection lines too (messages, retransmissions, state changes,
+  // drops, each with the peer), on standard error, added to whatever DEBUG already enables.
+  if (o.verbose) {
+    const current = createDebug.disable();
+    createDebug.enable(
+      [current, 'l2tp:control,l2tp:tunnel,l2tp:endpoint'].filter(Boolean).join(','),
+    );
+  }
   let udp: UdpTransport;
   try {
     udp = await UdpTransport.open({

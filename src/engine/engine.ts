@@ -38,6 +38,7 @@
  * (AVP 86, §6) bounding cell-mode packets, OAM Emulation Required (AVP 87, §7).
  */
 
+import createDebug from 'debug';
 import {
   challengeResponse,
   verifyChallengeResponse,
@@ -155,6 +156,10 @@ import {
 } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
+
+// Control-connection lines (messages in and out, retransmissions, state changes, drops), by
+// namespace only: `DEBUG=l2tp:control` shows every tunnel's, with its peer when known.
+const controlLog = createDebug('l2tp:control');
 
 /** The sans-I/O engine of one control connection. See the file header for the contract. */
 export class TunnelEngine {
@@ -411,6 +416,7 @@ export class TunnelEngine {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.#dropped++;
+      this.#log('drop: %s', err.message);
       return [];
     }
     const to = header.version === 2 ? header.tunnelId : header.connectionId;
@@ -419,11 +425,13 @@ export class TunnelEngine {
       to === 0 || (to === 0xffff && header.version === 2 && this.#state === 'wait-ctl-reply');
     if (to !== this.#localTunnelId && !unnamed) {
       this.#dropped++;
+      this.#log('drop: addressed to tunnel %d', to);
       return [];
     }
     // RFC 3931 §5.4.1: check the digest before using anything in the message; drop on failure.
     if (this.#auth && !this.#digestValid(bytes.subarray(encap === 'ip' ? 4 : 0, end))) {
       this.#digestFailures++;
+      this.#log('drop: Message Digest missing or wrong (RFC 3931 §5.4.1)');
       return [];
     }
     let message: ControlMessage | undefined;
@@ -434,9 +442,17 @@ export class TunnelEngine {
       if (err instanceof ProtocolError) error = err;
       else if (err instanceof DecodeError) {
         this.#dropped++;
+        this.#log('drop: %s', err.message);
         return [];
       } else throw err;
     }
+    this.#log(
+      'rx %s Ns %d Nr %d%s',
+      message?.type ?? 'unreadable message',
+      header.ns,
+      header.nr,
+      error === undefined ? '' : ` (${error.message})`,
+    );
     if (message?.type === 'SCCRQ' && this.#initiator) {
       // An SCCRQ never belongs to our own sequence: it is a collision (RFC 2661 §4.4.3).
       this.#collision(message as TypedMessage<'SCCRQ', 2>, now);
@@ -803,6 +819,18 @@ export class TunnelEngine {
     throw new UsageError(`no free ${kind} id`);
   }
 
+  // One l2tp:control line, prefixed with the tunnel and its peer; free when the namespace is off.
+  #log(format: string, ...args: unknown[]): void {
+    if (!controlLog.enabled) return;
+    const label = this.#o.logLabel;
+    controlLog(
+      `tunnel %d%s: ${format}`,
+      this.#localTunnelId,
+      label === '' ? '' : ` ${label}`,
+      ...args,
+    );
+  }
+
   #touch(now: number): void {
     this.#helloBase = now;
   }
@@ -1000,6 +1028,13 @@ export class TunnelEngine {
           const body = o.body;
           if (body.dir !== 'out') break;
           this.#transmitControl(body.sessionId, o.ns, o.nr, body.avps, body.name);
+          this.#log(
+            '%s %s Ns %d Nr %d',
+            o.retransmission ? 'retransmit' : 'tx',
+            body.name,
+            o.ns,
+            o.nr,
+          );
           if (o.retransmission) break;
           if (body.name === 'StopCCN') this.#stopSent = true;
           const rec = body.announces;
@@ -1019,6 +1054,7 @@ export class TunnelEngine {
           if (o.body.dir === 'in') this.#onControl(o.body, now);
           break;
         case 'failed':
+          this.#log('gave up: %s', o.error.message);
           this.#tunnel({ event: 'channel-failed' }, now);
           break;
         case 'closed':
@@ -1035,6 +1071,8 @@ export class TunnelEngine {
 
   #tunnel(input: { event: TunnelEvent; codes?: ResultCodes | undefined }, now: number): void {
     const step = stepTunnel(this.#state, input);
+    if (step.state !== this.#state)
+      this.#log('%s → %s on %s', this.#state, step.state, input.event);
     this.#state = step.state;
     for (const a of step.actions) this.#tunnelAction(a, now);
   }
@@ -1452,6 +1490,9 @@ export class TunnelEngine {
     now: number,
   ): void {
     const step = stepSession(rec.kind, rec.state, input, { version: this.#o.version });
+    if (step.state !== rec.state) {
+      this.#log('session %d: %s → %s on %s', rec.id, rec.state, step.state, input.event);
+    }
     rec.state = step.state;
     for (const a of step.actions) this.#sessionAction(rec, a, now);
     if (rec.state === 'closed') {
