@@ -1148,7 +1148,9 @@ export class TunnelEngine {
         break;
       case 'hold':
         this.#flush(now, true); // the StopCCN joins the channel's queue before it closes
-        this.#perform(this.#channel.close(now), now);
+        // RFC 2661 §5.7: the receiver of a StopCCN holds state a full retransmission cycle (its
+        // ZLB may be lost); the sender cleans up once its StopCCN is acknowledged.
+        this.#perform(this.#channel.close(now, this.#stopWanted ? 0 : undefined), now);
         break;
       case 'discard':
       case 'release':
