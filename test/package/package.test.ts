@@ -412,6 +412,17 @@ describe('module graph of the unpacked package', () => {
     expect(out['l2tp-core/metrics']).toMatch(
       /^ERR_MODULE_NOT_FOUND: Cannot find package 'prom-client'/,
     );
+    // The command says what to install, before binding anything, and exits 1.
+    const bin = join(modules, pkg.name, pkg.bin?.['l2tp-core'] as string);
+    const lns = await run(process.execPath, [bin, 'lns', '--port', '0', '--metrics', '0'], {
+      cwd: bare,
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect('code' in lns ? lns.code : 0).toBe(1);
+    expect(lns.stdout).toBe('');
+    expect(lns.stderr).toBe(
+      'l2tp-core lns: --metrics needs prom-client, an optional peer dependency of l2tp-core: ' +
+        'npm install prom-client (next to l2tp-core; -g for a global install)\n',
+    );
   });
 
   it('reaches node: built-ins from l2tp-core/node only, not from the other entries', () => {
