@@ -36,12 +36,18 @@ export interface TransportCounters {
   readonly badHeaders?: number;
 }
 
+/** A transport whose counters are exported (`UdpTransport`, `IpTransport` or a host's own). */
+export interface TransportStatsSource {
+  /** A snapshot of the counters, read once per scrape. */
+  stats(): TransportCounters;
+}
+
 /** Options of {@link registerL2tpMetrics}. */
 export interface L2tpMetricsOptions {
   /** The endpoint whose tunnels and sessions are exported. */
   readonly endpoint: Endpoint;
   /** The transport under the endpoint (e.g. a `UdpTransport`): its counters are exported too. */
-  readonly transport?: { stats(): TransportCounters };
+  readonly transport?: TransportStatsSource;
   /** Prefix of every metric name (default `l2tp_`); one prefix per endpoint on a registry. */
   readonly prefix?: string;
   /** Series per tunnel, labelled tunnel, peer and version (default true). */
