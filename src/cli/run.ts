@@ -122,6 +122,8 @@ export interface LacOptions extends CommonOptions {
 export interface LnsOptions extends CommonOptions {
   /** Most sessions per tunnel. */
   readonly maxSessions: number | undefined;
+  /** `--metrics [ADDR:]PORT`: where to serve the Prometheus metrics over HTTP. */
+  readonly metrics: { readonly address: string; readonly port: number } | undefined;
 }
 
 const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
@@ -197,6 +199,8 @@ summary.
 
 LNS options:
   --max-sessions N      most sessions per tunnel (default 1024)
+  --metrics [ADDR:]PORT serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default
+                        127.0.0.1; [::1]:PORT for IPv6; needs the prom-client package)
   --local, --port       default 0.0.0.0, port 1701
   --version 2|3         accept only this version (default: both)
 
@@ -330,15 +334,31 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
 export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
   const { values } = parseCommandArgs(
     args,
-    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
+    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' }, metrics: { type: 'string' } },
     false,
   );
   if (values.help === true) return 'help';
   const max = values['max-sessions'] as string | undefined;
+  const metrics = values.metrics as string | undefined;
   return {
     ...common(values),
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
+    metrics: metrics === undefined ? undefined : listenAddress('--metrics', metrics),
   };
+}
+
+/** `PORT`, `ADDR:PORT` or `[V6]:PORT` (an IP literal); the address defaults to 127.0.0.1. */
+function listenAddress(flag: string, text: string): { address: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?([^:]*)$/.exec(text);
+  if (m === null) {
+    throw new CliUsage(`${flag}: expected PORT, ADDR:PORT or [IPV6]:PORT, got ${text}`);
+  }
+  const [, v6, v4, port] = m;
+  const addr = v6 ?? v4;
+  if (addr !== undefined && isIP(addr) !== (v6 === undefined ? 4 : 6)) {
+    throw new CliUsage(`${flag}: not an IP${v6 === undefined ? 'v4' : 'v6'} address: ${addr}`);
+  }
+  return { address: addr ?? '127.0.0.1', port: integer(flag, port as string, 0, 65535) };
 }
 
 // --- running ----------------------------------------------------------------------------------
