@@ -90,7 +90,10 @@ describe('Build an LNS / Build a LAC', () => {
           timers: fast,
         })
         .catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'L2TP_ERR_REFUSED', reason: { by: 'peer', resultCode: 4 } });
+      expect(err).toMatchObject({
+        code: 'L2TP_ERR_REFUSED',
+        reason: { by: 'peer', resultCode: 4 },
+      });
     } finally {
       await server.close();
     }
