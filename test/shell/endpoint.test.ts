@@ -119,6 +119,35 @@ describe('Endpoint + Tunnel over loopback UDP', () => {
     expect((err as { reason: { resultCode?: number } }).reason.resultCode).toBe(4);
   });
 
+  it('a wrong secret with a hidden Assigned Tunnel ID: refused at once, the hidden AVP named (#14)', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', secret, ...fast });
+    const lac = await endpoint();
+    const started = performance.now();
+    const err = await lac.ep
+      .connect(
+        { address: '127.0.0.1', port: lns.port },
+        {
+          mode: 'lac',
+          hostName: 'lac.test',
+          secret: 'not-the-secret',
+          hiddenFields: ['assignedTunnelId'],
+          ...fast,
+        },
+      )
+      .catch((e: unknown) => e);
+    // The LNS cannot read our Assigned Tunnel ID, so its StopCCN goes to Tunnel ID 0: the
+    // endpoint hands it to the tunnel waiting for that peer, which fails with the LNS's reason.
+    expect(err).toMatchObject({
+      code: 'L2TP_ERR_REFUSED',
+      reason: {
+        by: 'peer',
+        resultCode: 2,
+        message: expect.stringMatching(/hidden AVP 9.*wrong secret/),
+      },
+    });
+    expect(performance.now() - started).toBeLessThan(1000); // not the retransmission budget
+  });
+
   it('an aborted connect closes the tunnel and rejects with the abort reason', async () => {
     const lac = await endpoint();
     const controller = new AbortController();
