@@ -168,6 +168,13 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #random: RandomBytes;
   // Tunnels we opened, by peer address:port, until up or closed.
   readonly #dialing = new Map<string, Set<Tunnel>>();
+  // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them. One
+  // function each, shared by every tunnel.
+  readonly #idInUseV2 = (kind: 'tunnel' | 'session', id: number) =>
+    kind === 'tunnel' && this.#tunnels.has(id);
+  readonly #idInUseV3 = (kind: 'tunnel' | 'session', id: number) =>
+    kind === 'tunnel' ? this.#tunnels.has(id) : this.#v3Sessions.has(id);
+  readonly #made = new WeakMap<TunnelOptions, TunnelEngineOptions>();
   /** The tunnel the data fast path routed to last. */
   #lastRx: Tunnel | undefined;
   readonly #unsubscribe: () => void;
@@ -242,7 +249,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (this.#tunnels.size >= this.#maxTunnels) {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
-    const engine = new TunnelEngine(this.#engineOptions(options, peer));
+    const engine = new TunnelEngine(this.#engineOptions(options));
+    engine.logLabel = `${peer.address}:${peer.port}`;
     const tunnel = this.#add(engine, peer);
     this.#addDialing(tunnel);
     return tunnel;
@@ -280,7 +288,18 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   // -------------------------------------------------------------------------------------------
 
-  #engineOptions(options: TunnelOptions, peer?: PeerAddress): TunnelEngineOptions {
+  // One engine-options object per tunnel-options object: the engine then resolves it once for
+  // every tunnel made from it (an LNS's acceptTunnel: 100,000 tunnels, one resolution).
+  #engineOptions(options: TunnelOptions): TunnelEngineOptions {
+    let made = this.#made.get(options);
+    if (made === undefined) {
+      made = this.#makeEngineOptions(options);
+      this.#made.set(options, made);
+    }
+    return made;
+  }
+
+  #makeEngineOptions(options: TunnelOptions): TunnelEngineOptions {
     const crypto = this.#o.crypto;
     if (this.#encap === 'ip' && options.version !== 3) {
       throw new UsageError('an IP endpoint carries L2TPv3 only (version: 3)');
@@ -292,13 +311,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       ...options,
       encap: this.#encap,
       randomBytes: this.#random,
-      ...(peer === undefined ? {} : { logLabel: `${peer.address}:${peer.port}` }),
       ...(crypto === undefined ? {} : { crypto }),
-      // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
-      isIdInUse: (kind, id) =>
-        kind === 'tunnel'
-          ? this.#tunnels.has(id)
-          : options.version === 3 && this.#v3Sessions.has(id),
+      isIdInUse: options.version === 3 ? this.#idInUseV3 : this.#idInUseV2,
     };
   }
 
@@ -507,7 +521,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
     }
-    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options, from));
+    const { engine, outputs } = TunnelEngine.accept(
+      bytes,
+      now,
+      this.#engineOptions(options),
+      `${from.address}:${from.port}`,
+    );
     if (engine.state === 'closed') {
       // The engine dropped it (e.g. Nr ≠ 0, or Ns ≠ 0 held out of order): no tunnel, no slot, and
       // the key stays free for the real SCCRQ.

@@ -46,7 +46,20 @@ const log = createDebug('l2tp:tunnel');
  */
 export interface TunnelTimerSlot extends HeapEntry {
   /** Runs the tunnel's due work (the host calls it once the filed time is reached). */
-  readonly fire: () => void;
+  fire(): void;
+}
+
+// The slot of one tunnel: a small object with a method, not a closure per tunnel.
+class TimerSlot implements TunnelTimerSlot {
+  heapIndex = -1;
+  heapDeadline = 0;
+  readonly #tunnel: Tunnel;
+  constructor(tunnel: Tunnel) {
+    this.#tunnel = tunnel;
+  }
+  fire(): void {
+    this.#tunnel.handleTimer();
+  }
 }
 
 /** What a Tunnel needs from its host (an Endpoint provides it). */
@@ -275,8 +288,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   #stopCcn: StopCcnOutcome = 'none';
   /** The session the data fast path delivered to last. */
   #rxSession: Session | undefined;
-  /** Pending connect() / openSession() calls a host fault rejects (see #fault). */
-  readonly #faultWaiters = new Set<(error: Error) => void>();
+  /** Pending connect() / openSession() calls a host fault rejects (see #fault); made on demand. */
+  #faultWaiters: Set<(error: Error) => void> | undefined;
   #busy = false;
 
   /** @internal created by Endpoint */
@@ -285,13 +298,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.engine = engine;
     this.peer = peer;
     this.#host = host;
-    this.#slot = {
-      heapIndex: -1,
-      heapDeadline: 0,
-      fire: () => {
-        if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
-      },
-    };
+    this.#slot = new TimerSlot(this);
   }
 
   /** Our Tunnel ID (L2TPv3: our Control Connection ID). */
@@ -355,7 +362,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       const cleanup = () => {
         this.off('up', onUp);
         this.off('down', onDown);
-        this.#faultWaiters.delete(onFault);
+        this.#faultWaiters?.delete(onFault);
         disposeAbort();
       };
       const onUp = (info: TunnelUpEvent) => {
@@ -373,7 +380,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       };
       this.on('up', onUp);
       this.on('down', onDown);
-      this.#faultWaiters.add(onFault);
+      (this.#faultWaiters ??= new Set()).add(onFault);
       const disposeAbort = onAbort(options.signal, 'connect', (error) => {
         cleanup();
         void this.close();
@@ -412,7 +419,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       const cleanup = () => {
         session.off('up', onUp);
         session.off('down', onDown);
-        this.#faultWaiters.delete(onFault);
+        this.#faultWaiters?.delete(onFault);
         disposeAbort();
       };
       const onUp = () => {
@@ -430,7 +437,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       };
       session.on('up', onUp);
       session.on('down', onDown);
-      this.#faultWaiters.add(onFault);
+      (this.#faultWaiters ??= new Set()).add(onFault);
       const disposeAbort = onAbort(signal, `session ${sessionId}`, (error) => {
         cleanup();
         if (!this.#closed) session.close();
@@ -520,6 +527,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.#finish();
   }
 
+  /** @internal The host's deadline for this tunnel came (see TunnelTimerSlot). */
+  handleTimer(): void {
+    if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
+  }
+
   /** @internal A datagram from the peer, routed here by the endpoint. */
   handleDatagram(bytes: Uint8Array): void {
     this.#run((now) => this.engine.handleDatagram(bytes, now));
@@ -560,11 +572,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   // A host fault: the pending connect() / openSession() calls reject with it; otherwise it is
   // emitted as 'error' (the Endpoint passes it on, or throws it when nobody listens).
   #fault(error: Error): void {
-    if (this.#faultWaiters.size === 0) {
+    const waiters = this.#faultWaiters;
+    if (waiters === undefined || waiters.size === 0) {
       this.emit('error', error);
       return;
     }
-    for (const waiter of [...this.#faultWaiters]) waiter(error);
+    for (const waiter of [...waiters]) waiter(error);
   }
 
   /** @internal Feed outputs produced outside #run (TunnelEngine.accept). */

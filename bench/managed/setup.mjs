@@ -30,7 +30,10 @@ const WINDOW = 64;
 const CHILD = new URL('./setup-child.mjs', import.meta.url);
 
 function startChild(mode) {
-  const child = fork(CHILD, [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [mode], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: (process.env.SETUP_CHILD_FLAGS ?? '').split(' ').filter(Boolean),
+  });
   const messages = [];
   const waiters = [];
   child.on('message', (m) => {

@@ -40,23 +40,19 @@ import {
 } from './records.js';
 import type { EngineOutput, SendFrameOptions, SessionWire } from './types.js';
 
-/** What the data path reads of its control connection (the engine provides it). */
-export interface DataPathHost {
-  /** Every live session by our Session ID. */
-  readonly sessions: ReadonlyMap<number, SessionRecord>;
-  /** The control connection is established (data flows only then). */
-  readonly established: boolean;
-  readonly localTunnelId: number;
-  readonly peerTunnelId: number;
-  /** Data was received: activity for the HELLO timer (RFC 2661 §5.5). */
-  touch(now: number): void;
-  /** Appends an output (a `frame`) to what the current engine call returns. */
-  emit(output: EngineOutput): void;
-}
-
 /** The data plane of one control connection's sessions. */
 export class DataPath {
-  readonly #host: DataPathHost;
+  // What the engine keeps current here (plain fields, not callbacks: 100,000 tunnels).
+  /** Every live session by our Session ID (the engine's map). */
+  readonly sessions: ReadonlyMap<number, SessionRecord>;
+  /** The control connection is established (data flows only then). */
+  established = false;
+  readonly localTunnelId: number;
+  peerTunnelId = 0;
+  /** When data was last received: activity for the HELLO timer (RFC 2661 §5.5); -1: never. */
+  lastActivity = -1;
+  /** Where `frame` outputs go: the engine's output list of the current call. */
+  out: EngineOutput[] = [];
   readonly #version: 2 | 3;
   readonly #v3: boolean;
   readonly #encap: 'udp' | 'ip';
@@ -73,8 +69,14 @@ export class DataPath {
   framesDropped = 0;
   framesSuppressed = 0;
 
-  constructor(host: DataPathHost, version: 2 | 3, encap: 'udp' | 'ip') {
-    this.#host = host;
+  constructor(
+    sessions: ReadonlyMap<number, SessionRecord>,
+    localTunnelId: number,
+    version: 2 | 3,
+    encap: 'udp' | 'ip',
+  ) {
+    this.sessions = sessions;
+    this.localTunnelId = localTunnelId;
     this.#version = version;
     this.#v3 = version === 3;
     this.#encap = encap;
@@ -110,7 +112,7 @@ export class DataPath {
   /** Test hook: throws unless the heap agrees with a scan of every session. */
   audit(): void {
     let scan: number | undefined;
-    const sessions = this.#host.sessions;
+    const sessions = this.sessions;
     for (const s of sessions.values()) {
       const d = s.seq.nextDeadline();
       const filed = s.heapIndex >= 0 ? s.heapDeadline : undefined;
@@ -155,7 +157,7 @@ export class DataPath {
     const ns = rec.seq.nextSendNs();
     const fields: DataHeaderV2 = {
       version: 2,
-      tunnelId: this.#host.peerTunnelId,
+      tunnelId: this.peerTunnelId,
       sessionId: rec.peerId,
       ns,
       nr: ns === undefined ? undefined : 0,
@@ -258,18 +260,17 @@ export class DataPath {
    * held) for an established session with debug output off. Counts as `handleDatagram` would.
    */
   receiveOne(bytes: Uint8Array, now: number): Uint8Array | undefined | null {
-    if (this.#v3 || !this.#host.established) return null;
+    if (this.#v3 || !this.established) return null;
     const n = bytes.length;
     if (n < 6) return null;
     const word = ((bytes[0] as number) << 8) | (bytes[1] as number);
     // T, L, O and P clear, version 2 (RFC 2661 §3.1); S may be set.
     if ((word & FAST_RX_MASK) !== 2) return null;
-    if ((((bytes[2] as number) << 8) | (bytes[3] as number)) !== this.#host.localTunnelId)
-      return null;
+    if ((((bytes[2] as number) << 8) | (bytes[3] as number)) !== this.localTunnelId) return null;
     const sid = ((bytes[4] as number) << 8) | (bytes[5] as number);
     let rec = this.#lastRx;
     if (rec === undefined || rec.id !== sid) {
-      rec = this.#host.sessions.get(sid);
+      rec = this.sessions.get(sid);
       if (rec === undefined) return null;
       this.#lastRx = rec;
     }
@@ -284,7 +285,7 @@ export class DataPath {
     }
     // In order (or unsequenced with nothing held): taken now, or left to the general path.
     if (!rec.seq.acceptNow(ns)) return null;
-    this.#host.touch(now); // RFC 2661 §5.5: data counts as activity
+    this.lastActivity = now; // RFC 2661 §5.5: data counts as activity
     if (at + 1 < n && bytes[at] === PPP_AC_0 && bytes[at + 1] === PPP_AC_1) at += 2;
     const length = n - at;
     if (d.mru !== 0 && length > d.mru) {
@@ -309,10 +310,10 @@ export class DataPath {
     frame: Uint8Array,
     inPlace: boolean,
   ): Uint8Array | readonly [Uint8Array, Uint8Array] | null {
-    if (this.#v3 || !this.#host.established) return null;
+    if (this.#v3 || !this.established) return null;
     let rec = this.#lastTx;
     if (rec === undefined || rec.id !== sessionId) {
-      rec = this.#host.sessions.get(sessionId);
+      rec = this.sessions.get(sessionId);
       if (rec === undefined) return null;
       this.#lastTx = rec;
     }
@@ -337,7 +338,7 @@ export class DataPath {
       packet = [header, frame];
     }
     const ns = seq.nextSendNs();
-    const tid = this.#host.peerTunnelId;
+    const tid = this.peerTunnelId;
     const sid = rec.peerId;
     header[0] = 0;
     header[1] = 2;
@@ -501,14 +502,14 @@ export class DataPath {
       if (atm === undefined) this.#frame(rec.id, frame);
       else {
         this.framesReceived++;
-        this.#host.emit({ type: 'frame', sessionId: rec.id, frame, atmFlags });
+        this.out.push({ type: 'frame', sessionId: rec.id, frame, atmFlags });
       }
     }
   }
 
   #frame(sessionId: number, frame: Uint8Array): void {
     this.framesReceived++;
-    this.#host.emit({ type: 'frame', sessionId, frame });
+    this.out.push({ type: 'frame', sessionId, frame });
   }
 
   // Files a session's reorder deadline (or removes it) after its sequencer changed.
@@ -522,14 +523,9 @@ export class DataPath {
   #receiveV3(bytes: Uint8Array, now: number): void {
     const encap = this.#encap;
     const at = encap === 'udp' ? 4 : 0;
-    const rec = bytes.length < at + 4 ? undefined : this.#host.sessions.get(readU32(bytes, at));
+    const rec = bytes.length < at + 4 ? undefined : this.sessions.get(readU32(bytes, at));
     const p = rec?.v3;
-    if (
-      !this.#host.established ||
-      rec === undefined ||
-      p === undefined ||
-      rec.state !== 'established'
-    ) {
+    if (!this.established || rec === undefined || p === undefined || rec.state !== 'established') {
       this.framesDropped++;
       return;
     }
@@ -553,7 +549,7 @@ export class DataPath {
       if (log) log('rx drop: cookie mismatch');
       return;
     }
-    this.#host.touch(now);
+    this.lastActivity = now;
     const frame = m.payload;
     // AAL5 SDU mode: the flags go with the frame through reordering (cell modes: reserved bits).
     // The framer and the MRU judge frames as sequencing releases them (#deliver), as the kernel
@@ -565,7 +561,7 @@ export class DataPath {
 
   // RFC 2661 §3.1: L, S, O (padding skipped) and P bits are read by decodeDataV2.
   #receiveV2(bytes: Uint8Array, now: number): void {
-    if (!this.#host.established) {
+    if (!this.established) {
       this.framesDropped++;
       return;
     }
@@ -574,21 +570,17 @@ export class DataPath {
       m = decodeDataV2(bytes);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      const rec = this.#host.sessions.get(peekSessionV2(bytes, this.#host.localTunnelId));
+      const rec = this.sessions.get(peekSessionV2(bytes, this.localTunnelId));
       if (rec !== undefined && rec.state === 'established') this.#invalid(rec, err);
       else this.framesDropped++;
       return;
     }
-    const rec = this.#host.sessions.get(m.sessionId);
-    if (
-      m.tunnelId !== this.#host.localTunnelId ||
-      rec === undefined ||
-      rec.state !== 'established'
-    ) {
+    const rec = this.sessions.get(m.sessionId);
+    if (m.tunnelId !== this.localTunnelId || rec === undefined || rec.state !== 'established') {
       this.framesDropped++;
       return;
     }
-    this.#host.touch(now); // RFC 2661 §5.5: data counts as activity
+    this.lastActivity = now; // RFC 2661 §5.5: data counts as activity
     let frame = m.payload;
     // PPP address/control: peers differ on sending it, the host never sees it.
     if (frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1) frame = frame.subarray(2);

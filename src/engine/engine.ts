@@ -160,6 +160,10 @@ import {
 // Control-connection lines (messages in and out, retransmissions, state changes, drops), by
 // namespace only: `DEBUG=l2tp:control` shows every tunnel's, with its peer when known.
 const controlLog = createDebug('l2tp:control');
+const NO_FIELDS: FieldName[] = [];
+const RESOLVED = new WeakMap<TunnelEngineOptions, ResolvedTunnelEngineOptions>();
+type ParseOptions = NonNullable<Parameters<typeof parseControl>[1]>;
+const PARSE_OPTIONS = new WeakMap<ResolvedTunnelEngineOptions, ParseOptions>();
 
 /** The sans-I/O engine of one control connection. See the file header for the contract. */
 export class TunnelEngine {
@@ -197,6 +201,7 @@ export class TunnelEngine {
   /** Our StopCCN: whether it was transmitted, and whether the peer acknowledged it. */
   #stopSent = false;
   #stopAcked = false;
+  #logLabel: string;
   /** The peer overflowed the control queue during this input (see #send). */
   #overflow = false;
   /** We decided to send a StopCCN (it may still wait for the window). */
@@ -218,35 +223,21 @@ export class TunnelEngine {
    * @throws UsageError on bad options.
    */
   constructor(options: TunnelEngineOptions) {
-    this.#o = resolveOptions(options);
+    // Tunnels made from one options object (an Endpoint's acceptTunnel) share one resolution.
+    let resolved = RESOLVED.get(options);
+    if (resolved === undefined) {
+      resolved = resolveOptions(options);
+      RESOLVED.set(options, resolved);
+    }
+    this.#o = resolved;
+    this.#logLabel = resolved.logLabel;
     this.#v3 = this.#o.version === 3;
     this.#auth = this.#v3 && this.#o.authenticatePeer;
     this.#channel = new ReliableChannel<Body>(this.#o.channel);
-    const engine = this;
-    this.#data = new DataPath(
-      {
-        sessions: this.#sessions,
-        get established() {
-          return engine.#state === 'established';
-        },
-        get localTunnelId() {
-          return engine.#localTunnelId;
-        },
-        get peerTunnelId() {
-          return engine.#peerTunnelId;
-        },
-        touch: (now) => {
-          this.#helloBase = now;
-        },
-        emit: (output) => {
-          this.#out.push(output);
-        },
-      },
-      this.#o.version,
-      this.#o.encap,
-    );
     this.#maxPending = PENDING_PER_SESSION * this.#o.maxSessions + PENDING_TUNNEL_ALLOWANCE;
     this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel', () => false);
+    this.#data = new DataPath(this.#sessions, this.#localTunnelId, this.#o.version, this.#o.encap);
+    this.#data.out = this.#out;
     // RFC 3931 §5.4.1: a cryptographically random nonce; at least 16 octets recommended.
     this.#ourNonce = this.#auth ? this.#random(16).slice(0, 16) : undefined;
     this.#ackAvps = this.#v3
@@ -268,8 +259,10 @@ export class TunnelEngine {
     sccrq: Uint8Array,
     now: number,
     options: TunnelEngineOptions,
+    logLabel?: string,
   ): { engine: TunnelEngine; outputs: EngineOutput[] } {
     const engine = new TunnelEngine(options);
+    if (logLabel !== undefined) engine.#logLabel = logLabel;
     const outputs = engine.handleDatagram(sccrq, now);
     if (engine.#state === 'idle') {
       // Not an SCCRQ at all (unreadable, a ZLB, ignorable): there never was a tunnel.
@@ -302,6 +295,14 @@ export class TunnelEngine {
   /** The peer's Tunnel ID, 0 until known. */
   get peerTunnelId(): number {
     return this.#peerTunnelId;
+  }
+
+  /**
+   * @internal How `l2tp:control` lines name the peer (the Endpoint sets it after construction,
+   * so that tunnels made from one options object share their resolved options).
+   */
+  set logLabel(label: string) {
+    this.#logLabel = label;
   }
 
   /** What became of our StopCCN so far (final in the `tunnel-closed` event). */
@@ -361,7 +362,8 @@ export class TunnelEngine {
   // HELLO). Activity only moves #helloBase, so a datagram costs no timer work.
   #helloDue(): number | undefined {
     const interval = this.#o.helloIntervalMs;
-    return this.#state === 'established' && interval > 0 ? this.#helloBase + interval : undefined;
+    if (this.#state !== 'established' || interval <= 0) return undefined;
+    return Math.max(this.#helloBase, this.#data.lastActivity) + interval;
   }
 
   /** Runs everything due at `now`. Idempotent; harmless when early. */
@@ -770,18 +772,27 @@ export class TunnelEngine {
   // -------------------------------------------------------------------------------------------
   // Plumbing
 
-  #parseOptions() {
-    return {
-      encap: this.#o.encap,
-      ...(this.#o.secret === undefined ? {} : { secret: this.#o.secret }),
-      ...(this.#o.crypto === undefined ? {} : { crypto: this.#o.crypto }),
-      acceptUnknownMandatoryAvps: this.#o.tolerance.acceptUnknownMandatoryAvps,
-    };
+  // Built once per resolved options (shared by the tunnels made from them): they never change,
+  // and every control message is parsed with them.
+  #parseOptions(): ParseOptions {
+    const o = this.#o;
+    let p = PARSE_OPTIONS.get(o);
+    if (p === undefined) {
+      p = {
+        encap: o.encap,
+        ...(o.secret === undefined ? {} : { secret: o.secret }),
+        ...(o.crypto === undefined ? {} : { crypto: o.crypto }),
+        acceptUnknownMandatoryAvps: o.tolerance.acceptUnknownMandatoryAvps,
+      };
+      PARSE_OPTIONS.set(o, p);
+    }
+    return p;
   }
 
   #drain(): EngineOutput[] {
     const out = this.#out;
     this.#out = [];
+    this.#data.out = this.#out;
     return out;
   }
 
@@ -822,7 +833,7 @@ export class TunnelEngine {
   // One l2tp:control line, prefixed with the tunnel and its peer; free when the namespace is off.
   #log(format: string, ...args: unknown[]): void {
     if (!controlLog.enabled) return;
-    const label = this.#o.logLabel;
+    const label = this.#logLabel;
     controlLog(
       `tunnel %d%s: ${format}`,
       this.#localTunnelId,
@@ -878,7 +889,10 @@ export class TunnelEngine {
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
-    const hide: FieldName[] = o.hiddenFields.filter((f) => fields[f] !== undefined);
+    const hide: FieldName[] =
+      o.hiddenFields.length === 0
+        ? NO_FIELDS
+        : o.hiddenFields.filter((f) => fields[f] !== undefined);
     const avps =
       hide.length === 0 || o.secret === undefined || o.crypto === undefined
         ? fromTyped(message)
@@ -1074,6 +1088,7 @@ export class TunnelEngine {
     if (step.state !== this.#state)
       this.#log('%s → %s on %s', this.#state, step.state, input.event);
     this.#state = step.state;
+    this.#data.established = step.state === 'established';
     for (const a of step.actions) this.#tunnelAction(a, now);
   }
 
@@ -1243,6 +1258,7 @@ export class TunnelEngine {
           this.#peerTunnelId = this.#v3
             ? u32(rawAvpOf(inb.bytes, AvpType.AssignedControlConnectionId, this.#o.encap) ?? EMPTY)
             : rawU16(inb.bytes, AvpType.AssignedTunnelId);
+          this.#data.peerTunnelId = this.#peerTunnelId;
         }
         this.#tunnel({ event: 'protocol-error', codes }, now);
       }
@@ -1292,6 +1308,7 @@ export class TunnelEngine {
     let bad: ResultCodes | undefined;
     if (fresh) {
       this.#peerTunnelId = m.assignedControlConnectionId;
+      this.#data.peerTunnelId = this.#peerTunnelId;
       this.#peer = {
         hostName: m.hostName.text,
         vendorName: m.vendorName?.text,
@@ -1334,6 +1351,7 @@ export class TunnelEngine {
 
   #learnPeer(m: TypedMessage<'SCCRQ', 2> | TypedMessage<'SCCRP', 2>, now: number): void {
     this.#peerTunnelId = m.assignedTunnelId;
+    this.#data.peerTunnelId = this.#peerTunnelId;
     this.#peer = {
       hostName: m.hostName.text,
       vendorName: m.vendorName?.text,

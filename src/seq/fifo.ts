@@ -38,7 +38,9 @@ export class Fifo<T> {
     this.#items[this.#head] = undefined; // let the GC have it
     this.#head++;
     if (this.#head === this.#items.length) {
-      this.#items.length = 0;
+      // A fresh empty array has no backing store: an idle queue (most of them, with 100,000
+      // tunnels) keeps none.
+      this.#items = [];
       this.#head = 0;
     } else if (this.#head >= 32 && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);

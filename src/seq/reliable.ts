@@ -59,6 +59,8 @@ export const RELIABLE_CHANNEL_DEFAULTS: ResolvedReliableChannelOptions = Object.
   initialNr: 0,
 });
 
+const NO_HELD: ReadonlyMap<number, unknown> = new Map();
+
 /** Largest window we honour: beyond half the 16-bit space "ahead" and "behind" would overlap. */
 const MAX_WINDOW = 0x7fff;
 
@@ -266,7 +268,8 @@ export class ReliableChannel<T> {
   #srtt: number | undefined;
   // receive side
   #expected: number;
-  readonly #held = new Map<number, T>();
+  // A shared empty map until a message arrives ahead of a gap (most channels never see one).
+  #held: Map<number, T> = NO_HELD as Map<number, T>;
   #ackDue: number | undefined;
   #closeDeadline = 0;
   // counters
@@ -510,6 +513,7 @@ export class ReliableChannel<T> {
       if (this.#held.has(ns)) {
         this.#duplicates++;
       } else {
+        if (this.#held === NO_HELD) this.#held = new Map();
         this.#held.set(ns, body);
         this.#outOfOrder++;
         if (this.#held.size > this.#heldHighWater) this.#heldHighWater = this.#held.size;
