@@ -125,6 +125,7 @@ export class DataSequencer<T> {
     if (ns !== undefined) this.#nextNs = ns;
   }
 
+  /** Turns sequencing of sent frames (the S bit and Ns) on or off, for the frames sent from now on. */
   setSendSeq(on: boolean): void {
     this.#sendSeq = on;
   }
