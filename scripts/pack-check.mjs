@@ -50,10 +50,11 @@ try {
   walk(join(project, 'node_modules'), true);
   const names = packages.map((p) => p.slice(p.lastIndexOf('node_modules/') + 13)).sort();
 
-  // Load each subpath both ways. `arbitraries` needs its optional peer fast-check, which a user
-  // of that subpath installs; add it now that the sizes above are measured without it.
-  const peer = `fast-check@${pkg.peerDependencies['fast-check']}`;
-  run('npm', ['install', '--no-audit', '--no-fund', peer], project);
+  // Load each subpath both ways. `arbitraries` needs its optional peer fast-check and `metrics`
+  // prom-client, which a user of that subpath installs; add them now that the sizes above are
+  // measured without them.
+  const peers = Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`);
+  run('npm', ['install', '--no-audit', '--no-fund', ...peers], project);
   const loads = {};
   for (const sub of Object.keys(pkg.exports)) {
     if (sub === './package.json') continue;
@@ -98,9 +99,7 @@ try {
     for (const [spec, r] of Object.entries(loads))
       console.log(`  ${spec}: import ${r.import}; require ${r.require}`);
     console.log(`  bin l2tp-core --help: ${report.bin}`);
-    console.log(
-      `  (loads checked after \`npm install ${peer}\`, the optional peer of arbitraries)`,
-    );
+    console.log(`  (loads checked after \`npm install ${peers.join(' ')}\`, the optional peers)`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -39,7 +39,7 @@ import { Tunnel, type TunnelHost, type TunnelTimerSlot } from './tunnel.js';
 const log = createDebug('l2tp:endpoint');
 
 /** Engine options an endpoint fills in itself (ids are unique across its tunnels). */
-export type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId';
+export type EndpointManaged = 'randomBytes' | 'crypto' | 'isIdInUse' | 'localTunnelId' | 'logLabel';
 
 /** Tunnel options as given to an endpoint: the engine's, minus what the endpoint supplies. */
 export type TunnelOptions = Omit<TunnelEngineOptions, EndpointManaged>;
@@ -94,7 +94,11 @@ export interface EndpointOptions {
 export interface EndpointEvents {
   /** A peer opened a tunnel and the endpoint accepted it (it is not up yet). */
   tunnel: [tunnel: Tunnel];
-  /** Host faults of the transport. */
+  /**
+   * Host faults (a send that threw) that no pending `connect()` / `openSession()` took. Without
+   * a listener the fault is thrown from a microtask, as an unheard 'error' of node:events is:
+   * a daemon should listen.
+   */
   error: [error: Error];
 }
 
@@ -119,6 +123,21 @@ function positive(name: string, value: number): number {
     throw new UsageError(`${name} must be a positive integer, got ${value}`);
   }
   return value;
+}
+
+// A peer no datagram could reach is refused before a tunnel exists (UDP: port 1…65535; IP: 0).
+function checkPeer(peer: PeerAddress, encap: 'udp' | 'ip'): void {
+  const { address, port } = peer ?? {};
+  if (typeof address !== 'string' || address.length === 0) {
+    throw new UsageError(`peer address must be a non-empty string, got ${String(address)}`);
+  }
+  const min = encap === 'udp' ? 1 : 0;
+  const max = encap === 'udp' ? 0xffff : 0;
+  if (!Number.isInteger(port) || port < min || port > max) {
+    throw new UsageError(
+      `peer port must be an integer in ${min}…${max} for ${encap} encapsulation, got ${String(port)}`,
+    );
+  }
 }
 
 const sourceKey = (p: PeerAddress) => `${p.address}|${p.port}`;
@@ -147,6 +166,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #timer: TimerHandle | undefined;
   #timerAt: number | undefined;
   readonly #random: RandomBytes;
+  // Tunnels we opened, by peer address:port, until up or closed.
+  readonly #dialing = new Map<string, Set<Tunnel>>();
   /** The tunnel the data fast path routed to last. */
   #lastRx: Tunnel | undefined;
   readonly #unsubscribe: () => void;
@@ -217,11 +238,14 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    */
   tunnel(peer: PeerAddress, options: TunnelOptions): Tunnel {
     if (this.#closed) throw new UsageError('endpoint is closed');
+    checkPeer(peer, this.#encap);
     if (this.#tunnels.size >= this.#maxTunnels) {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
-    const engine = new TunnelEngine(this.#engineOptions(options));
-    return this.#add(engine, peer);
+    const engine = new TunnelEngine(this.#engineOptions(options, peer));
+    const tunnel = this.#add(engine, peer);
+    this.#addDialing(tunnel);
+    return tunnel;
   }
 
   /** Creates a tunnel to `peer` and resolves once it is up. */
@@ -256,7 +280,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   // -------------------------------------------------------------------------------------------
 
-  #engineOptions(options: TunnelOptions): TunnelEngineOptions {
+  #engineOptions(options: TunnelOptions, peer?: PeerAddress): TunnelEngineOptions {
     const crypto = this.#o.crypto;
     if (this.#encap === 'ip' && options.version !== 3) {
       throw new UsageError('an IP endpoint carries L2TPv3 only (version: 3)');
@@ -268,6 +292,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       ...options,
       encap: this.#encap,
       randomBytes: this.#random,
+      ...(peer === undefined ? {} : { logLabel: `${peer.address}:${peer.port}` }),
       ...(crypto === undefined ? {} : { crypto }),
       // Tunnel IDs are unique per endpoint; v3 Session IDs too, as v3 data is routed by them.
       isIdInUse: (kind, id) =>
@@ -280,8 +305,49 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #add(engine: TunnelEngine, peer: PeerAddress): Tunnel {
     const tunnel = new Tunnel(engine, peer, this.#host);
     this.#tunnels.set(tunnel.id, tunnel);
-    tunnel.on('error', (err) => this.emit('error', err));
+    tunnel.on('error', (err) => this.#fault(err));
     return tunnel;
+  }
+
+  // Our tunnels by peer until they are up or closed (collisions, replies to Tunnel ID 0/65535).
+  #addDialing(tunnel: Tunnel): void {
+    const key = sourceKey(tunnel.peer);
+    let set = this.#dialing.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.#dialing.set(key, set);
+    }
+    set.add(tunnel);
+    const done = () => {
+      set.delete(tunnel);
+      if (set.size === 0 && this.#dialing.get(key) === set) this.#dialing.delete(key);
+    };
+    tunnel.once('up', done);
+    tunnel.once('close', done);
+  }
+
+  // A control message to Tunnel ID 0 (or 65535) that is no SCCRQ, from a peer we sent an SCCRQ
+  // to and that has not answered with an SCCRP: its refusal (xl2tpd sends ZLB + StopCCN there
+  // when it cannot read our SCCRQ's Assigned Tunnel ID). Handed to those tunnels, so connect()
+  // fails at once with the peer's Result Code instead of by timeout. False when there are none.
+  #toDialing(bytes: Uint8Array, from: PeerAddress): boolean {
+    const waiting = [...(this.#dialing.get(sourceKey(from)) ?? [])].filter(
+      (t) => t.engine.state === 'wait-ctl-reply',
+    );
+    for (const t of waiting) t.handleDatagram(bytes);
+    return waiting.length > 0;
+  }
+
+  // A host fault nothing else took: to the 'error' listeners, or thrown (as node:events does
+  // with an unheard 'error') so that it never goes unnoticed.
+  #fault(error: Error): void {
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', error);
+      return;
+    }
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 
   #receive(bytes: Uint8Array, from: PeerAddress): void {
@@ -324,7 +390,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       tunnel = this.#tunnels.get(id);
     }
     if (tunnel === undefined || !sameAddress(tunnel.peer, from) || tunnel.version !== c.version) {
-      this.#unknown++;
+      // xl2tpd addresses its refusal of an SCCRQ it could not read to Tunnel ID 65535.
+      const refusal = c.kind === 'control' && c.version === 2 && c.tunnelId === 0xffff;
+      if (!refusal || !this.#toDialing(bytes, from)) this.#unknown++;
       return;
     }
     tunnel.handleDatagram(bytes);
@@ -404,7 +472,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const now = this.#o.clock.now();
     const key = sccrqKey(bytes, from, this.#encap);
     if (key === undefined) {
-      this.#invalid++;
+      // A ZLB (no AVPs) to Tunnel ID 0 can only be the peer acknowledging our SCCRQ.
+      if (!this.#toDialing(bytes, from)) this.#invalid++;
       return;
     }
     const accepted = this.#accepted.get(key.id);
@@ -414,11 +483,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       return;
     }
     if (!key.sccrq) {
-      this.#unknown++;
+      if (!this.#toDialing(bytes, from)) this.#unknown++;
       return;
     }
-    for (const t of this.#tunnels.values()) {
-      if (!sameAddress(t.peer, from) || t.engine.state !== 'wait-ctl-reply') continue;
+    // Only our tunnels to this peer still waiting for an SCCRP can collide (RFC 2661 §4.4.3).
+    for (const t of [...(this.#dialing.get(sourceKey(from)) ?? [])]) {
+      if (t.engine.state !== 'wait-ctl-reply') continue;
       const { outcome, outputs } = t.engine.handleCollision(bytes, now);
       t.perform(outputs);
       if (outcome === 'local-wins' || outcome === 'both-lose') {
@@ -437,7 +507,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
     }
-    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options));
+    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options, from));
     if (engine.state === 'closed') {
       // The engine dropped it (e.g. Nr ≠ 0, or Ns ≠ 0 held out of order): no tunnel, no slot, and
       // the key stays free for the real SCCRQ.

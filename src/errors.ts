@@ -35,6 +35,13 @@ export type L2tpErrorCode =
   | 'L2TP_ERR_RETRIES_EXHAUSTED'
   | 'L2TP_ERR_QUEUE_FULL'
   | 'L2TP_ERR_CLOSED'
+  // how a tunnel or call ended (TunnelDownError; DownReason has the details)
+  | 'L2TP_ERR_PEER_CLOSED'
+  | 'L2TP_ERR_REFUSED'
+  | 'L2TP_ERR_TIE_LOST'
+  | 'L2TP_ERR_DESTROYED'
+  | 'L2TP_ERR_ABORTED'
+  | 'L2TP_ERR_HOST'
   // usage
   | 'L2TP_ERR_USAGE';
 
@@ -56,17 +63,22 @@ export interface L2tpErrorOptions {
  */
 export class L2tpError extends Error {
   readonly code: L2tpErrorCode;
-  readonly offset: number | undefined;
-  readonly attributeType: number | undefined;
-  readonly vendorId: number | undefined;
+  // `declare`d and set only when known, so a printed error shows no `undefined` fields.
+  /** Byte offset in the input where the problem was found (decoding errors). */
+  declare readonly offset?: number;
+  /** Attribute type of the AVP concerned, when there is one. */
+  declare readonly attributeType?: number;
+  /** Vendor ID of the AVP concerned (0 = IETF), when there is one. */
+  declare readonly vendorId?: number;
 
   constructor(code: L2tpErrorCode, message: string, options: L2tpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.offset = options.offset;
-    this.attributeType = options.attributeType;
-    this.vendorId = options.vendorId;
+    const self = this as { offset?: number; attributeType?: number; vendorId?: number };
+    if (options.offset !== undefined) self.offset = options.offset;
+    if (options.attributeType !== undefined) self.attributeType = options.attributeType;
+    if (options.vendorId !== undefined) self.vendorId = options.vendorId;
   }
 }
 
@@ -86,13 +98,15 @@ export interface ProtocolErrorOptions extends L2tpErrorOptions {
 /** A peer broke a protocol rule; carries the codes to answer with (RFC 2661 §4.4.2). */
 export class ProtocolError extends L2tpError {
   readonly resultCode: number;
-  readonly errorCode: number | undefined;
+  /** General Error Code, when the Result Code alone does not say it all. */
+  declare readonly errorCode?: number;
   readonly scope: 'tunnel' | 'session';
 
   constructor(code: L2tpErrorCode, message: string, options: ProtocolErrorOptions) {
     super(code, message, options);
     this.resultCode = options.resultCode;
-    this.errorCode = options.errorCode;
+    if (options.errorCode !== undefined)
+      (this as { errorCode?: number }).errorCode = options.errorCode;
     this.scope = options.scope ?? 'tunnel';
   }
 }

@@ -269,6 +269,11 @@ export interface TunnelEngineOptions
   /** Tells whether an id is taken elsewhere (an endpoint's other tunnels). Default: none is. */
   readonly isIdInUse?: (kind: 'tunnel' | 'session', id: number) => boolean;
   /**
+   * How `l2tp:control` debug lines name this tunnel's peer, e.g. `192.0.2.1:1701` (the Endpoint
+   * sets it). Default: none.
+   */
+  readonly logLabel?: string;
+  /**
    * Decides on a call the peer opens (within maxSessions). Default: an LNS accepts incoming
    * calls (ICRQ) and a LAC outgoing calls (OCRQ); the other direction is refused (CDN Result 3).
    */
@@ -305,6 +310,8 @@ export interface ResolvedTunnelEngineOptions {
   readonly localTunnelId: number | undefined;
   /** See {@link TunnelEngineOptions.isIdInUse}. */
   readonly isIdInUse: (kind: 'tunnel' | 'session', id: number) => boolean;
+  /** See {@link TunnelEngineOptions.logLabel}; '' when none. */
+  readonly logLabel: string;
   /** Undefined when the host gave no hook (the engine's default policy applies). */
   readonly acceptSession: ((info: IncomingSessionInfo) => SessionVerdict) | undefined;
   /** `lnsMode` undefined: follows the engine's `mode`; `atmMaxCells` undefined: no limit. */
@@ -631,6 +638,7 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     vendorName: options.vendorName,
     localTunnelId,
     isIdInUse: options.isIdInUse ?? (() => false),
+    logLabel: typeof options.logLabel === 'string' ? options.logLabel : '',
     acceptSession: options.acceptSession,
     session,
     tolerance: { acceptUnknownMandatoryAvps },

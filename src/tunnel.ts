@@ -33,7 +33,7 @@ import type {
   TunnelUpEvent,
   WanErrorNotifyEvent,
 } from './engine/index.js';
-import { L2tpError, UsageError } from './errors.js';
+import { L2tpError, type L2tpErrorCode, UsageError } from './errors.js';
 import { ZERO_SESSION_STATS } from './stats.js';
 import type { Clock, DatagramData, PeerAddress } from './transport.js';
 
@@ -97,7 +97,11 @@ export interface TunnelEvents {
   wen: [info: WanErrorNotifyEvent];
   /** L2TPv3: the peer reported its circuit up or down (Circuit Status AVP, RFC 3931 §5.4.5). */
   'circuit-status': [info: CircuitStatusEvent];
-  /** Host faults only (a send that threw); protocol failures are 'down'. */
+  /**
+   * Host faults only (a send that threw); protocol failures are 'down'. A fault that a pending
+   * `connect()` or `openSession()` rejects with is not emitted again; the Endpoint passes the
+   * rest on to its own 'error' listeners, and throws it when it has none (never silent).
+   */
   error: [error: Error];
 }
 
@@ -111,23 +115,59 @@ export interface SessionEvents {
   down: [reason: DownReason];
 }
 
-/** Rejects with `signal.reason` when aborted; returns a disposer. */
-function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
+/** Calls `abort` with an L2tpError (code L2TP_ERR_ABORTED, the signal's reason as `cause`). */
+function onAbort(
+  signal: AbortSignal | undefined,
+  what: string,
+  abort: (error: L2tpError) => void,
+): () => void {
   if (signal === undefined) return () => {};
+  const fire = () => {
+    const reason: unknown = signal.reason;
+    const text = reason instanceof Error ? reason.message : String(reason);
+    abort(new L2tpError('L2TP_ERR_ABORTED', `${what} aborted: ${text}`, { cause: reason }));
+  };
   if (signal.aborted) {
-    abort(signal.reason);
+    fire();
     return () => {};
   }
-  const listener = () => abort(signal.reason);
-  signal.addEventListener('abort', listener, { once: true });
-  return () => signal.removeEventListener('abort', listener);
+  signal.addEventListener('abort', fire, { once: true });
+  return () => signal.removeEventListener('abort', fire);
 }
 
-/** The error a pending `connect` / `openSession` rejects with when the tunnel or call goes down. */
+/**
+ * The code of a tunnel or call that ended before it came up, by who ended it: the peer refused
+ * (StopCCN / CDN: `L2TP_ERR_REFUSED`, its Result and Error Codes in `reason`), the retry budget
+ * ran out (`L2TP_ERR_RETRIES_EXHAUSTED`: no answer), we refused the peer's messages
+ * (`L2TP_ERR_PROTOCOL`: authentication or rule failure, StopCCN/CDN sent), the tie breaker
+ * chose the peer's tunnel (`L2TP_ERR_TIE_LOST`), `destroy()` (`L2TP_ERR_DESTROYED`) or a local
+ * close (`L2TP_ERR_CLOSED`); after it was up, a peer's StopCCN / CDN is `L2TP_ERR_PEER_CLOSED`.
+ */
+export function downCode(reason: DownReason, wasUp: boolean): L2tpErrorCode {
+  switch (reason.by) {
+    case 'peer':
+      return wasUp ? 'L2TP_ERR_PEER_CLOSED' : 'L2TP_ERR_REFUSED';
+    case 'timeout':
+      return 'L2TP_ERR_RETRIES_EXHAUSTED';
+    case 'error':
+      return 'L2TP_ERR_PROTOCOL';
+    case 'tie-breaker':
+      return 'L2TP_ERR_TIE_LOST';
+    default:
+      return reason.message === DESTROYED ? 'L2TP_ERR_DESTROYED' : 'L2TP_ERR_CLOSED';
+  }
+}
+
+const DESTROYED = 'destroyed';
+
+/**
+ * The error a pending `connect` / `openSession` rejects with when the tunnel or call goes down;
+ * `code` says how (see {@link downCode}), `reason` carries the Result/Error Codes and message.
+ */
 export class TunnelDownError extends L2tpError {
   readonly reason: DownReason;
-  constructor(what: string, reason: DownReason) {
-    super('L2TP_ERR_CLOSED', `${what} went down (${describeReason(reason)})`);
+  constructor(what: string, reason: DownReason, wasUp = false) {
+    super(downCode(reason, wasUp), `${what} went down (${describeReason(reason)})`);
     this.reason = reason;
   }
 }
@@ -239,6 +279,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   #stopCcn: StopCcnOutcome = 'none';
   /** The session the data fast path delivered to last. */
   #rxSession: Session | undefined;
+  /** Pending connect() / openSession() calls a host fault rejects (see #fault). */
+  readonly #faultWaiters = new Set<(error: Error) => void>();
   #busy = false;
 
   /** @internal created by Endpoint */
@@ -302,19 +344,22 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   /**
-   * Sends the SCCRQ (when not already done) and resolves once the tunnel is up; rejects with
-   * TunnelDownError if it goes down first, or with the signal's reason when aborted (the tunnel
-   * is then closed).
+   * Sends the SCCRQ (when not already done) and resolves once the tunnel is up. Rejects with
+   * TunnelDownError if it goes down first (its `code` says how: refused, retries exhausted, …),
+   * with an L2tpError `L2TP_ERR_ABORTED` (the signal's reason as `cause`) when aborted — the
+   * tunnel is then closed — or with the host fault (a send that threw) that stops it, the
+   * tunnel then destroyed.
    */
   connect(options: { readonly signal?: AbortSignal } = {}): Promise<TunnelUpEvent> {
     if (this.#up !== undefined && this.#down === undefined) return Promise.resolve(this.#up);
     if (this.#down !== undefined) {
-      return Promise.reject(new TunnelDownError('tunnel', this.#down));
+      return Promise.reject(new TunnelDownError('tunnel', this.#down, this.#up !== undefined));
     }
     return new Promise<TunnelUpEvent>((resolve, reject) => {
       const cleanup = () => {
         this.off('up', onUp);
         this.off('down', onDown);
+        this.#faultWaiters.delete(onFault);
         disposeAbort();
       };
       const onUp = (info: TunnelUpEvent) => {
@@ -325,12 +370,18 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         cleanup();
         reject(new TunnelDownError('tunnel', reason));
       };
+      const onFault = (error: Error) => {
+        cleanup();
+        this.destroy();
+        reject(error);
+      };
       this.on('up', onUp);
       this.on('down', onDown);
-      const disposeAbort = onAbort(options.signal, (reason) => {
+      this.#faultWaiters.add(onFault);
+      const disposeAbort = onAbort(options.signal, 'connect', (error) => {
         cleanup();
-        this.close();
-        reject(reason);
+        void this.close();
+        reject(error);
       });
       if (this.engine.state === 'idle') this.#run((now) => this.engine.connect(now));
     });
@@ -365,6 +416,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       const cleanup = () => {
         session.off('up', onUp);
         session.off('down', onDown);
+        this.#faultWaiters.delete(onFault);
         disposeAbort();
       };
       const onUp = () => {
@@ -375,12 +427,18 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
         cleanup();
         reject(new TunnelDownError(`session ${sessionId}`, reason));
       };
+      const onFault = (error: Error) => {
+        cleanup();
+        if (!this.#closed) session.close();
+        reject(error);
+      };
       session.on('up', onUp);
       session.on('down', onDown);
-      const disposeAbort = onAbort(signal, (reason) => {
+      this.#faultWaiters.add(onFault);
+      const disposeAbort = onAbort(signal, `session ${sessionId}`, (error) => {
         cleanup();
-        session.close();
-        reject(reason);
+        if (!this.#closed) session.close();
+        reject(error);
       });
     });
   }
@@ -402,7 +460,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
           this.#host.send(packet, this.peer);
         } catch (err) {
           this.engine.countTxError(sessionId);
-          this.#emitLater('error', err as Error);
+          if (this.#busy) queueMicrotask(() => this.#fault(err as Error));
+          else this.#fault(err as Error);
         }
         return;
       }
@@ -449,7 +508,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   destroy(): void {
     if (this.#closed) return;
     this.#host.schedule(this.#slot, undefined);
-    const reason: DownReason = { by: 'local', message: 'destroyed' };
+    const reason: DownReason = { by: 'local', message: DESTROYED };
     for (const s of this.#sessions.values()) {
       this.#host.sessionRemoved(this, s.id);
       s.markDown(reason);
@@ -502,10 +561,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     }
   }
 
-  // Emits after the current listeners when called from one, else now.
-  #emitLater(event: 'error', error: Error): void {
-    if (this.#busy) queueMicrotask(() => this.emit(event, error));
-    else this.emit(event, error);
+  // A host fault: the pending connect() / openSession() calls reject with it; otherwise it is
+  // emitted as 'error' (the Endpoint passes it on, or throws it when nobody listens).
+  #fault(error: Error): void {
+    if (this.#faultWaiters.size === 0) {
+      this.emit('error', error);
+      return;
+    }
+    for (const waiter of [...this.#faultWaiters]) waiter(error);
   }
 
   /** @internal Feed outputs produced outside #run (TunnelEngine.accept). */
@@ -539,7 +602,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
           this.#host.send(out.packet, this.peer);
         } catch (err) {
           if (dataSession !== undefined) this.engine.countTxError(dataSession);
-          deferred.push(() => this.emit('error', err as Error));
+          deferred.push(() => this.#fault(err as Error));
         }
       } else if (out.type === 'frame') {
         const session = this.#sessions.get(out.sessionId);

@@ -5,6 +5,7 @@
  * Loopback UDP only. Not here: examples/linux-host (needs a TAP device and root).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +150,30 @@ describe('examples/codec-demo.mjs', () => {
       'StopCCN',
       'ZLB',
     ]);
+  }, 30_000);
+});
+
+describe('README quick start (examples/readme/quick-start.mjs)', () => {
+  it('README.md embeds the file byte for byte', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const code = readFileSync(join(ROOT, 'examples/readme/quick-start.mjs'), 'utf8');
+    const m =
+      /<!-- code: examples\/readme\/quick-start\.mjs -->\n```js\n([\s\S]*?)```\n<!-- \/code -->/.exec(
+        readme,
+      );
+    expect(m?.[1] === code, 'README.md embeds an old copy of examples/readme/quick-start.mjs').toBe(
+      true,
+    );
+  });
+
+  it('runs to completion on its own: frame echoed, StopCCN acknowledged, the process exits', async () => {
+    const started = performance.now();
+    const { stdout, stderr } = await example('readme/quick-start.mjs');
+    expect(stderr).toBe('');
+    expect(stdout).toContain('echoed: Uint8Array(6) [ 192, 33, 1, 1, 0, 4 ]');
+    expect(stdout).toContain("tunnel down: { by: 'local', resultCode: 1 }");
+    expect(stdout).toContain('close: acknowledged');
+    // No post-close hold on the closing side, and no socket left to keep the process alive.
+    expect(performance.now() - started).toBeLessThan(10_000);
   }, 30_000);
 });

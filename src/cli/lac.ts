@@ -206,7 +206,7 @@ export async function runLac(o: LacOptions, io: RunIo): Promise<number> {
       reporter.event(
         'tunnel-failed',
         { tunnel: tunnel.id, ...(r === undefined ? {} : reasonFields(r)) },
-        `tunnel ${tunnel.id} failed: ${r === undefined ? (err as Error).message : describeReason(r)}`,
+        `tunnel ${tunnel.id} to ${endText(tunnel.peer)} failed: ${r === undefined ? (err as Error).message : describeReason(r)}`,
       );
       return;
     }

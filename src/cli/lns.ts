@@ -3,7 +3,7 @@
  * and incoming calls, and echoes every data frame back on the session it came from. Runs until
  * `--duration` ends or a signal arrives, then closes every tunnel gracefully (StopCCN, RFC 2661
  * §5.7) and prints a summary. Exit 1 only for runtime failures of its own (socket, pcap file,
- * a forced close).
+ * a forced close). `--metrics` serves the endpoint's Prometheus metrics over HTTP while it runs.
  * Not here: option parsing, socket and shutdown plumbing (run.ts), output format (progress.ts).
  */
 
@@ -11,6 +11,7 @@ import { classify } from '../codec/classify.js';
 import { resultCodeName } from '../constants.js';
 import type { IncomingTunnelInfo } from '../endpoint.js';
 import { describeReason, type Tunnel } from '../tunnel.js';
+import { loadMetrics, type MetricsServer, serveMetrics } from './metrics-server.js';
 import {
   afterDatagrams,
   closeTunnels,
@@ -30,6 +31,16 @@ import {
 /** Runs `l2tp-core lns` with parsed options; resolves with the exit code. */
 export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
   const bind = { address: o.local ?? '0.0.0.0', port: o.port ?? 1701 };
+  // --metrics: prom-client is an optional peer dependency; without it, fail before binding.
+  let metricsModule: Awaited<ReturnType<typeof loadMetrics>> | undefined;
+  if (o.metrics !== undefined) {
+    try {
+      metricsModule = await loadMetrics();
+    } catch (err) {
+      io.stderr(`l2tp-core lns: ${(err as Error).message}\n`);
+      return RunExit.FAILED;
+    }
+  }
   const run = await openRun(o, io, bind);
   if (run === undefined) return RunExit.FAILED;
   const { reporter } = run;
@@ -132,6 +143,21 @@ export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
     });
   });
 
+  let metrics: MetricsServer | undefined;
+  if (o.metrics !== undefined && metricsModule !== undefined) {
+    const registry = metricsModule.createL2tpRegistry({ endpoint, transport: run.udp });
+    try {
+      metrics = await serveMetrics(registry, o.metrics);
+    } catch (err) {
+      reporter.note(`cannot serve metrics on ${endText(o.metrics)}: ${(err as Error).message}`);
+      stopSignals();
+      endpoint.destroy();
+      await run.finish();
+      return RunExit.FAILED;
+    }
+    reporter.event('metrics', { url: metrics.url }, `metrics at ${metrics.url}`);
+  }
+
   reporter.event(
     'listening',
     { role: 'lns', local: endText(run.udp.local), version: o.version ?? null },
@@ -170,6 +196,7 @@ export async function runLns(o: LnsOptions, io: RunIo): Promise<number> {
     durationMs: run.elapsed(),
     exitCode,
   });
+  await metrics?.close();
   endpoint.destroy();
   await run.finish();
   return exitCode;

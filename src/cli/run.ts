@@ -10,6 +10,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import createDebug from 'debug';
 import { FIELD_ATTRIBUTE_TYPE, FIELD_KINDS, type FieldName } from '../avp/messages.js';
 import { AVP_MAX_VALUE_LENGTH } from '../avp/raw.js';
 import { lookupAvp } from '../avp/registry.js';
@@ -121,6 +122,8 @@ export interface LacOptions extends CommonOptions {
 export interface LnsOptions extends CommonOptions {
   /** Most sessions per tunnel. */
   readonly maxSessions: number | undefined;
+  /** `--metrics [ADDR:]PORT`: where to serve the Prometheus metrics over HTTP. */
+  readonly metrics: { readonly address: string; readonly port: number } | undefined;
 }
 
 const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
@@ -161,7 +164,8 @@ const COMMON_HELP = `Common options:
   --hello SEC           HELLO after SEC seconds of silence, 0 = never (default 60)
   --pcap FILE           record every datagram sent and received (pcap, raw IP + UDP)
   --json                events and summary as JSON lines
-  -v, --verbose         every session event, even when opening many sessions
+  -v, --verbose         every session event, even when opening many sessions, and the control
+                        connection's messages, retransmissions and state changes (stderr)
   -h, --help            this help
 
 SIGINT / SIGTERM closes gracefully (CDN and StopCCN sent, acknowledgements awaited);
@@ -195,6 +199,8 @@ summary.
 
 LNS options:
   --max-sessions N      most sessions per tunnel (default 1024)
+  --metrics [ADDR:]PORT serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default
+                        127.0.0.1; [::1]:PORT for IPv6; needs the prom-client package)
   --local, --port       default 0.0.0.0, port 1701
   --version 2|3         accept only this version (default: both)
 
@@ -328,15 +334,31 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
 export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
   const { values } = parseCommandArgs(
     args,
-    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' } },
+    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' }, metrics: { type: 'string' } },
     false,
   );
   if (values.help === true) return 'help';
   const max = values['max-sessions'] as string | undefined;
+  const metrics = values.metrics as string | undefined;
   return {
     ...common(values),
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
+    metrics: metrics === undefined ? undefined : listenAddress('--metrics', metrics),
   };
+}
+
+/** `PORT`, `ADDR:PORT` or `[V6]:PORT` (an IP literal); the address defaults to 127.0.0.1. */
+function listenAddress(flag: string, text: string): { address: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?([^:]*)$/.exec(text);
+  if (m === null) {
+    throw new CliUsage(`${flag}: expected PORT, ADDR:PORT or [IPV6]:PORT, got ${text}`);
+  }
+  const [, v6, v4, port] = m;
+  const addr = v6 ?? v4;
+  if (addr !== undefined && isIP(addr) !== (v6 === undefined ? 4 : 6)) {
+    throw new CliUsage(`${flag}: not an IP${v6 === undefined ? 'v4' : 'v6'} address: ${addr}`);
+  }
+  return { address: addr ?? '127.0.0.1', port: integer(flag, port as string, 0, 65535) };
 }
 
 // --- running ----------------------------------------------------------------------------------
@@ -472,6 +494,14 @@ export async function openRun(
   const t0 = nodeClock.now();
   const elapsed = () => nodeClock.now() - t0;
   const reporter = new Reporter(io, o.json, elapsed);
+  // -v: the library's control-connection lines too (messages, retransmissions, state changes,
+  // drops, each with the peer), on standard error, added to whatever DEBUG already enables.
+  if (o.verbose) {
+    const current = createDebug.disable();
+    createDebug.enable(
+      [current, 'l2tp:control,l2tp:tunnel,l2tp:endpoint'].filter(Boolean).join(','),
+    );
+  }
   let udp: UdpTransport;
   try {
     udp = await UdpTransport.open({

@@ -38,6 +38,7 @@
  * (AVP 86, §6) bounding cell-mode packets, OAM Emulation Required (AVP 87, §7).
  */
 
+import createDebug from 'debug';
 import {
   challengeResponse,
   verifyChallengeResponse,
@@ -155,6 +156,10 @@ import {
 } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
+
+// Control-connection lines (messages in and out, retransmissions, state changes, drops), by
+// namespace only: `DEBUG=l2tp:control` shows every tunnel's, with its peer when known.
+const controlLog = createDebug('l2tp:control');
 
 /** The sans-I/O engine of one control connection. See the file header for the contract. */
 export class TunnelEngine {
@@ -411,16 +416,22 @@ export class TunnelEngine {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.#dropped++;
+      this.#log('drop: %s', err.message);
       return [];
     }
     const to = header.version === 2 ? header.tunnelId : header.connectionId;
-    if (to !== this.#localTunnelId && to !== 0) {
+    // 0, or (v2) 65535 from xl2tpd: a peer answering an SCCRQ it could not take (see Endpoint).
+    const unnamed =
+      to === 0 || (to === 0xffff && header.version === 2 && this.#state === 'wait-ctl-reply');
+    if (to !== this.#localTunnelId && !unnamed) {
       this.#dropped++;
+      this.#log('drop: addressed to tunnel %d', to);
       return [];
     }
     // RFC 3931 §5.4.1: check the digest before using anything in the message; drop on failure.
     if (this.#auth && !this.#digestValid(bytes.subarray(encap === 'ip' ? 4 : 0, end))) {
       this.#digestFailures++;
+      this.#log('drop: Message Digest missing or wrong (RFC 3931 §5.4.1)');
       return [];
     }
     let message: ControlMessage | undefined;
@@ -431,9 +442,17 @@ export class TunnelEngine {
       if (err instanceof ProtocolError) error = err;
       else if (err instanceof DecodeError) {
         this.#dropped++;
+        this.#log('drop: %s', err.message);
         return [];
       } else throw err;
     }
+    this.#log(
+      'rx %s Ns %d Nr %d%s',
+      message?.type ?? 'unreadable message',
+      header.ns,
+      header.nr,
+      error === undefined ? '' : ` (${error.message})`,
+    );
     if (message?.type === 'SCCRQ' && this.#initiator) {
       // An SCCRQ never belongs to our own sequence: it is a collision (RFC 2661 §4.4.3).
       this.#collision(message as TypedMessage<'SCCRQ', 2>, now);
@@ -709,7 +728,10 @@ export class TunnelEngine {
       errorCode: reason?.errorCode,
       message: reason?.message,
     };
-    this.#tunnel({ event: 'close', codes: clean(codes) }, now);
+    // Before the peer ever answered (no SCCRP, so no Tunnel ID of its own): the StopCCN goes
+    // once and the engine ends now, without the RFC 2661 §5.7 hold nobody would answer.
+    const unanswered = this.#state === 'wait-ctl-reply' && this.#peerTunnelId === 0;
+    this.#tunnel({ event: unanswered ? 'close-unanswered' : 'close', codes: clean(codes) }, now);
     return this.#drain();
   }
 
@@ -797,6 +819,18 @@ export class TunnelEngine {
     throw new UsageError(`no free ${kind} id`);
   }
 
+  // One l2tp:control line, prefixed with the tunnel and its peer; free when the namespace is off.
+  #log(format: string, ...args: unknown[]): void {
+    if (!controlLog.enabled) return;
+    const label = this.#o.logLabel;
+    controlLog(
+      `tunnel %d%s: ${format}`,
+      this.#localTunnelId,
+      label === '' ? '' : ` ${label}`,
+      ...args,
+    );
+  }
+
   #touch(now: number): void {
     this.#helloBase = now;
   }
@@ -827,6 +861,20 @@ export class TunnelEngine {
       this.#overflow = true;
       return;
     }
+    const body: Outbound = {
+      dir: 'out',
+      sessionId,
+      avps: this.#encodeAvps(m),
+      name: m.type,
+      announces,
+    };
+    if (announces !== undefined) announces.connectPending = true;
+    this.#pending.push(body);
+    this.#flush(now, false);
+  }
+
+  // The AVP octets of a message we send: digest placeholder (v3), hidden fields (RFC 2661 §4.3).
+  #encodeAvps(m: ControlMessage): Uint8Array {
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
@@ -844,16 +892,7 @@ export class TunnelEngine {
               ? {}
               : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
-    const body: Outbound = {
-      dir: 'out',
-      sessionId,
-      avps: encodeAvps(avps),
-      name: message.type,
-      announces,
-    };
-    if (announces !== undefined) announces.connectPending = true;
-    this.#pending.push(body);
-    this.#flush(now, false);
+    return encodeAvps(avps);
   }
 
   // Host commands that queue a message refuse at the bound instead of queueing it.
@@ -989,6 +1028,13 @@ export class TunnelEngine {
           const body = o.body;
           if (body.dir !== 'out') break;
           this.#transmitControl(body.sessionId, o.ns, o.nr, body.avps, body.name);
+          this.#log(
+            '%s %s Ns %d Nr %d',
+            o.retransmission ? 'retransmit' : 'tx',
+            body.name,
+            o.ns,
+            o.nr,
+          );
           if (o.retransmission) break;
           if (body.name === 'StopCCN') this.#stopSent = true;
           const rec = body.announces;
@@ -1008,6 +1054,7 @@ export class TunnelEngine {
           if (o.body.dir === 'in') this.#onControl(o.body, now);
           break;
         case 'failed':
+          this.#log('gave up: %s', o.error.message);
           this.#tunnel({ event: 'channel-failed' }, now);
           break;
         case 'closed':
@@ -1024,6 +1071,8 @@ export class TunnelEngine {
 
   #tunnel(input: { event: TunnelEvent; codes?: ResultCodes | undefined }, now: number): void {
     const step = stepTunnel(this.#state, input);
+    if (step.state !== this.#state)
+      this.#log('%s → %s on %s', this.#state, step.state, input.event);
     this.#state = step.state;
     for (const a of step.actions) this.#tunnelAction(a, now);
   }
@@ -1038,17 +1087,19 @@ export class TunnelEngine {
           const ours = this.#v3
             ? { assignedControlConnectionId: this.#localTunnelId }
             : { assignedTunnelId: this.#localTunnelId };
-          this.#send(
-            {
-              type: 'StopCCN',
-              version: this.#o.version,
-              ...ours,
-              resultCode: resultValue(a.codes),
-            } as ControlMessage,
-            0,
-            now,
-            true,
-          );
+          const stop = {
+            type: 'StopCCN',
+            version: this.#o.version,
+            ...ours,
+            resultCode: resultValue(a.codes),
+          } as ControlMessage;
+          if (this.#state === 'closed') {
+            // close-unanswered: sent once beside the channel (its window holds the SCCRQ), with
+            // the next Ns; the engine ends at once, nothing will be retransmitted.
+            const st = this.#channel.stats();
+            this.#transmitControl(0, st.nextNs, st.nr, this.#encodeAvps(stop), 'StopCCN');
+            this.#stopSent = true;
+          } else this.#send(stop, 0, now, true);
         } else this.#send(this.#setupMessage(a.message), 0, now);
         break;
       case 'tunnel-up': {
@@ -1097,7 +1148,9 @@ export class TunnelEngine {
         break;
       case 'hold':
         this.#flush(now, true); // the StopCCN joins the channel's queue before it closes
-        this.#perform(this.#channel.close(now), now);
+        // RFC 2661 §5.7: the receiver of a StopCCN holds state a full retransmission cycle (its
+        // ZLB may be lost); the sender cleans up once its StopCCN is acknowledged.
+        this.#perform(this.#channel.close(now, this.#stopWanted ? 0 : undefined), now);
         break;
       case 'discard':
       case 'release':
@@ -1439,6 +1492,9 @@ export class TunnelEngine {
     now: number,
   ): void {
     const step = stepSession(rec.kind, rec.state, input, { version: this.#o.version });
+    if (step.state !== rec.state) {
+      this.#log('session %d: %s → %s on %s', rec.id, rec.state, step.state, input.event);
+    }
     rec.state = step.state;
     for (const a of step.actions) this.#sessionAction(rec, a, now);
     if (rec.state === 'closed') {

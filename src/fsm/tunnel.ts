@@ -36,8 +36,10 @@ export type TunnelState = (typeof TUNNEL_STATES)[number];
 /**
  * Tunnel events. `recv-X-ok` / `recv-X-bad` are a received message the engine found acceptable
  * or not; `recv-session` is any call-level message (routed to its session when established);
- * `protocol-error` a tunnel-scoped ProtocolError from the decoder; `lose-tie` our SCCRQ lost
- * the tie breaker; `channel-failed` / `channel-closed` come from the reliable channel.
+ * `protocol-error` a tunnel-scoped ProtocolError from the decoder; `close-unanswered` a local
+ * close before the peer answered our SCCRQ (no hold: the peer never assigned an id to hold for);
+ * `lose-tie` our SCCRQ lost the tie breaker; `channel-failed` / `channel-closed` come from the
+ * reliable channel.
  */
 export const TUNNEL_EVENTS = [
   'open',
@@ -52,6 +54,7 @@ export const TUNNEL_EVENTS = [
   'recv-session',
   'protocol-error',
   'close',
+  'close-unanswered',
   'lose-tie',
   'channel-failed',
   'channel-closed',
@@ -134,6 +137,12 @@ export const TUNNEL_TRANSITIONS: TransitionTable<TunnelState, TunnelEvent, Tunne
     'recv-StopCCN': peerStop,
     'protocol-error': stopAndHold('error'),
     close: stopAndHold('local'),
+    // Closed before the peer ever answered: nobody to hold for; one StopCCN and done.
+    'close-unanswered': {
+      next: 'closed',
+      actions: ['send-StopCCN', 'tunnel-down', 'discard'],
+      down: 'local',
+    },
     'channel-failed': timedOut,
   },
   'wait-ctl-conn': {
@@ -242,7 +251,7 @@ export function stepTunnel(
 // (a table row like idle + SCCRP, or the default rule), or Result 1 for a local close.
 function stopCodes(state: TunnelState, input: TunnelInput, fromTable: boolean): ResultCodes {
   if (input.codes !== undefined) return input.codes;
-  if (input.event === 'close') return CLEAR;
+  if (input.event === 'close' || input.event === 'close-unanswered') return CLEAR;
   if (!fromTable || input.event.startsWith('recv-')) return fsmErrorCodes(state, input.event);
   return CLEAR;
 }

@@ -115,9 +115,6 @@ export class DataSequencer<T> {
   }
 
   /**
-   * Switches sending of sequence numbers (an LNS deciding, or the Data Sequencing AVP in v3).
-   */
-  /**
    * @internal Gives back the Ns `nextSendNs` just returned, for a frame refused before it was
    * sent (the next frame takes it). No-op for undefined.
    */
@@ -125,7 +122,9 @@ export class DataSequencer<T> {
     if (ns !== undefined) this.#nextNs = ns;
   }
 
-  /** Turns sequencing of sent frames (the S bit and Ns) on or off, for the frames sent from now on. */
+  /**
+   * Switches sending of sequence numbers (an LNS deciding, or the Data Sequencing AVP in v3).
+   */
   setSendSeq(on: boolean): void {
     this.#sendSeq = on;
   }

@@ -382,16 +382,17 @@ export class ReliableChannel<T> {
 
   /**
    * Starts the RFC 2661 §5.7 hold: no new sends; queued and in-flight messages are still delivered,
-   * duplicates still acknowledged, for one full retransmission cycle ({@link retransmissionCycleMs})
-   * and until everything sent is acknowledged. Ends with a `closed` output (or `failed`).
-   * Idempotent.
+   * duplicates still acknowledged, for `holdMs` (default one full retransmission cycle,
+   * {@link retransmissionCycleMs}: what the receiver of a StopCCN owes) and until everything sent
+   * is acknowledged. `holdMs` 0: as soon as everything sent is acknowledged (the sender of a
+   * StopCCN). Ends with a `closed` output (or `failed`). Idempotent.
    */
-  close(now: number): ChannelOutput<T>[] {
+  close(now: number, holdMs: number = retransmissionCycleMs(this.#o)): ChannelOutput<T>[] {
     checkNow(now);
     const out: ChannelOutput<T>[] = [];
     if (this.#state !== 'open') return out;
     this.#state = 'closing';
-    this.#closeDeadline = now + retransmissionCycleMs(this.#o);
+    this.#closeDeadline = now + holdMs;
     this.#pump(now, out, false);
     return out;
   }

@@ -457,9 +457,30 @@ describe('failures', () => {
     expect(await lac.exited).toBe(1);
     // 50 + 100 + 200 ms of retransmissions, plus process start: far below the default 31 s.
     expect(performance.now() - started).toBeLessThan(8000);
-    expect(lac.stdout()).toMatch(/tunnel \d+ failed: by timeout/);
+    expect(lac.stdout()).toMatch(/tunnel \d+ to 127\.0\.0\.1:\d+ failed: by timeout/);
     expect(lac.stdout()).toMatch(/tunnels +0 up, 1 failed, 1 total/);
     expect(lac.stdout()).toMatch(/exit code +1/);
+  }, 20_000);
+
+  it('-v shows the control connection on stderr: the SCCRQ, each retransmission with the peer, the state changes', async () => {
+    const lac = startCli([
+      'lac',
+      '-v',
+      '--peer',
+      '127.0.0.1',
+      '--peer-port',
+      String(silentPort),
+      '--retransmit-ms',
+      '50',
+      '--max-retransmits',
+      '2',
+    ]);
+    expect(await lac.exited).toBe(1);
+    const err = lac.stderr();
+    const peer = `127\\.0\\.0\\.1:${silentPort}`;
+    expect(err).toMatch(new RegExp(`l2tp:control tunnel \\d+ ${peer}: tx SCCRQ Ns 0 Nr 0`));
+    expect(err.match(new RegExp(`${peer}: retransmit SCCRQ Ns 0`, 'g'))).toHaveLength(2);
+    expect(err).toMatch(/wait-ctl-reply → closed on channel-failed/);
   }, 20_000);
 
   it('a second SIGINT forces the exit (code 1) while the graceful close still waits', async () => {

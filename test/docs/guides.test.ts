@@ -90,7 +90,10 @@ describe('Build an LNS / Build a LAC', () => {
           timers: fast,
         })
         .catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'L2TP_ERR_CLOSED', reason: { by: 'peer', resultCode: 4 } });
+      expect(err).toMatchObject({
+        code: 'L2TP_ERR_REFUSED',
+        reason: { by: 'peer', resultCode: 4 },
+      });
     } finally {
       await server.close();
     }
@@ -115,7 +118,7 @@ describe('Build an LNS / Build a LAC', () => {
           // RFC timers: the first retransmission (1 s) comes after the timeout
         })
         .catch((e: unknown) => e);
-      expect(err).toMatchObject({ name: 'TimeoutError' });
+      expect(err).toMatchObject({ code: 'L2TP_ERR_ABORTED', cause: { name: 'TimeoutError' } });
       expect(log[0]).toMatch(/^SCCRQ from unknown LAC 127\.0\.0\.1:\d+ ignored$/);
     } finally {
       await server.close();

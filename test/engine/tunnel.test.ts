@@ -267,7 +267,7 @@ describe('keepalive and dead-peer detection (RFC 2661 §5.5, §5.8)', () => {
 });
 
 describe('teardown (RFC 2661 §5.7)', () => {
-  test('RFC 2661 §5.7: StopCCN is held through the post-close hold; a lost ZLB is answered again', () => {
+  test('RFC 2661 §5.7: the receiver of StopCCN holds a full cycle and answers a lost ZLB again; the sender ends once acknowledged', () => {
     const p = new EnginePair();
     p.establish();
     p.drive(1000);
@@ -289,8 +289,10 @@ describe('teardown (RFC 2661 §5.7)', () => {
       errorCode: 0,
       message: 'bye',
     });
-    // Both hold a full retransmission cycle (31 s) before forgetting the tunnel.
-    expect(p.a.eventsOf('tunnel-closed').map((e) => e.at)).toEqual([t + 31_000]);
+    // The receiver of the StopCCN holds a full retransmission cycle (31 s) in case its ZLB is
+    // lost; the sender cleans up once the (retransmitted) StopCCN is acknowledged (§5.7).
+    expect(p.a.eventsOf('tunnel-closed').map((e) => e.at)).toEqual([t + 1000 + 10 + 100 + 10]);
+    expect(p.a.eventsOf('tunnel-closed')[0]?.value.stopCcn).toBe('acknowledged');
     expect(p.b.eventsOf('tunnel-closed').map((e) => e.at)).toEqual([t + 10 + 31_000]);
     expect(p.a.engine.state).toBe('closed');
     expect(p.a.engine.nextDeadline()).toBeUndefined();

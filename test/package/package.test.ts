@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -207,8 +208,10 @@ describe('package.json', () => {
       expect(pkg.scripts?.[s], s).toBeUndefined();
     }
     expect(pkg.engines?.node).toMatch(/20\.19/);
-    // fast-check is needed by l2tp-core/arbitraries only.
+    // fast-check is needed by l2tp-core/arbitraries only, prom-client by l2tp-core/metrics only.
     expect(pkg.peerDependenciesMeta?.['fast-check']?.optional).toBe(true);
+    expect(pkg.peerDependenciesMeta?.['prom-client']?.optional).toBe(true);
+    expect(Object.keys(pkg.peerDependencies ?? {}).sort()).toEqual(['fast-check', 'prom-client']);
   });
 });
 
@@ -295,7 +298,9 @@ describe('exports subpaths, loaded by name from the unpacked tarball', () => {
 import { classify, type L2tpErrorCode, ReliableChannel } from 'l2tp-core';
 import { rawAvpArbitrary } from 'l2tp-core/arbitraries';
 import { nodeClock, nodeCrypto, UdpTransport } from 'l2tp-core/node';
+import { L2TP_METRICS, type L2tpMetrics, registerL2tpMetrics } from 'l2tp-core/metrics';
 import { VirtualClock } from 'l2tp-core/testing';
+import { Registry } from 'prom-client';
 
 const kind: string = classify(new Uint8Array(12), 'udp').kind;
 const channel: ReliableChannel<string> = new ReliableChannel<string>();
@@ -304,7 +309,11 @@ const now: number = nodeClock.now() + new VirtualClock(0).now();
 const md5: Uint8Array = nodeCrypto.md5(new Uint8Array(1));
 const open: (o?: { port?: number }) => Promise<UdpTransport> = UdpTransport.open;
 fc.sample(rawAvpArbitrary(), 1);
-export { channel, code, kind, md5, now, open };
+const register: (r: Registry, o: Parameters<typeof registerL2tpMetrics>[1]) => L2tpMetrics =
+  registerL2tpMetrics;
+const metricNames: string[] = L2TP_METRICS.map((m) => m.name);
+const registry = new Registry();
+export { channel, code, kind, md5, metricNames, now, open, register, registry };
 
 // @ts-expect-error the Node adapters live in l2tp-core/node
 import { nodeTimers } from 'l2tp-core';
@@ -312,6 +321,8 @@ import { nodeTimers } from 'l2tp-core';
 const wrong: string = nodeClock.now();
 // @ts-expect-error not an error code
 const badCode: L2tpErrorCode = 'NOT_A_CODE';
+// @ts-expect-error the endpoint is required
+registerL2tpMetrics(registry, { perSession: true });
 export { badCode, nodeTimers, wrong };
 `,
     );
@@ -367,6 +378,51 @@ describe('module graph of the unpacked package', () => {
           expect(existsSync(join(installed, dirname(p), s)), `${p}: ${s}`).toBe(true);
       }
     }
+  });
+
+  it('reaches prom-client from l2tp-core/metrics only', () => {
+    for (const [sub, target] of Object.entries(pkg.exports)) {
+      if (sub === './package.json') continue;
+      const file = join(installed, (target as Record<string, string>).default as string);
+      expect(reachable(file).has('prom-client'), sub).toBe(sub === './metrics');
+    }
+  });
+
+  it('without prom-client installed: l2tp-core loads, l2tp-core/metrics fails naming it', async () => {
+    // A second consumer with the package and its dependencies, but none of the optional peers.
+    const bare = join(tmp, 'bare');
+    const modules = join(bare, 'node_modules');
+    mkdirSync(modules, { recursive: true });
+    cpSync(installed, join(modules, pkg.name), { recursive: true });
+    for (const name of Object.keys(pkg.dependencies ?? {})) {
+      mkdirSync(dirname(join(modules, name)), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), join(modules, name), 'dir');
+    }
+    const script = `const out = {};
+      for (const s of ['l2tp-core', 'l2tp-core/metrics']) {
+        try { out[s] = 'loaded: ' + Object.keys(await import(s)).length; }
+        catch (err) { out[s] = err.code + ': ' + err.message; }
+      }
+      console.log(JSON.stringify(out));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: bare,
+    });
+    const out = JSON.parse(stdout) as Record<string, string>;
+    expect(out['l2tp-core']).toMatch(/^loaded: \d+$/);
+    expect(out['l2tp-core/metrics']).toMatch(
+      /^ERR_MODULE_NOT_FOUND: Cannot find package 'prom-client'/,
+    );
+    // The command says what to install, before binding anything, and exits 1.
+    const bin = join(modules, pkg.name, pkg.bin?.['l2tp-core'] as string);
+    const lns = await run(process.execPath, [bin, 'lns', '--port', '0', '--metrics', '0'], {
+      cwd: bare,
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect('code' in lns ? lns.code : 0).toBe(1);
+    expect(lns.stdout).toBe('');
+    expect(lns.stderr).toBe(
+      'l2tp-core lns: --metrics needs prom-client, an optional peer dependency of l2tp-core: ' +
+        'npm install prom-client (next to l2tp-core; -g for a global install)\n',
+    );
   });
 
   it('reaches node: built-ins from l2tp-core/node only, not from the other entries', () => {

@@ -17,8 +17,10 @@ const fast = { retransmitTimeoutMs: 50, maxRetransmitTimeoutMs: 1000, maxRetrans
 const secret = 'shell-test-secret';
 
 const opened: { close(): unknown }[] = [];
+// Closed in reverse: endpoints (destroyed) before their transports, so no tunnel is left
+// retransmitting into a closed socket (a host fault the endpoint would throw, unheard).
 afterEach(async () => {
-  for (const o of opened.splice(0)) await o.close();
+  for (const o of opened.splice(0).reverse()) await o.close();
 });
 
 async function endpoint(acceptTunnel?: TunnelOptions, address = '127.0.0.1') {
@@ -32,6 +34,7 @@ async function endpoint(acceptTunnel?: TunnelOptions, address = '127.0.0.1') {
     crypto: nodeCrypto,
     ...(acceptTunnel ? { acceptTunnel } : {}),
   });
+  opened.push({ close: () => ep.destroy() });
   return { ep, port: transport.local.port };
 }
 
@@ -111,8 +114,38 @@ describe('Endpoint + Tunnel over loopback UDP', () => {
         { mode: 'lac', hostName: 'lac.test', secret: 'not-the-secret', ...fast },
       )
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'L2TP_ERR_CLOSED' });
+    // The LAC found the LNS's Challenge Response wrong and sent StopCCN 4 (RFC 2661 §5.1.1).
+    expect(err).toMatchObject({ code: 'L2TP_ERR_PROTOCOL', reason: { by: 'error' } });
     expect((err as { reason: { resultCode?: number } }).reason.resultCode).toBe(4);
+  });
+
+  it('a wrong secret with a hidden Assigned Tunnel ID: refused at once, the hidden AVP named (#14)', async () => {
+    const lns = await endpoint({ mode: 'lns', hostName: 'lns.test', secret, ...fast });
+    const lac = await endpoint();
+    const started = performance.now();
+    const err = await lac.ep
+      .connect(
+        { address: '127.0.0.1', port: lns.port },
+        {
+          mode: 'lac',
+          hostName: 'lac.test',
+          secret: 'not-the-secret',
+          hiddenFields: ['assignedTunnelId'],
+          ...fast,
+        },
+      )
+      .catch((e: unknown) => e);
+    // The LNS cannot read our Assigned Tunnel ID, so its StopCCN goes to Tunnel ID 0: the
+    // endpoint hands it to the tunnel waiting for that peer, which fails with the LNS's reason.
+    expect(err).toMatchObject({
+      code: 'L2TP_ERR_REFUSED',
+      reason: {
+        by: 'peer',
+        resultCode: 2,
+        message: expect.stringMatching(/hidden AVP 9.*wrong secret/),
+      },
+    });
+    expect(performance.now() - started).toBeLessThan(1000); // not the retransmission budget
   });
 
   it('an aborted connect closes the tunnel and rejects with the abort reason', async () => {

@@ -79,7 +79,7 @@ export async function main(config: LacConfig): Promise<LacResult> {
     const callDown = new Promise((resolve) => session.once('down', resolve));
     session.close(); // CDN, Result 3 (administrative)
     await callDown;
-    await tunnel.close(); // StopCCN, then the post-close hold
+    await tunnel.close(); // StopCCN; resolves once the LNS acknowledged it
 
     return {
       tunnelId: tunnel.id,

@@ -9,10 +9,12 @@
 //   (the `l2tp` router, selected by the `router` option).
 // In the README and the documents, a fenced block without a language is plain text (TypeDoc
 // would highlight it as TypeScript); the README's own "# l2tp-core" goes, as the site's front
-// page already has the project's name as its title.
+// page already has the project's name as its title. Their headings get GitHub's anchors (code
+// spans included: "### `--metrics [ADDR:]PORT`" is #--metrics-addrport), so that links like
+// cli.md#--metrics-addrport work on GitHub, on the registry and on the site alike.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Converter, JSX, KindRouter, MarkdownEvent } from 'typedoc';
+import { Application, Converter, JSX, KindRouter, MarkdownEvent, Slugger } from 'typedoc';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
@@ -51,6 +53,33 @@ const BEFORE_MARKDOWN = 100;
 // Plain-text blocks are mostly drawings (trees, boxes): scroll them sideways, never wrap them.
 const STYLE = 'pre:has(> code.text) { white-space: pre; overflow-x: auto; }';
 
+/** GitHub's heading anchors (github-slugger): lower case, punctuation dropped, spaces → '-'. */
+class GithubSlugger extends Slugger {
+  serialize(value) {
+    const slug = value
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+      .replace(/ /g, '-');
+    return slug || '_';
+  }
+}
+
+/**
+ * markdown-it core rule: TypeDoc names a heading after its text tokens only, so a heading that is
+ * all code (### `decode`) got the anchor "_"; give code spans in headings their text too.
+ */
+function headingCodeText(state) {
+  state.tokens.forEach((token, i) => {
+    if (token.type !== 'heading_open') return;
+    for (const child of state.tokens[i + 1]?.children ?? []) {
+      if (child.type === 'code_inline' && !child.children) {
+        child.children = [{ type: 'text', content: child.content }];
+      }
+    }
+  });
+}
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
   /** Document → its path relative to the repository, without extension. */
@@ -63,6 +92,15 @@ export function load(app) {
     const heading = /^# (.+)$/m.exec(text)?.[1];
     if (heading !== undefined) document.name = heading.replaceAll('`', '').trim();
     if (!('category' in document.frontmatter)) document.frontmatter.category = categoryOf(path);
+  });
+
+  // markdownItLoader can only be set once the options are read, that is after plugins load.
+  app.on(Application.EVENT_BOOTSTRAP_END, () => {
+    const loader = app.options.getValue('markdownItLoader');
+    app.options.setValue('markdownItLoader', (parser) => {
+      loader(parser);
+      parser.core.ruler.push('heading_code_text', headingCodeText);
+    });
   });
 
   app.renderer.hooks.on('head.end', () =>
@@ -100,6 +138,16 @@ export function load(app) {
   app.renderer.defineRouter(
     'l2tp',
     class extends KindRouter {
+      buildPages(project) {
+        const pages = super.buildPages(project);
+        for (const target of this.sluggers.keys()) {
+          if (target.isProject() || target.isDocument()) {
+            this.sluggers.set(target, new GithubSlugger(this.sluggerConfiguration));
+          }
+        }
+        return pages;
+      }
+
       getIdealBaseName(reflection) {
         const path = paths.get(reflection);
         if (path === undefined) return super.getIdealBaseName(reflection);

@@ -1,0 +1,111 @@
+// The server side of bench/managed/setup.mjs, in its own process so that its CPU time is its own.
+//   node setup-child.mjs lns   an LNS: an Endpoint over UdpTransport on 127.0.0.1 (acceptTunnel
+//                              set, real clock, timers and random bytes) counting 'session-up'
+//   node setup-child.mjs raw   a raw node:dgram responder: answers every datagram with one of
+//                              `replySize` octets
+// Talks to the parent over IPC: → { type: 'ready', port }; ← { type: 'start', expect, replySize };
+// → { type: 'done', cpuMs, wallMs, rx, tx, rxBytes, txBytes } once `expect` sessions are up (lns)
+// or `expect` datagrams were answered (raw); ← { type: 'exit' }. CPU is process.cpuUsage() from
+// 'start' to 'done' (module loading and socket setup are not counted).
+import { createSocket } from 'node:dgram';
+import { Endpoint } from '../../dist/index.js';
+import { nodeClock, nodeRandomBytes, nodeTimers, UdpTransport } from '../../dist/node/index.js';
+
+const LOCAL = '127.0.0.1';
+const SOCKBUF = 4 * 1024 * 1024;
+const mode = process.argv[2];
+let c0;
+let t0;
+let expect = Number.POSITIVE_INFINITY;
+let finished = false;
+let onExit = () => {};
+
+function finish(counts) {
+  if (finished) return;
+  finished = true;
+  const c = process.cpuUsage(c0);
+  process.send({
+    type: 'done',
+    cpuMs: (c.user + c.system) / 1000,
+    wallMs: Number(process.hrtime.bigint() - t0) / 1e6,
+    ...counts(),
+  });
+}
+
+if (mode === 'lns') {
+  const transport = await UdpTransport.open({
+    address: LOCAL,
+    receiveBufferSize: SOCKBUF,
+    sendBufferSize: SOCKBUF,
+  });
+  const lns = new Endpoint({
+    transport,
+    clock: nodeClock,
+    timers: nodeTimers,
+    randomBytes: nodeRandomBytes,
+    acceptTunnel: { mode: 'lns', hostName: 'lns.bench' },
+  });
+  let base = transport.stats();
+  const counts = () => {
+    const s = transport.stats();
+    return {
+      rx: s.datagramsReceived - base.datagramsReceived,
+      tx: s.datagramsSent - base.datagramsSent,
+      rxBytes: s.bytesReceived - base.bytesReceived,
+      txBytes: s.bytesSent - base.bytesSent,
+      tunnels: lns.tunnels.size,
+    };
+  };
+  let up = 0;
+  const onSessionUp = () => {
+    up++;
+    if (up >= expect) finish(counts);
+  };
+  lns.on('tunnel', (t) => t.on('session-up', onSessionUp));
+  process.on('message', (m) => {
+    if (m.type === 'start') {
+      expect = m.expect;
+      base = transport.stats();
+      c0 = process.cpuUsage();
+      t0 = process.hrtime.bigint();
+    } else if (m.type === 'exit') onExit();
+  });
+  onExit = () => {
+    lns.destroy();
+    transport.close();
+    process.disconnect();
+  };
+  process.send({ type: 'ready', port: transport.local.port });
+} else if (mode === 'raw') {
+  const socket = createSocket('udp4');
+  await new Promise((resolve) => socket.bind({ address: LOCAL, port: 0 }, resolve));
+  socket.setRecvBufferSize(SOCKBUF);
+  socket.setSendBufferSize(SOCKBUF);
+  let reply = new Uint8Array(64);
+  let rx = 0;
+  let rxBytes = 0;
+  let txBytes = 0;
+  const counts = () => ({ rx, tx: rx, rxBytes, txBytes, tunnels: 0 });
+  socket.on('message', (msg, rinfo) => {
+    rx++;
+    rxBytes += msg.length;
+    txBytes += reply.length;
+    socket.send(reply, rinfo.port, rinfo.address);
+    if (rx >= expect) finish(counts);
+  });
+  process.on('message', (m) => {
+    if (m.type === 'start') {
+      expect = m.expect;
+      reply = new Uint8Array(m.replySize).fill(0x5a);
+      c0 = process.cpuUsage();
+      t0 = process.hrtime.bigint();
+    } else if (m.type === 'exit') onExit();
+  });
+  onExit = () => {
+    socket.close();
+    process.disconnect();
+  };
+  process.send({ type: 'ready', port: socket.address().port });
+} else {
+  throw new Error(`usage: setup-child.mjs lns|raw, got ${mode}`);
+}
