@@ -21,7 +21,6 @@ export const LAYERS = {
   'tunnel.ts': 'shell',
   'endpoint.ts': 'shell',
   'debug.ts': 'shell',
-  metrics: 'shell',
   'static.ts': 'static',
   'keepalive.ts': 'static',
   'config.ts': 'config',
