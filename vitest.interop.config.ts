@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests that need system peers (tshark, xl2tpd); scripts/install-peers.sh installs them.
+// Tests that need system peers (tshark, xl2tpd, chromium); scripts/install-peers.sh installs them.
 export default defineConfig({
   test: {
     include: ['test/interop/**/*.test.ts'],

@@ -5,7 +5,45 @@
  * a `node:` module (test/package checks it). Subpaths: `l2tp-core/node` (the Node adapters: UDP and
  * IP transports, clock, timers, random bytes, node:crypto), `l2tp-core/testing` (virtual clock and
  * network simulator) and `l2tp-core/arbitraries` (fast-check arbitraries for fuzzing hosts).
- * @packageDocumentation
+ *
+ * The API reference sorts these exports into the layers below by the file that declares them
+ * (tools/typedoc/plugins/layers.mjs); docs/overview.md draws the layers.
+ *
+ * @module l2tp-core
+ * @categoryDescription codec
+ * Headers of L2TPv2 and L2TPv3 (control and data; UDP and IP encapsulation), cookies, the
+ * L2-Specific Sublayer, the classifier for demultiplexing, zero-copy data views, and the
+ * protocol numbers (message types, AVP types, result codes). Source: src/codec, src/constants.ts.
+ * @categoryDescription avp
+ * AVPs: the lossless raw level, the catalogue of every IETF AVP, value codecs, hidden AVPs,
+ * tunnel authentication and the L2TPv3 Message Digest, typed messages. Source: src/avp.
+ * @categoryDescription seq
+ * The reliable control channel (Ns/Nr, windows, retransmission, ZLB), serial arithmetic, data
+ * sequencing and the reorder buffer. Source: src/seq.
+ * @categoryDescription fsm
+ * The control-connection and call state machines: their state names (docs/states.md has the
+ * tables). Source: src/fsm.
+ * @categoryDescription engine
+ * `TunnelEngine`, the sans-I/O core of one control connection and its sessions: options,
+ * outputs, events, counters. Source: src/engine, src/options.ts, src/stats.ts.
+ * @categoryDescription shell
+ * The imperative shell: `Endpoint` (one socket, many tunnels), `Tunnel` and `Session` (one
+ * timer, typed events, promises) and the `l2tp:*` debug namespaces. Source: src/endpoint.ts,
+ * src/tunnel.ts, src/debug.ts.
+ * @categoryDescription static
+ * Static (unmanaged) L2TPv3 sessions, the `ip l2tp add tunnel/session` way, and the keepalive of
+ * static tunnels. Source: src/static.ts, src/keepalive.ts.
+ * @categoryDescription config
+ * `L2tpConfig`: the kernel's netlink commands (create, modify, delete, get, list) as an API.
+ * Source: src/config.ts.
+ * @categoryDescription pw
+ * Pseudowire framing: PPP, Ethernet and Ethernet VLAN, IP, HDLC, Frame Relay, ATM, and the
+ * framers that check frames per pseudowire type. Source: src/pw.
+ * @categoryDescription ports
+ * What the host supplies: the datagram transport, clock, timers, random bytes and crypto
+ * (`l2tp-core/node` implements them for Node). Source: src/transport.ts, src/crypto.ts.
+ * @categoryDescription errors
+ * `L2tpError` and its subclasses, each with a stable `code`. Source: src/errors.ts.
  */
 
 export * from './avp/auth.js';

@@ -104,7 +104,9 @@ export interface TunnelEvents {
    * see FrameOutput.atmFlags); not passed on any other session.
    */
   frame: [session: Session, frame: Uint8Array, atmFlags?: number];
+  /** The peer sent a Set-Link-Info for a session: its ACCM (RFC 2661 §6.14). */
   sli: [info: SetLinkInfoEvent];
+  /** The peer sent a WAN-Error-Notify for a session: its call error counters (RFC 2661 §6.13). */
   wen: [info: WanErrorNotifyEvent];
   /** L2TPv3: the peer reported its circuit up or down (Circuit Status AVP, RFC 3931 §5.4.5). */
   'circuit-status': [info: CircuitStatusEvent];
@@ -118,9 +120,11 @@ export interface TunnelEvents {
 
 /** Events of a Session. */
 export interface SessionEvents {
+  /** The call is established; `send` frames from now on. */
   up: [info: SessionUpEvent];
   /** A frame arrived (view: copy to keep); `atmFlags` on AAL5 SDU pseudowires only. */
   frame: [frame: Uint8Array, atmFlags?: number];
+  /** The call ended (once): closed by either side, or its tunnel went down. */
   down: [reason: DownReason];
 }
 

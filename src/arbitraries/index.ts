@@ -6,6 +6,8 @@
  * `fast-check` is an optional peer dependency: only this subpath imports it. Nothing here reads
  * real randomness; fast-check drives every choice. RFC 2661 §3.1, §4.1–§4.4, §6;
  * RFC 3931 §3.2.1, §4.1, §5.1–§5.4, §6.
+ *
+ * @module l2tp-core/arbitraries
  */
 import fc from 'fast-check';
 import { deriveV3HidingKey, hideAvpValue } from '../avp/hidden.js';

@@ -7,6 +7,8 @@
  * "Cannot find package 'prom-client'". The list of metrics is {@link L2TP_METRICS}
  * (docs/metrics.md). No `node:` built-in is imported here; serving HTTP is the host's part
  * (the CLI's `lns --metrics`).
+ *
+ * @module l2tp-core/metrics
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Endpoint } from '../endpoint.js';

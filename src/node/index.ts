@@ -6,6 +6,8 @@
  *
  * Kept out of the main entry so that the engine's own modules import no `node:` module; hosts on
  * Node import these from here. No protocol logic lives under src/node.
+ *
+ * @module l2tp-core/node
  */
 
 export {

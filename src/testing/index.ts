@@ -3,6 +3,8 @@
  * tests. A virtual clock, a seeded random source, a discrete-event network simulator with lossy
  * links and a bounded driver, and an adapter that puts a ReliableChannel on that network.
  * Nothing here reads real time or opens sockets. Re-exports only.
+ *
+ * @module l2tp-core/testing
  */
 
 export { type ControlPacket, ReliableChannelNode } from './channel-node.js';
