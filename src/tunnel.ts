@@ -384,7 +384,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       };
       this.on('up', onUp);
       this.on('down', onDown);
-      (this.#faultWaiters ??= new Set()).add(onFault);
+      this.#waitForFault(onFault);
       const disposeAbort = onAbort(options.signal, 'connect', (error) => {
         cleanup();
         void this.close();
@@ -441,7 +441,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       };
       session.on('up', onUp);
       session.on('down', onDown);
-      (this.#faultWaiters ??= new Set()).add(onFault);
+      this.#waitForFault(onFault);
       const disposeAbort = onAbort(signal, `session ${sessionId}`, (error) => {
         cleanup();
         if (!this.#closed) session.close();
@@ -571,6 +571,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     } finally {
       this.#busy = false;
     }
+  }
+
+  #waitForFault(waiter: (error: Error) => void): void {
+    this.#faultWaiters ??= new Set();
+    this.#faultWaiters.add(waiter);
   }
 
   // A host fault: the pending connect() / openSession() calls reject with it; otherwise it is
