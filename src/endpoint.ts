@@ -210,7 +210,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       release: (tunnel: Tunnel) => {
         if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
         if (this.#lastRx === tunnel) this.#lastRx = undefined;
+        const key = tunnel.acceptKey;
+        if (key !== undefined && this.#accepted.get(key) === tunnel) this.#accepted.delete(key);
+        this.#forgetHalfOpen(tunnel);
       },
+      fault: (error: Error, heard: boolean) => this.#fault(error, heard),
       sessionAdded: (tunnel: Tunnel, sessionId: number) => {
         if (tunnel.version === 3) this.#v3Sessions.set(sessionId, tunnel);
       },
@@ -250,7 +254,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       throw new UsageError(`maxTunnels (${this.#maxTunnels}) reached`);
     }
     const engine = new TunnelEngine(this.#engineOptions(options));
-    engine.logLabel = `${peer.address}:${peer.port}`;
+    engine.logLabel = peer;
     const tunnel = this.#add(engine, peer);
     this.#addDialing(tunnel);
     return tunnel;
@@ -319,7 +323,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   #add(engine: TunnelEngine, peer: PeerAddress): Tunnel {
     const tunnel = new Tunnel(engine, peer, this.#host);
     this.#tunnels.set(tunnel.id, tunnel);
-    tunnel.on('error', (err) => this.#fault(err));
     return tunnel;
   }
 
@@ -352,13 +355,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return waiting.length > 0;
   }
 
-  // A host fault nothing else took: to the 'error' listeners, or thrown (as node:events does
-  // with an unheard 'error') so that it never goes unnoticed.
-  #fault(error: Error): void {
+  // A host fault no promise took: to the endpoint's 'error' listeners; thrown (as node:events
+  // does with an unheard 'error') when neither they nor the tunnel's (`heard`) exist, so that
+  // it never goes unnoticed.
+  #fault(error: Error, heard: boolean): void {
     if (this.listenerCount('error') > 0) {
       this.emit('error', error);
       return;
     }
+    if (heard) return;
     queueMicrotask(() => {
       throw error;
     });
@@ -521,12 +526,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       log('SCCRQ from %s:%d refused', from.address, from.port);
       return;
     }
-    const { engine, outputs } = TunnelEngine.accept(
-      bytes,
-      now,
-      this.#engineOptions(options),
-      `${from.address}:${from.port}`,
-    );
+    const { engine, outputs } = TunnelEngine.accept(bytes, now, this.#engineOptions(options), from);
     if (engine.state === 'closed') {
       // The engine dropped it (e.g. Nr ≠ 0, or Ns ≠ 0 held out of order): no tunnel, no slot, and
       // the key stays free for the real SCCRQ.
@@ -547,10 +547,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       set.add(tunnel);
       tunnel.once('up', () => this.#forgetHalfOpen(tunnel));
     }
-    tunnel.once('close', () => {
-      this.#accepted.delete(key.id);
-      this.#forgetHalfOpen(tunnel);
-    });
+    tunnel.acceptKey = key.id; // forgotten in release (no listener per tunnel)
     log('tunnel %d accepted from %s:%d', tunnel.id, from.address, from.port);
     this.emit('tunnel', tunnel);
     tunnel.perform(outputs);

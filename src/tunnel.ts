@@ -49,6 +49,8 @@ export interface TunnelTimerSlot extends HeapEntry {
   fire(): void;
 }
 
+const NO_SESSIONS: ReadonlyMap<number, Session> = new Map();
+
 // The slot of one tunnel: a small object with a method, not a closure per tunnel.
 class TimerSlot implements TunnelTimerSlot {
   heapIndex = -1;
@@ -75,6 +77,11 @@ export interface TunnelHost {
   send(data: DatagramData, peer: PeerAddress): void;
   /** Called once when the engine is finished, so the host can forget the tunnel. */
   release(tunnel: Tunnel): void;
+  /**
+   * A host fault no pending promise took, after the tunnel's own 'error' listeners (`heard`:
+   * there were some). The Endpoint passes it to its listeners, or throws it when nobody heard.
+   */
+  fault(error: Error, heard: boolean): void;
   /** A session id came into use / went out of use on this tunnel (v3 data is routed by it). */
   sessionAdded(tunnel: Tunnel, sessionId: number): void;
   /** The session id went out of use (the session closed or the tunnel went down). */
@@ -283,8 +290,11 @@ export class Session extends EventEmitter<SessionEvents> {
 export class Tunnel extends EventEmitter<TunnelEvents> {
   readonly engine: TunnelEngine;
   readonly peer: PeerAddress;
+  /** @internal The Endpoint's key for a tunnel a peer opened (its SCCRQ's source and id). */
+  acceptKey: string | undefined;
   readonly #host: TunnelHost;
-  readonly #sessions = new Map<number, Session>();
+  // A shared empty map until the first session (a tunnel without calls carries none).
+  #sessions: Map<number, Session> = NO_SESSIONS as Map<number, Session>;
   readonly #slot: TunnelTimerSlot;
   #up: TunnelUpEvent | undefined;
   #down: DownReason | undefined;
@@ -583,7 +593,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   #fault(error: Error): void {
     const waiters = this.#faultWaiters;
     if (waiters === undefined || waiters.size === 0) {
-      this.emit('error', error);
+      const heard = this.listenerCount('error') > 0;
+      if (heard) this.emit('error', error);
+      this.#host.fault(error, heard);
       return;
     }
     for (const waiter of [...waiters]) waiter(error);
@@ -600,6 +612,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     let s = this.#sessions.get(id);
     if (s === undefined) {
       s = new Session(this, id);
+      if (this.#sessions === NO_SESSIONS) this.#sessions = new Map();
       this.#sessions.set(id, s);
       this.#host.sessionAdded(this, id);
     }

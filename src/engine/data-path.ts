@@ -44,7 +44,7 @@ import type { EngineOutput, SendFrameOptions, SessionWire } from './types.js';
 export class DataPath {
   // What the engine keeps current here (plain fields, not callbacks: 100,000 tunnels).
   /** Every live session by our Session ID (the engine's map). */
-  readonly sessions: ReadonlyMap<number, SessionRecord>;
+  sessions: ReadonlyMap<number, SessionRecord>;
   /** The control connection is established (data flows only then). */
   established = false;
   readonly localTunnelId: number;

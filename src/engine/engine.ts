@@ -161,6 +161,7 @@ import {
 // namespace only: `DEBUG=l2tp:control` shows every tunnel's, with its peer when known.
 const controlLog = createDebug('l2tp:control');
 const NO_FIELDS: FieldName[] = [];
+const NO_RECORDS: ReadonlyMap<number, SessionRecord> = new Map();
 const RESOLVED = new WeakMap<TunnelEngineOptions, ResolvedTunnelEngineOptions>();
 type ParseOptions = NonNullable<Parameters<typeof parseControl>[1]>;
 const PARSE_OPTIONS = new WeakMap<ResolvedTunnelEngineOptions, ParseOptions>();
@@ -177,7 +178,8 @@ export class TunnelEngine {
   /** v3: AVPs of our explicit ACK (Message Type 20, plus a zeroed digest when authenticating). */
   readonly #ackAvps: Uint8Array | undefined;
   readonly #channel: ReliableChannel<Body>;
-  readonly #sessions = new Map<number, SessionRecord>();
+  // A shared empty map until the first call (see #addSession); the data path reads the same.
+  #sessions: Map<number, SessionRecord> = NO_RECORDS as Map<number, SessionRecord>;
   readonly #localTunnelId: number;
   #peerTunnelId = 0;
   #state: TunnelState = 'idle';
@@ -201,7 +203,9 @@ export class TunnelEngine {
   /** Our StopCCN: whether it was transmitted, and whether the peer acknowledged it. */
   #stopSent = false;
   #stopAcked = false;
-  #logLabel: string;
+  // The peer as l2tp:control lines name it: a label, or an address formatted when a line is
+  // written (no string per tunnel kept for logs that may never be on).
+  #logLabel: string | { readonly address: string; readonly port: number };
   /** The peer overflowed the control queue during this input (see #send). */
   #overflow = false;
   /** We decided to send a StopCCN (it may still wait for the window). */
@@ -259,7 +263,7 @@ export class TunnelEngine {
     sccrq: Uint8Array,
     now: number,
     options: TunnelEngineOptions,
-    logLabel?: string,
+    logLabel?: string | { readonly address: string; readonly port: number },
   ): { engine: TunnelEngine; outputs: EngineOutput[] } {
     const engine = new TunnelEngine(options);
     if (logLabel !== undefined) engine.#logLabel = logLabel;
@@ -301,7 +305,7 @@ export class TunnelEngine {
    * @internal How `l2tp:control` lines name the peer (the Endpoint sets it after construction,
    * so that tunnels made from one options object share their resolved options).
    */
-  set logLabel(label: string) {
+  set logLabel(label: string | { readonly address: string; readonly port: number }) {
     this.#logLabel = label;
   }
 
@@ -547,7 +551,7 @@ export class TunnelEngine {
       }
     }
     const rec = this.#newSession(this.#o.mode === 'lac' ? 'lac-ic' : 'lns-oc', 0, resolved);
-    this.#sessions.set(rec.id, rec);
+    this.#addSession(rec);
     this.#session(rec, { event: 'open' }, now);
     if (this.#state === 'idle') {
       this.#initiator = true;
@@ -833,13 +837,22 @@ export class TunnelEngine {
   // One l2tp:control line, prefixed with the tunnel and its peer; free when the namespace is off.
   #log(format: string, ...args: unknown[]): void {
     if (!controlLog.enabled) return;
-    const label = this.#logLabel;
+    const l = this.#logLabel;
+    const label = typeof l === 'string' ? l : `${l.address}:${l.port}`;
     controlLog(
       `tunnel %d%s: ${format}`,
       this.#localTunnelId,
       label === '' ? '' : ` ${label}`,
       ...args,
     );
+  }
+
+  #addSession(rec: SessionRecord): void {
+    if (this.#sessions === NO_RECORDS) {
+      this.#sessions = new Map();
+      this.#data.sessions = this.#sessions;
+    }
+    this.#sessions.set(rec.id, rec);
   }
 
   #touch(now: number): void {
@@ -1819,7 +1832,7 @@ export class TunnelEngine {
       call,
       accepted,
     });
-    if (accepted) this.#sessions.set(rec.id, rec);
+    if (accepted) this.#addSession(rec);
     this.#session(
       rec,
       { event: `recv-${m.type}-${accepted ? 'ok' : 'bad'}`, codes: accepted ? undefined : codes },

@@ -125,6 +125,33 @@ describe('errors never vanish', () => {
     expect(heard).toContain(fault);
   });
 
+  test("a tunnel's own 'error' listener hears a fault; nothing is thrown then", async () => {
+    const { endpoint, transport, advance } = setup();
+    const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
+    const heard: Error[] = [];
+    tunnel.on('error', (e) => heard.push(e));
+    const thrown: unknown[] = [];
+    const real = globalThis.queueMicrotask;
+    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) =>
+      real(() => {
+        try {
+          fn();
+        } catch (err) {
+          thrown.push(err);
+        }
+      }),
+    );
+    const opening = tunnel.openSession().catch(() => undefined);
+    await advance(10);
+    for (const s of tunnel.sessions.values()) s.close();
+    await opening;
+    const fault = new Error('EACCES');
+    transport.failWith = fault;
+    await advance(1100);
+    expect(heard).toContain(fault);
+    expect(thrown).toEqual([]);
+  });
+
   test("without an 'error' listener, a fault nothing takes is thrown, never dropped", async () => {
     const { endpoint, transport, advance } = setup();
     const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
