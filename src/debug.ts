@@ -71,8 +71,11 @@ function scoped(ns: createDebug.Debugger, scope: string): Logger {
  * messages with the scope. Loggers are built once per instance.
  */
 export class DebugLog {
-  /** Prefix of every message, e.g. `tunnel 42 session 128`. */
-  readonly scope: string;
+  // The prefix, or (forSession) undefined until a line needs it: two numbers per session rather
+  // than a string nobody may ever print (100,000 sessions).
+  #scope: string | undefined;
+  #tunnelId = 0;
+  #sessionId = 0;
   #mask: number;
   // Built on first use, by category bit.
   #loggers: Record<number, Logger | undefined> | undefined; // made when first needed
@@ -84,8 +87,23 @@ export class DebugLog {
    * @throws UsageError when `mask` is not an integer in 0 … 2^32 − 1.
    */
   constructor(scope: string, mask = 0) {
-    this.scope = scope;
+    this.#scope = scope;
     this.#mask = checkMask(mask);
+  }
+
+  /** The debug mask of session `sessionId` of tunnel `tunnelId` (scope `tunnel T session S`). */
+  static forSession(tunnelId: number, sessionId: number, mask = 0): DebugLog {
+    const log = new DebugLog('', mask);
+    log.#scope = undefined;
+    log.#tunnelId = tunnelId;
+    log.#sessionId = sessionId;
+    return log;
+  }
+
+  /** Prefix of every message, e.g. `tunnel 42 session 128`. */
+  get scope(): string {
+    this.#scope ??= `tunnel ${this.#tunnelId} session ${this.#sessionId}`;
+    return this.#scope;
   }
 
   /** The current mask (0 … 15). */

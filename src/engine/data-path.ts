@@ -57,7 +57,7 @@ export class DataPath {
   readonly #v3: boolean;
   readonly #encap: 'udp' | 'ip';
   /** Sessions whose data sequencer has a reorder deadline, by that deadline. */
-  readonly #timers = new DeadlineHeap<SessionRecord>();
+  #timers: DeadlineHeap<SessionRecord> | undefined; // made when a session first holds a frame
   /** Sessions the fast paths used last (a stream of frames skips the map lookup). */
   #lastRx: SessionRecord | undefined;
   #lastTx: SessionRecord | undefined;
@@ -84,12 +84,14 @@ export class DataPath {
 
   /** Earliest reorder deadline of any session; O(1). */
   nextDeadline(): number | undefined {
-    return this.#timers.peekDeadline();
+    return this.#timers?.peekDeadline();
   }
 
   /** Releases what the reorder timers of the sessions due at `now` hold, earliest first. */
   handleTimeout(now: number): void {
-    for (let s = this.#timers.popDue(now); s !== undefined; s = this.#timers.popDue(now)) {
+    const timers = this.#timers;
+    if (timers === undefined) return;
+    for (let s = timers.popDue(now); s !== undefined; s = timers.popDue(now)) {
       this.deliver(s, s.seq.handleTimeout(now));
       this.rearm(s);
     }
@@ -97,14 +99,14 @@ export class DataPath {
 
   /** A session ended: out of the heap and the fast paths' memory. */
   forget(rec: SessionRecord): void {
-    this.#timers.remove(rec);
+    this.#timers?.remove(rec);
     if (this.#lastRx === rec) this.#lastRx = undefined;
     if (this.#lastTx === rec) this.#lastTx = undefined;
   }
 
   /** Every session ended (the tunnel went down). */
   clear(): void {
-    this.#timers.clear();
+    this.#timers?.clear();
     this.#lastRx = undefined;
     this.#lastTx = undefined;
   }
@@ -119,9 +121,10 @@ export class DataPath {
       if (filed !== d) throw new Error(`session ${s.id}: deadline ${d} filed as ${filed}`);
       if (d !== undefined && (scan === undefined || d < scan)) scan = d;
     }
-    const top = this.#timers.peekDeadline();
-    if (top !== scan || this.#timers.size > sessions.size) {
-      throw new Error(`heap earliest ${top} (${this.#timers.size} filed), scan ${scan}`);
+    const top = this.#timers?.peekDeadline();
+    const filed = this.#timers?.size ?? 0;
+    if (top !== scan || filed > sessions.size) {
+      throw new Error(`heap earliest ${top} (${filed} filed), scan ${scan}`);
     }
   }
 
@@ -444,6 +447,7 @@ export class DataPath {
     this.deliver(rec, old.flush());
     const f = old.stats();
     const d = rec.d;
+    d.base ??= { rxPackets: 0, rxSeqDiscards: 0, rxOosPackets: 0, rxErrors: 0 };
     d.base.rxPackets += f.rxPackets;
     d.base.rxSeqDiscards += f.rxSeqDiscards;
     d.base.rxOosPackets += f.rxOosPackets;
@@ -515,7 +519,10 @@ export class DataPath {
   // Files a session's reorder deadline (or removes it) after its sequencer changed.
   rearm(rec: SessionRecord): void {
     const d = rec.seq.nextDeadline();
-    if (d !== undefined || rec.heapIndex >= 0) this.#timers.set(rec, d);
+    if (d !== undefined || rec.heapIndex >= 0) {
+      this.#timers ??= new DeadlineHeap<SessionRecord>();
+      this.#timers.set(rec, d);
+    }
   }
 
   // RFC 3931 §4.1: the Session ID alone names the session; then its cookie is checked

@@ -86,7 +86,8 @@ export interface DataPlane {
   readonly log: DebugLog;
   /** A sequenced frame was received: a new sequencer starts at the expected Ns. */
   seenSeq: boolean;
-  readonly base: RxBase;
+  /** Made when a sequencer is first retired (most sessions never retire one). */
+  base: RxBase | undefined;
   txPackets: number;
   txBytes: number;
   txErrors: number;
@@ -268,11 +269,18 @@ export function readBigU64(bytes: Uint8Array): bigint {
   return v;
 }
 
+const NO_BASE: RxBase = Object.freeze({
+  rxPackets: 0,
+  rxSeqDiscards: 0,
+  rxOosPackets: 0,
+  rxErrors: 0,
+});
+
 /** The counters of a session (see SessionStats). */
 export function statsOf(rec: SessionRecord): SessionStats {
   const s = rec.seq.stats();
   const d = rec.d;
-  const b = d.base;
+  const b = d.base ?? NO_BASE;
   return {
     txPackets: d.txPackets,
     txBytes: d.txBytes,
