@@ -83,16 +83,13 @@ export class DataSequencer<T> {
       throw new UsageError(`initialNs must be an integer in 0…${this.#mask}, got ${initialNs}`);
     }
     this.#nextNs = initialNs;
+    // One plain object (undefined means the default): a sequencer is made per session.
     const ro: ReorderBufferOptions = {
       bits: options.version === 2 ? 16 : 24,
-      ...(options.reorderTimeoutMs === undefined
-        ? {}
-        : { reorderTimeoutMs: options.reorderTimeoutMs }),
-      ...(options.maxHeld === undefined ? {} : { maxHeld: options.maxHeld }),
-      ...(options.expiryPolicy === undefined ? {} : { expiryPolicy: options.expiryPolicy }),
-      ...(options.oosResyncThreshold === undefined
-        ? {}
-        : { oosResyncThreshold: options.oosResyncThreshold }),
+      reorderTimeoutMs: options.reorderTimeoutMs,
+      maxHeld: options.maxHeld,
+      expiryPolicy: options.expiryPolicy,
+      oosResyncThreshold: options.oosResyncThreshold,
       initialNr: options.initialNr,
     };
     this.#buffer = new ReorderBuffer<T>(ro);

@@ -26,16 +26,16 @@ export interface ReorderBufferOptions {
   /** Sequence space: 16 (v2 Ns) or 24 (v3 L2-Specific Sublayer). Default 16. */
   readonly bits?: SerialBits;
   /** REORDERTO in ms. 0 = never hold: out-of-sequence packets are dropped. Default 0 (kernel). */
-  readonly reorderTimeoutMs?: number;
+  readonly reorderTimeoutMs?: number | undefined;
   /** Bound on held packets; at the bound the first gap is skipped early (see docs). Default 64. */
-  readonly maxHeld?: number;
+  readonly maxHeld?: number | undefined;
   /** Fate of a held packet whose timeout expires. Default 'drop' (kernel). */
-  readonly expiryPolicy?: ExpiryPolicy;
+  readonly expiryPolicy?: ExpiryPolicy | undefined;
   /**
    * No-queue mode: after more than this many consecutive-among-themselves out-of-sequence
    * packets, accept the next one as the new sequence (kernel nr_oos_count_max). Default 4.
    */
-  readonly oosResyncThreshold?: number;
+  readonly oosResyncThreshold?: number | undefined;
   /**
    * How far ahead of the expected Ns a packet is accepted (exclusive). Default 2^(bits-1) − 1:
    * 32767 / 8388607, the kernel's nr_window_size. Packets outside are discarded.
