@@ -348,11 +348,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   // when it cannot read our SCCRQ's Assigned Tunnel ID). Handed to those tunnels, so connect()
   // fails at once with the peer's Result Code instead of by timeout. False when there are none.
   #toDialing(bytes: Uint8Array, from: PeerAddress): boolean {
-    const waiting = [...(this.#dialing.get(sourceKey(from)) ?? [])].filter(
-      (t) => t.engine.state === 'wait-ctl-reply',
-    );
+    const waiting = this.#awaitingSccrp(from);
     for (const t of waiting) t.handleDatagram(bytes);
     return waiting.length > 0;
+  }
+
+  // Our tunnels to `from` whose SCCRQ has no SCCRP yet (a copy: handling may close them).
+  #awaitingSccrp(from: PeerAddress): Tunnel[] {
+    const dialing = this.#dialing.get(sourceKey(from));
+    if (dialing === undefined) return [];
+    return [...dialing].filter((t) => t.engine.state === 'wait-ctl-reply');
   }
 
   // A host fault no promise took: to the endpoint's 'error' listeners; thrown (as node:events
@@ -506,8 +511,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       return;
     }
     // Only our tunnels to this peer still waiting for an SCCRP can collide (RFC 2661 §4.4.3).
-    for (const t of [...(this.#dialing.get(sourceKey(from)) ?? [])]) {
-      if (t.engine.state !== 'wait-ctl-reply') continue;
+    for (const t of this.#awaitingSccrp(from)) {
       const { outcome, outputs } = t.engine.handleCollision(bytes, now);
       t.perform(outputs);
       if (outcome === 'local-wins' || outcome === 'both-lose') {

@@ -269,8 +269,8 @@ export interface TunnelEngineOptions
   /** Tells whether an id is taken elsewhere (an endpoint's other tunnels). Default: none is. */
   readonly isIdInUse?: (kind: 'tunnel' | 'session', id: number) => boolean;
   /**
-   * How `l2tp:control` debug lines name this tunnel's peer, e.g. `192.0.2.1:1701` (the Endpoint
-   * sets it). Default: none.
+   * How `l2tp:control` debug lines name this tunnel's peer, e.g. `192.0.2.1:1701`. An Endpoint
+   * names each of its tunnels' peers itself. Default: none.
    */
   readonly logLabel?: string;
   /**

@@ -441,19 +441,23 @@ describe('failures', () => {
   });
   afterAll(() => silent.close());
 
+  // A lac dialling the silent port with short timers: it gives up after 50 + 100 + 200 ms.
+  const silentPeerLac = (...extra: string[]) => [
+    'lac',
+    ...extra,
+    '--peer',
+    '127.0.0.1',
+    '--peer-port',
+    String(silentPort),
+    '--retransmit-ms',
+    '50',
+    '--max-retransmits',
+    '2',
+  ];
+
   it('an unreachable peer: exit 1 after the retransmission budget, with a summary', async () => {
     const started = performance.now();
-    const lac = startCli([
-      'lac',
-      '--peer',
-      '127.0.0.1',
-      '--peer-port',
-      String(silentPort),
-      '--retransmit-ms',
-      '50',
-      '--max-retransmits',
-      '2',
-    ]);
+    const lac = startCli(silentPeerLac());
     expect(await lac.exited).toBe(1);
     // 50 + 100 + 200 ms of retransmissions, plus process start: far below the default 31 s.
     expect(performance.now() - started).toBeLessThan(8000);
@@ -463,18 +467,7 @@ describe('failures', () => {
   }, 20_000);
 
   it('-v shows the control connection on stderr: the SCCRQ, each retransmission with the peer, the state changes', async () => {
-    const lac = startCli([
-      'lac',
-      '-v',
-      '--peer',
-      '127.0.0.1',
-      '--peer-port',
-      String(silentPort),
-      '--retransmit-ms',
-      '50',
-      '--max-retransmits',
-      '2',
-    ]);
+    const lac = startCli(silentPeerLac('-v'));
     expect(await lac.exited).toBe(1);
     const err = lac.stderr();
     const peer = `127\\.0\\.0\\.1:${silentPort}`;

@@ -10,7 +10,7 @@ import { DecodeError, L2tpError, UsageError } from '../../src/errors.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { VirtualClock } from '../../src/testing/index.js';
 import type { DatagramData, DatagramTransport, PeerAddress } from '../../src/transport.js';
-import { downCode, TunnelDownError } from '../../src/tunnel.js';
+import { downCode, type Tunnel, TunnelDownError } from '../../src/tunnel.js';
 
 const PEER = { address: '192.0.2.1', port: 1701 };
 
@@ -71,6 +71,32 @@ function setup() {
   return { clock, transport, endpoint, advance };
 }
 
+// Errors thrown from microtasks (what the Endpoint does with a fault nobody heard), collected
+// instead of reaching the test runner as unhandled.
+function catchMicrotaskThrows(): unknown[] {
+  const thrown: unknown[] = [];
+  const real = globalThis.queueMicrotask;
+  vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) =>
+    real(() => {
+      try {
+        fn();
+      } catch (err) {
+        thrown.push(err);
+      }
+    }),
+  );
+  return thrown;
+}
+
+// Starts the tunnel through a call and closes that call before it is up: the tunnel then keeps
+// retransmitting with no promise pending, so a later fault belongs to nobody.
+async function openAndDropCall(tunnel: Tunnel, advance: (ms: number) => Promise<void>) {
+  const opening = tunnel.openSession().catch(() => undefined);
+  await advance(10);
+  for (const s of tunnel.sessions.values()) s.close();
+  await opening;
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -115,10 +141,7 @@ describe('errors never vanish', () => {
     const heard: Error[] = [];
     endpoint.on('error', (e) => heard.push(e));
     const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
-    const opening = tunnel.openSession().catch(() => undefined);
-    await advance(10);
-    for (const s of tunnel.sessions.values()) s.close();
-    await opening;
+    await openAndDropCall(tunnel, advance);
     const fault = new Error('EHOSTUNREACH');
     transport.failWith = fault;
     await advance(1100);
@@ -130,21 +153,8 @@ describe('errors never vanish', () => {
     const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
     const heard: Error[] = [];
     tunnel.on('error', (e) => heard.push(e));
-    const thrown: unknown[] = [];
-    const real = globalThis.queueMicrotask;
-    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) =>
-      real(() => {
-        try {
-          fn();
-        } catch (err) {
-          thrown.push(err);
-        }
-      }),
-    );
-    const opening = tunnel.openSession().catch(() => undefined);
-    await advance(10);
-    for (const s of tunnel.sessions.values()) s.close();
-    await opening;
+    const thrown = catchMicrotaskThrows();
+    await openAndDropCall(tunnel, advance);
     const fault = new Error('EACCES');
     transport.failWith = fault;
     await advance(1100);
@@ -155,24 +165,9 @@ describe('errors never vanish', () => {
   test("without an 'error' listener, a fault nothing takes is thrown, never dropped", async () => {
     const { endpoint, transport, advance } = setup();
     const tunnel = endpoint.tunnel(PEER, { mode: 'lac', hostName: 'lac' });
-    const thrown: unknown[] = [];
-    const real = globalThis.queueMicrotask;
-    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) =>
-      real(() => {
-        try {
-          fn();
-        } catch (err) {
-          thrown.push(err);
-        }
-      }),
-    );
+    const thrown = catchMicrotaskThrows();
     const fault = new Error('EHOSTUNREACH');
-    // Start the tunnel without a promise: openSession() is pending, connect() is not; make
-    // the session's promise settle first so the fault is nobody's.
-    const opening = tunnel.openSession().catch(() => undefined);
-    await advance(10);
-    for (const s of tunnel.sessions.values()) s.close();
-    await opening;
+    await openAndDropCall(tunnel, advance);
     transport.failWith = fault;
     await advance(1100);
     expect(thrown).toContain(fault);
