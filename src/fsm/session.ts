@@ -274,9 +274,44 @@ export function sessionTransition(
   return undefined;
 }
 
+// Steps that depend on the row alone (no CDN codes, no down reason), made once per row: the
+// engine steps a call on every call-level message, and most steps are one of these.
+const ROW_STEPS = new WeakMap<Row, Step<SessionState, SessionAction> | null>();
+// The step of an event without a row, per state (no change, no actions).
+const NO_STEP = new Map<SessionState, Step<SessionState, SessionAction>>(
+  SESSION_STATES.map((state) => [state, Object.freeze({ state, actions: Object.freeze([]) })]),
+);
+const SEND_ACTIONS = new Map<string, SessionAction>(
+  (['ICRQ', 'ICRP', 'ICCN', 'OCRQ', 'OCRP', 'OCCN'] as const).map((message) => [
+    `send-${message}`,
+    Object.freeze({ type: 'send', message }),
+  ]),
+);
+const SESSION_UP: SessionAction = Object.freeze({ type: 'session-up' });
+const NOTIFY: SessionAction = Object.freeze({ type: 'notify' });
+
+// A frozen step for `row` when none of its actions depend on the input, else null.
+function rowStep(row: Row): Step<SessionState, SessionAction> | null {
+  let step = ROW_STEPS.get(row);
+  if (step === undefined) {
+    const actions: SessionAction[] = [];
+    for (const k of row.actions) {
+      const a = k === 'session-up' ? SESSION_UP : k === 'notify' ? NOTIFY : SEND_ACTIONS.get(k);
+      if (a === undefined) break; // send-CDN, session-down: built per step
+      actions.push(a);
+    }
+    step =
+      actions.length === row.actions.length
+        ? Object.freeze({ state: row.next, actions: Object.freeze(actions) })
+        : null;
+    ROW_STEPS.set(row, step);
+  }
+  return step;
+}
+
 /**
  * Applies one event to a call of `kind`. Pure; never throws. An event with no row leaves the
- * state unchanged with no actions.
+ * state unchanged with no actions. The result may be shared between calls (it is frozen).
  */
 export function stepSession(
   kind: SessionKind,
@@ -285,7 +320,9 @@ export function stepSession(
   ctx: SessionContext,
 ): Step<SessionState, SessionAction> {
   const row = sessionTransition(kind, state, input.event);
-  if (row === undefined) return { state, actions: [] };
+  if (row === undefined) return NO_STEP.get(state) as Step<SessionState, SessionAction>;
+  const fixed = rowStep(row);
+  if (fixed !== null) return fixed;
   const fromTable = SESSION_TRANSITIONS[kind][state][input.event] !== undefined;
   const sent: ResultCodes =
     input.codes ??
@@ -301,7 +338,7 @@ export function stepSession(
         actions.push({ type: 'send', message: 'CDN', codes: sent });
         break;
       case 'session-up':
-        actions.push({ type: 'session-up' });
+        actions.push(SESSION_UP);
         break;
       case 'session-down': {
         const by = input.event === 'tunnel-down' ? (input.by ?? 'local') : (row.down ?? 'error');
@@ -317,10 +354,10 @@ export function stepSession(
         break;
       }
       case 'notify':
-        actions.push({ type: 'notify' });
+        actions.push(NOTIFY);
         break;
       default:
-        actions.push({ type: 'send', message: k.slice(5) as Exclude<SessionMessageName, 'CDN'> });
+        actions.push(SEND_ACTIONS.get(k) as SessionAction);
     }
   }
   return { state: row.next, actions };

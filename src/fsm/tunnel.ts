@@ -174,49 +174,78 @@ export function fsmErrorCodes(state: TunnelState, event: TunnelEvent): ResultCod
 }
 
 const CLEAR: ResultCodes = { resultCode: StopCcnResult.GeneralClear };
+// The default rule's row for a message received in an improper sequence.
+const IMPROPER: Row = stopAndHold('error');
 
 /** The row used for (state, event): the table's, or the default rule's (see file header). */
 export function tunnelTransition(state: TunnelState, event: TunnelEvent): Row | undefined {
   const row = TUNNEL_TRANSITIONS[state][event];
   if (row !== undefined) return row;
   if (state === 'closing' || state === 'closed') return undefined;
-  if (event.startsWith('recv-')) return stopAndHold('error');
+  if (event.startsWith('recv-')) return IMPROPER;
   return undefined;
+}
+
+// Actions that depend on nothing but the row, shared by every step (frozen).
+const FIXED_ACTIONS: { readonly [kind in TunnelActionKind]?: TunnelAction } = {
+  'send-SCCRQ': Object.freeze({ type: 'send', message: 'SCCRQ' }),
+  'send-SCCRP': Object.freeze({ type: 'send', message: 'SCCRP' }),
+  'send-SCCCN': Object.freeze({ type: 'send', message: 'SCCCN' }),
+  'tunnel-up': Object.freeze({ type: 'tunnel-up' }),
+  hold: Object.freeze({ type: 'hold' }),
+  discard: Object.freeze({ type: 'discard' }),
+  release: Object.freeze({ type: 'release' }),
+  'route-session': Object.freeze({ type: 'route-session' }),
+};
+// Steps of rows without a StopCCN or a down reason, made once per row; null for the others.
+const ROW_STEPS = new WeakMap<Row, Step<TunnelState, TunnelAction> | null>();
+// The step of an event without a row, per state (no change, no actions).
+const NO_STEP = new Map<TunnelState, Step<TunnelState, TunnelAction>>(
+  TUNNEL_STATES.map((state) => [state, Object.freeze({ state, actions: Object.freeze([]) })]),
+);
+
+function rowStep(row: Row): Step<TunnelState, TunnelAction> | null {
+  let step = ROW_STEPS.get(row);
+  if (step === undefined) {
+    const actions: TunnelAction[] = [];
+    for (const kind of row.actions) {
+      const a = FIXED_ACTIONS[kind];
+      if (a === undefined) break;
+      actions.push(a);
+    }
+    step =
+      actions.length === row.actions.length
+        ? Object.freeze({ state: row.next, actions: Object.freeze(actions) })
+        : null;
+    ROW_STEPS.set(row, step);
+  }
+  return step;
 }
 
 /**
  * Applies one event. Pure: same inputs, same result; never throws. An event with no row (and
- * no default) leaves the state unchanged with no actions.
+ * no default) leaves the state unchanged with no actions. The result may be shared between
+ * calls (it is frozen).
  */
 export function stepTunnel(
   state: TunnelState,
   input: TunnelInput,
 ): Step<TunnelState, TunnelAction> {
   const row = tunnelTransition(state, input.event);
-  if (row === undefined) return { state, actions: [] };
+  if (row === undefined) return NO_STEP.get(state) as Step<TunnelState, TunnelAction>;
+  const fixed = rowStep(row);
+  if (fixed !== null) return fixed;
   const fromTable = TUNNEL_TRANSITIONS[state][input.event] !== undefined;
   const sendsStop = row.actions.includes('send-StopCCN');
   const actions: TunnelAction[] = [];
   for (const kind of row.actions) {
     switch (kind) {
-      case 'send-SCCRQ':
-        actions.push({ type: 'send', message: 'SCCRQ' });
-        break;
-      case 'send-SCCRP':
-        actions.push({ type: 'send', message: 'SCCRP' });
-        break;
-      case 'send-SCCCN':
-        actions.push({ type: 'send', message: 'SCCCN' });
-        break;
       case 'send-StopCCN':
         actions.push({
           type: 'send',
           message: 'StopCCN',
           codes: stopCodes(state, input, fromTable),
         });
-        break;
-      case 'tunnel-up':
-        actions.push({ type: 'tunnel-up' });
         break;
       case 'tunnel-down': {
         const by = row.down ?? 'error';
@@ -230,18 +259,8 @@ export function stepTunnel(
         actions.push({ type: 'tunnel-down', reason: downReason(by, codes) });
         break;
       }
-      case 'hold':
-        actions.push({ type: 'hold' });
-        break;
-      case 'discard':
-        actions.push({ type: 'discard' });
-        break;
-      case 'release':
-        actions.push({ type: 'release' });
-        break;
-      case 'route-session':
-        actions.push({ type: 'route-session' });
-        break;
+      default:
+        actions.push(FIXED_ACTIONS[kind] as TunnelAction);
     }
   }
   return { state: row.next, actions };
