@@ -51,6 +51,10 @@ export interface TunnelTimerSlot extends HeapEntry {
 
 const NO_SESSIONS: ReadonlyMap<number, Session> = new Map();
 
+// In Tunnel#perform's deferred list: a send threw (the next item is what it threw).
+const FAULT = Symbol('fault');
+type Deferred = typeof FAULT | Extract<EngineOutput, { type: 'frame' | 'event' }>;
+
 // The slot of one tunnel: a small object with a method, not a closure per tunnel.
 class TimerSlot implements TunnelTimerSlot {
   heapIndex = -1;
@@ -543,12 +547,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   /** @internal The host's deadline for this tunnel came (see TunnelTimerSlot). */
   handleTimer(): void {
-    if (!this.#closed) this.#run((now) => this.engine.handleTimeout(now));
+    if (!this.#closed) this.#perform(this.engine.handleTimeout(this.#host.clock.now()));
   }
 
   /** @internal A datagram from the peer, routed here by the endpoint. */
   handleDatagram(bytes: Uint8Array): void {
-    this.#run((now) => this.engine.handleDatagram(bytes, now));
+    if (this.#closed) throw new UsageError(`tunnel ${this.id} is closed`);
+    this.#perform(this.engine.handleDatagram(bytes, this.#host.clock.now()));
   }
 
   /**
@@ -603,7 +608,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   /** @internal Feed outputs produced outside #run (TunnelEngine.accept). */
   perform(outputs: readonly EngineOutput[]): void {
-    this.#run(() => outputs);
+    if (this.#closed) throw new UsageError(`tunnel ${this.id} is closed`);
+    this.#perform(outputs);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -625,93 +631,134 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     if (this.#closed) {
       throw new UsageError(`tunnel ${this.id} is closed`);
     }
-    const outputs = call(this.#host.clock.now());
-    const deferred: (() => void)[] = [];
+    this.#perform(call(this.#host.clock.now()), dataSession);
+  }
+
+  // Performs outputs in order: datagrams are sent and the sessions an event names are made or
+  // dropped at once; what listeners hear (frames, events, send faults) waits until every output
+  // is performed and the timer re-armed. Those wait as (item, argument) pairs in one array made
+  // on demand: a call that only sends (most control traffic) allocates nothing here.
+  #perform(outputs: readonly EngineOutput[], dataSession?: number): void {
+    let deferred: unknown[] | undefined;
     for (const out of outputs) {
       if (out.type === 'transmit') {
         try {
           this.#host.send(out.packet, this.peer);
         } catch (err) {
           if (dataSession !== undefined) this.engine.countTxError(dataSession);
-          deferred.push(() => this.#fault(err as Error));
+          deferred ??= [];
+          deferred.push(FAULT, err);
         }
       } else if (out.type === 'frame') {
         const session = this.#sessions.get(out.sessionId);
         if (session === undefined) continue;
-        const atmFlags = out.atmFlags;
-        deferred.push(
-          atmFlags === undefined
-            ? () => {
-                session.emit('frame', out.frame);
-                this.emit('frame', session, out.frame);
-              }
-            : () => {
-                session.emit('frame', out.frame, atmFlags);
-                this.emit('frame', session, out.frame, atmFlags);
-              },
-        );
+        deferred ??= [];
+        deferred.push(out, session);
       } else {
-        deferred.push(this.#eventHandler(out.event));
+        deferred ??= [];
+        deferred.push(out, this.#beforeEvent(out.event));
       }
     }
     this.#arm();
+    if (deferred === undefined) return;
     if (this.#busy) {
-      for (const fn of deferred) queueMicrotask(fn);
+      for (let i = 0; i < deferred.length; i += 2) {
+        const item = deferred[i] as Deferred;
+        const arg = deferred[i + 1];
+        queueMicrotask(() => this.#after(item, arg));
+      }
       return;
     }
     this.#busy = true;
     try {
-      for (const fn of deferred) fn();
+      for (let i = 0; i < deferred.length; i += 2) {
+        this.#after(deferred[i] as Deferred, deferred[i + 1]);
+      }
     } finally {
       this.#busy = false;
     }
   }
 
-  #eventHandler(event: EngineEvent): () => void {
-    log('tunnel %d: %s', this.id, event.type);
+  // What an engine event changes at once (the tunnel's session map); returns the session the
+  // event names for #after, where it has one.
+  #beforeEvent(event: EngineEvent): Session | undefined {
+    if (log.enabled) log('tunnel %d: %s', this.id, event.type);
     switch (event.type) {
-      case 'tunnel-up':
-        return () => {
-          this.#up = event;
-          this.emit('up', event);
-        };
-      case 'tunnel-down':
-        return () => {
-          if (this.#down !== undefined) return;
-          this.#down = event.reason;
-          this.emit('down', event.reason);
-        };
-      case 'tunnel-closed':
-        return () => {
-          this.#stopCcn = event.stopCcn;
-          this.#finish();
-        };
-      case 'session-up': {
-        const session = this.#session(event.sessionId);
-        return () => {
-          session.markUp(event);
-          this.emit('session-up', session);
-        };
-      }
+      case 'session-up':
+        return this.#session(event.sessionId);
       case 'session-down': {
         const session = this.#session(event.sessionId);
         this.#sessions.delete(event.sessionId);
         if (this.#rxSession === session) this.#rxSession = undefined;
         this.#host.sessionRemoved(this, event.sessionId);
-        return () => {
-          session.markDown(event.reason, event.stats);
-          this.emit('session-down', session, event.reason);
-        };
+        return session;
       }
       case 'incoming-session':
         if (event.accepted) this.#session(event.sessionId);
-        return () => this.emit('incoming-session', event);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  // What listeners hear of one performed output (see #perform): `arg` is the session of a
+  // frame or an event (#beforeEvent), or what a send threw.
+  #after(item: Deferred, arg: unknown): void {
+    if (item === FAULT) {
+      this.#fault(arg as Error);
+      return;
+    }
+    if (item.type === 'frame') {
+      const session = arg as Session;
+      const atmFlags = item.atmFlags;
+      if (atmFlags === undefined) {
+        session.emit('frame', item.frame);
+        this.emit('frame', session, item.frame);
+      } else {
+        session.emit('frame', item.frame, atmFlags);
+        this.emit('frame', session, item.frame, atmFlags);
+      }
+      return;
+    }
+    const event = item.event;
+    switch (event.type) {
+      case 'tunnel-up':
+        this.#up = event;
+        this.emit('up', event);
+        return;
+      case 'tunnel-down':
+        if (this.#down !== undefined) return;
+        this.#down = event.reason;
+        this.emit('down', event.reason);
+        return;
+      case 'tunnel-closed':
+        this.#stopCcn = event.stopCcn;
+        this.#finish();
+        return;
+      case 'session-up': {
+        const session = arg as Session;
+        session.markUp(event);
+        this.emit('session-up', session);
+        return;
+      }
+      case 'session-down': {
+        const session = arg as Session;
+        session.markDown(event.reason, event.stats);
+        this.emit('session-down', session, event.reason);
+        return;
+      }
+      case 'incoming-session':
+        this.emit('incoming-session', event);
+        return;
       case 'sli':
-        return () => this.emit('sli', event);
+        this.emit('sli', event);
+        return;
       case 'wen':
-        return () => this.emit('wen', event);
+        this.emit('wen', event);
+        return;
       case 'circuit-status':
-        return () => this.emit('circuit-status', event);
+        this.emit('circuit-status', event);
+        return;
     }
   }
 
