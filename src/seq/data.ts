@@ -55,13 +55,38 @@ export interface DataSequencerStats extends ReorderStats {
   readonly sendSeqChanges: number;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
+// Options of reorder buffers made later (see DataSequencer), one per sequence width and REORDERTO
+// when the rest are defaults: validated once, shared by every sequencer.
+const SHARED_OPTIONS = new Map<string, ReorderBufferOptions>();
+
+// The counters of a reorder buffer that never saw a frame (initialNr undefined: expected 0).
+const FRESH_STATS: ReorderStats = Object.freeze({
+  rxPackets: 0,
+  rxSeqDiscards: 0,
+  rxOosPackets: 0,
+  rxErrors: 0,
+  rxOutsideWindow: 0,
+  rxExpired: 0,
+  rxDuplicates: 0,
+  rxOverflowSkips: 0,
+  rxResyncs: 0,
+  held: 0,
+  heldHighWater: 0,
+  expectedNs: 0,
+});
+
 /** Data sequencing for one session: send-side Ns and the receive-side policy plus reorder buffer. */
 export class DataSequencer<T> {
   readonly #version: 2 | 3;
   readonly #lnsMode: boolean;
   readonly #recvSeq: boolean;
   readonly #mask: number;
-  readonly #buffer: ReorderBuffer<T>;
+  // Made when the first sequenced frame arrives (most sessions of a setup never see one):
+  // until then #options says how, and an absent buffer answers as an empty fresh one would.
+  #buffer: ReorderBuffer<T> | undefined;
+  readonly #options: ReorderBufferOptions;
   #sendSeq: boolean;
   #nextNs: number;
   #missing = 0;
@@ -83,16 +108,41 @@ export class DataSequencer<T> {
       throw new UsageError(`initialNs must be an integer in 0…${this.#mask}, got ${initialNs}`);
     }
     this.#nextNs = initialNs;
-    // One plain object (undefined means the default): a sequencer is made per session.
-    const ro: ReorderBufferOptions = {
-      bits: options.version === 2 ? 16 : 24,
-      reorderTimeoutMs: options.reorderTimeoutMs,
-      maxHeld: options.maxHeld,
-      expiryPolicy: options.expiryPolicy,
-      oosResyncThreshold: options.oosResyncThreshold,
-      initialNr: options.initialNr,
-    };
-    this.#buffer = new ReorderBuffer<T>(ro);
+    const bits = options.version === 2 ? 16 : 24;
+    const { reorderTimeoutMs, maxHeld, expiryPolicy, oosResyncThreshold, initialNr } = options;
+    if (
+      maxHeld === undefined &&
+      expiryPolicy === undefined &&
+      oosResyncThreshold === undefined &&
+      initialNr === undefined
+    ) {
+      const key = `${bits} ${reorderTimeoutMs}`;
+      let shared = SHARED_OPTIONS.get(key);
+      if (shared === undefined) {
+        shared = Object.freeze({ bits, reorderTimeoutMs });
+        new ReorderBuffer<T>(shared); // throws for a bad REORDERTO, and then nothing is kept
+        SHARED_OPTIONS.set(key, shared);
+      }
+      this.#options = shared;
+      this.#buffer = undefined;
+    } else {
+      // One plain object (undefined means the default); the buffer at once (validation).
+      const ro: ReorderBufferOptions = {
+        bits,
+        reorderTimeoutMs,
+        maxHeld,
+        expiryPolicy,
+        oosResyncThreshold,
+        initialNr,
+      };
+      this.#options = ro;
+      this.#buffer = new ReorderBuffer<T>(ro);
+    }
+  }
+
+  #made(): ReorderBuffer<T> {
+    this.#buffer ??= new ReorderBuffer<T>(this.#options);
+    return this.#buffer;
   }
 
   /** Whether outgoing frames currently carry Ns (v2 S bit / v3 L2SS S bit). */
@@ -138,11 +188,11 @@ export class DataSequencer<T> {
         this.#sendSeq = true;
         this.#changes++;
       }
-      return this.#buffer.push(ns, frame, now);
+      return this.#made().push(ns, frame, now);
     }
     if (this.#recvSeq) {
       this.#missing++;
-      return this.#buffer.handleTimeout(now);
+      return this.handleTimeout(now);
     }
     if (this.#version === 2 && this.#sendSeq) {
       if (!this.#lnsMode) {
@@ -152,12 +202,12 @@ export class DataSequencer<T> {
       } else {
         // We are the LNS and sequence: a LAC sending without Ns is broken (Linux drops these).
         this.#missing++;
-        return this.#buffer.handleTimeout(now);
+        return this.handleTimeout(now);
       }
     }
     // No order information: deliver now rather than behind held frames (see docs).
     this.#unsequenced++;
-    const released = this.#buffer.handleTimeout(now);
+    const released = this.handleTimeout(now);
     return released.length === 0 ? [frame] : [...released, frame];
   }
 
@@ -170,37 +220,42 @@ export class DataSequencer<T> {
     if (ns !== undefined) {
       // A v2 LAC that does not sequence yet must switch on first (receive does that).
       if (this.#version === 2 && !this.#lnsMode && !this.#sendSeq) return false;
-      return this.#buffer.acceptInOrder(ns);
+      return this.#made().acceptInOrder(ns);
     }
     if (this.#recvSeq || (this.#version === 2 && this.#sendSeq)) return false;
-    if (this.#buffer.heldCount !== 0) return false;
+    if (this.heldCount !== 0) return false;
     this.#unsequenced++;
     return true;
   }
 
   /** Runs reorder-buffer expiry due at `now`. */
   handleTimeout(now: number): readonly T[] {
-    return this.#buffer.handleTimeout(now);
+    const buffer = this.#buffer;
+    return buffer === undefined ? NONE : buffer.handleTimeout(now);
   }
 
   /** Frames the reorder buffer holds. */
   get heldCount(): number {
-    return this.#buffer.heldCount;
+    const buffer = this.#buffer;
+    return buffer === undefined ? 0 : buffer.heldCount;
   }
 
   /** When {@link DataSequencer.handleTimeout} next has work, or undefined. */
   nextDeadline(): number | undefined {
-    return this.#buffer.nextDeadline();
+    const buffer = this.#buffer;
+    return buffer === undefined ? undefined : buffer.nextDeadline();
   }
 
   /** Delivers every held frame in order, skipping gaps (session teardown). */
   flush(): readonly T[] {
-    return this.#buffer.flush();
+    const buffer = this.#buffer;
+    return buffer === undefined ? NONE : buffer.flush();
   }
 
   /** Counter snapshot, kernel names in camelCase (docs/sequencing.md has the mapping). */
   stats(): DataSequencerStats {
-    const b = this.#buffer.stats();
+    const buffer = this.#buffer;
+    const b = buffer === undefined ? FRESH_STATS : buffer.stats();
     return {
       ...b,
       rxPackets: b.rxPackets + this.#unsequenced,
