@@ -18,9 +18,11 @@ import {
 import { avpsLength, decodeAvps, encodeAvps, type RawAvp } from '../avp/raw.js';
 import { UsageError } from '../errors.js';
 import {
+  CONTROL_HEADER_LENGTH,
   type ControlHeader,
   type ControlHeaderV2,
   type ControlHeaderV3,
+  controlHeaderEnd,
   controlHeaderLength,
   decodeControlHeader,
   type Encapsulation,
@@ -106,36 +108,47 @@ export function parseControl(
   bytes: Uint8Array,
   options: EncapsulationOptions & ToTypedOptions = {},
 ): ParsedControlMessage {
-  const { header, avpStart, end } = decodeControlHeader(bytes, options.encap ?? 'udp');
-  // Fast path: typed values read in place; the raw list is built only if someone asks for it.
-  const fast = toTypedFromWire(bytes, avpStart, end, header.version);
-  if (fast !== undefined) return new LazyParsedControl(header, fast, bytes, avpStart, end);
+  const encap = options.encap ?? 'udp';
+  const end = controlHeaderEnd(bytes, encap);
+  // Fast path: typed values read in place; the header and the raw list are built only if
+  // someone asks for them (the engine reads `message` alone).
+  const avpStart = (encap === 'ip' ? 4 : 0) + CONTROL_HEADER_LENGTH;
+  const version = ((bytes[avpStart - CONTROL_HEADER_LENGTH + 1] as number) & 0x0f) as 2 | 3;
+  const fast = toTypedFromWire(bytes, avpStart, end, version);
+  if (fast !== undefined) return new LazyParsedControl(fast, bytes, encap, avpStart, end);
+  const { header } = decodeControlHeader(bytes, encap);
   const avps = decodeAvps(bytes, avpStart, end);
   return { header, avps, message: toTyped(avps, header.version, options) };
 }
 
-// A parsed message whose raw AVP list is decoded on first access (the bytes were already
-// validated by the fast path, so decoding them cannot fail).
+// A parsed message whose header and raw AVP list are decoded on first access (the bytes were
+// already validated, so decoding them cannot fail).
 class LazyParsedControl implements ParsedControlMessage {
-  readonly header: ControlHeader;
   readonly message: ControlMessage;
+  #header: ControlHeader | undefined;
   #avps: readonly RawAvp[] | undefined;
   readonly #bytes: Uint8Array;
+  readonly #encap: Encapsulation;
   readonly #start: number;
   readonly #end: number;
 
   constructor(
-    header: ControlHeader,
     message: ControlMessage,
     bytes: Uint8Array,
+    encap: Encapsulation,
     start: number,
     end: number,
   ) {
-    this.header = header;
     this.message = message;
     this.#bytes = bytes;
+    this.#encap = encap;
     this.#start = start;
     this.#end = end;
+  }
+
+  get header(): ControlHeader {
+    this.#header ??= decodeControlHeader(this.#bytes, this.#encap).header;
+    return this.#header;
   }
 
   get avps(): readonly RawAvp[] {

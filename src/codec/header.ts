@@ -237,6 +237,31 @@ export function decodeControlHeader(
   encap: Encapsulation,
   offset = 0,
 ): DecodedControlHeader {
+  const end = controlHeaderEnd(bytes, encap, offset);
+  const start = encap === 'ip' ? offset + 4 : offset;
+  const ns = readU16(bytes, start + 8);
+  const nr = readU16(bytes, start + 10);
+  const length = end - start;
+  const header: ControlHeader =
+    ((bytes[start + 1] as number) & HEADER_BITS.VERSION) === 2
+      ? {
+          version: 2,
+          tunnelId: readU16(bytes, start + 4),
+          sessionId: readU16(bytes, start + 6),
+          ns,
+          nr,
+          length,
+        }
+      : { version: 3, connectionId: readU32(bytes, start + 4), ns, nr, length };
+  return { header, avpStart: start + CONTROL_HEADER_LENGTH, end };
+}
+
+/**
+ * @internal `decodeControlHeader`'s checks alone, without objects: returns the message's `end`
+ * (its first AVP octet is 12 after the header start, 16 after `offset` over IP) or throws the
+ * same DecodeError.
+ */
+export function controlHeaderEnd(bytes: Uint8Array, encap: Encapsulation, offset = 0): number {
   let start = offset;
   if (encap === 'ip') {
     need(bytes, offset + 4, offset, 'L2TPv3/IP session id');
@@ -293,20 +318,7 @@ export function decodeControlHeader(
       { offset: start + 2 },
     );
   }
-  const ns = readU16(bytes, start + 8);
-  const nr = readU16(bytes, start + 10);
-  const header: ControlHeader =
-    version === 2
-      ? {
-          version: 2,
-          tunnelId: readU16(bytes, start + 4),
-          sessionId: readU16(bytes, start + 6),
-          ns,
-          nr,
-          length,
-        }
-      : { version: 3, connectionId: readU32(bytes, start + 4), ns, nr, length };
-  return { header, avpStart: start + CONTROL_HEADER_LENGTH, end };
+  return end;
 }
 
 /**
