@@ -636,47 +636,64 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
 
   // Performs outputs in order: datagrams are sent and the sessions an event names are made or
   // dropped at once; what listeners hear (frames, events, send faults) waits until every output
-  // is performed and the timer re-armed. Those wait as (item, argument) pairs in one array made
-  // on demand: a call that only sends (most control traffic) allocates nothing here.
+  // is performed and the timer re-armed. Those wait as (item, argument) pairs: the first in two
+  // locals (most calls have one event at most), the rest in an array made on demand.
   #perform(outputs: readonly EngineOutput[], dataSession?: number): void {
-    let deferred: unknown[] | undefined;
+    let first: Deferred | undefined;
+    let firstArg: unknown;
+    let more: unknown[] | undefined;
     for (const out of outputs) {
+      let item: Deferred;
+      let arg: unknown;
       if (out.type === 'transmit') {
         try {
           this.#host.send(out.packet, this.peer);
+          continue;
         } catch (err) {
           if (dataSession !== undefined) this.engine.countTxError(dataSession);
-          deferred ??= [];
-          deferred.push(FAULT, err);
+          item = FAULT;
+          arg = err;
         }
       } else if (out.type === 'frame') {
         const session = this.#sessions.get(out.sessionId);
         if (session === undefined) continue;
-        deferred ??= [];
-        deferred.push(out, session);
+        item = out;
+        arg = session;
       } else {
-        deferred ??= [];
-        deferred.push(out, this.#beforeEvent(out.event));
+        item = out;
+        arg = this.#beforeEvent(out.event);
+      }
+      if (first === undefined) {
+        first = item;
+        firstArg = arg;
+      } else {
+        more ??= [];
+        more.push(item, arg);
       }
     }
     this.#arm();
-    if (deferred === undefined) return;
+    if (first === undefined) return;
     if (this.#busy) {
-      for (let i = 0; i < deferred.length; i += 2) {
-        const item = deferred[i] as Deferred;
-        const arg = deferred[i + 1];
-        queueMicrotask(() => this.#after(item, arg));
+      this.#later(first, firstArg);
+      if (more !== undefined) {
+        for (let i = 0; i < more.length; i += 2) this.#later(more[i] as Deferred, more[i + 1]);
       }
       return;
     }
     this.#busy = true;
     try {
-      for (let i = 0; i < deferred.length; i += 2) {
-        this.#after(deferred[i] as Deferred, deferred[i + 1]);
+      this.#after(first, firstArg);
+      if (more !== undefined) {
+        for (let i = 0; i < more.length; i += 2) this.#after(more[i] as Deferred, more[i + 1]);
       }
     } finally {
       this.#busy = false;
     }
+  }
+
+  // #after from a microtask: while listeners run, what a nested call produced waits its turn.
+  #later(item: Deferred, arg: unknown): void {
+    queueMicrotask(() => this.#after(item, arg));
   }
 
   // What an engine event changes at once (the tunnel's session map); returns the session the
