@@ -16,7 +16,7 @@ import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import { toHex } from './avp/describe.js';
 import { findAvp, messageTypeOf } from './avp/raw.js';
-import { classify } from './codec/classify.js';
+import { classify, v2ControlTunnelId } from './codec/classify.js';
 import { decodeControl } from './codec/control.js';
 import { AvpType, MessageType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
@@ -392,6 +392,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         ) {
           this.#lastRx = tunnel;
           tunnel.receiveData(bytes);
+          return;
+        }
+      }
+    }
+    // L2TPv2 control over UDP, checked as classify would, without its object.
+    if (this.#encap === 'udp') {
+      const id = v2ControlTunnelId(bytes);
+      if (id > 0) {
+        const tunnel = this.#tunnels.get(id);
+        if (tunnel !== undefined && tunnel.version === 2 && sameAddress(tunnel.peer, from)) {
+          tunnel.handleDatagram(bytes);
           return;
         }
       }

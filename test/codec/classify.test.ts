@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type Classification, classify } from '../../src/codec/classify.js';
+import { type Classification, classify, v2ControlTunnelId } from '../../src/codec/classify.js';
 import {
   decodeControlHeader,
   decodeData,
@@ -130,6 +130,24 @@ describe('invalid input is reported, never thrown', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('v2ControlTunnelId (the Endpoint fast path)', () => {
+  test('the Tunnel ID exactly when classify says L2TPv2 control over UDP, else -1', () => {
+    const check = (bytes: Uint8Array) => {
+      const c = classify(bytes, 'udp');
+      const id = v2ControlTunnelId(bytes);
+      if (c.kind === 'control' && c.version === 2) expect(id).toBe(c.tunnelId);
+      else expect(id).toBe(-1);
+    };
+    for (const { bytes } of CONTROL_CASES) check(bytes);
+    for (const { bytes } of DATA_CASES) check(bytes);
+    fc.assert(fc.property(datagram, check), { numRuns: 1000 });
+    // Control words with every flag combination on a well-formed v2 header.
+    for (let word = 0; word < 0x10000; word += 0x11) {
+      check(hex`${word.toString(16).padStart(4, '0')} 00 0c 12 34 00 00 00 00 00 00`);
+    }
   });
 });
 
