@@ -100,26 +100,6 @@ export function classify(bytes: Uint8Array, encap: Encapsulation, offset = 0): C
   };
 }
 
-/**
- * @internal `classify`'s common case without an object: the Tunnel ID of an L2TPv2 control
- * message over UDP at offset 0, exactly when `classify(bytes, 'udp')` would return
- * `{ kind: 'control', version: 2, tunnelId }`; -1 for anything else (classify then says what).
- */
-export function v2ControlTunnelId(bytes: Uint8Array): number {
-  const available = bytes.length;
-  if (available < CONTROL_HEADER_LENGTH) return -1;
-  const word = readU16(bytes, 0);
-  // T, L, S set; O clear; version 2 (the other bits are ignored, as classifyControl does).
-  if ((word & V2_CONTROL_MASK) !== V2_CONTROL) return -1;
-  const length = readU16(bytes, 2);
-  if (length < CONTROL_HEADER_LENGTH || length > available) return -1;
-  return readU16(bytes, 4);
-}
-
-const V2_CONTROL = HEADER_BITS.T | HEADER_BITS.L | HEADER_BITS.S | 2;
-const V2_CONTROL_MASK =
-  HEADER_BITS.T | HEADER_BITS.L | HEADER_BITS.S | HEADER_BITS.O | HEADER_BITS.VERSION;
-
 function classifyControl(bytes: Uint8Array, start: number, overIp: boolean): Classification {
   const available = bytes.length - start;
   if (available < 2) return invalid('L2TP_ERR_TRUNCATED', 'shorter than the flags word');

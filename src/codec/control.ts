@@ -17,12 +17,12 @@ import {
 } from '../avp/messages.js';
 import { avpsLength, decodeAvps, encodeAvps, type RawAvp } from '../avp/raw.js';
 import { UsageError } from '../errors.js';
+import { controlHeaderEnd } from './control-check.js';
 import {
   CONTROL_HEADER_LENGTH,
   type ControlHeader,
   type ControlHeaderV2,
   type ControlHeaderV3,
-  controlHeaderEnd,
   controlHeaderLength,
   decodeControlHeader,
   type Encapsulation,

@@ -9,17 +9,8 @@
  */
 
 import { DecodeError, UsageError } from '../errors.js';
-import {
-  isU16,
-  isU32,
-  need,
-  needRoom,
-  readU16,
-  readU24,
-  readU32,
-  writeU16,
-  writeU32,
-} from './bytes.js';
+import { isU16, isU32, needRoom, readU16, readU24, readU32, writeU16, writeU32 } from './bytes.js';
+import { controlHeaderEnd } from './control-check.js';
 import { plainView } from './view.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -254,71 +245,6 @@ export function decodeControlHeader(
         }
       : { version: 3, connectionId: readU32(bytes, start + 4), ns, nr, length };
   return { header, avpStart: start + CONTROL_HEADER_LENGTH, end };
-}
-
-/**
- * @internal `decodeControlHeader`'s checks alone, without objects: returns the message's `end`
- * (its first AVP octet is 12 after the header start, 16 after `offset` over IP) or throws the
- * same DecodeError.
- */
-export function controlHeaderEnd(bytes: Uint8Array, encap: Encapsulation, offset = 0): number {
-  let start = offset;
-  if (encap === 'ip') {
-    need(bytes, offset + 4, offset, 'L2TPv3/IP session id');
-    const sessionId = readU32(bytes, offset);
-    if (sessionId !== 0) {
-      throw new DecodeError(
-        'L2TP_ERR_BAD_HEADER',
-        `not a control message: L2TPv3/IP session id ${sessionId} (control uses 0, RFC 3931 §4.1.1.2)`,
-        { offset },
-      );
-    }
-    start = offset + 4;
-  }
-  need(bytes, start + 2, start, 'control header');
-  const word = readU16(bytes, start);
-  const version = word & HEADER_BITS.VERSION;
-  if (version !== 3 && (version !== 2 || encap === 'ip')) {
-    throw new DecodeError(
-      'L2TP_ERR_BAD_VERSION',
-      `unsupported L2TP version ${version}${encap === 'ip' ? ' over IP' : ''}`,
-      { offset: start + 1 },
-    );
-  }
-  if ((word & HEADER_BITS.T) === 0) {
-    throw new DecodeError('L2TP_ERR_BAD_HEADER', 'not a control message: T bit is 0', {
-      offset: start,
-    });
-  }
-  // RFC 2661 §3.1 / RFC 3931 §3.2.1: L and S MUST be 1 on control messages; v2 O MUST be 0.
-  if ((word & (HEADER_BITS.L | HEADER_BITS.S)) !== (HEADER_BITS.L | HEADER_BITS.S)) {
-    throw new DecodeError('L2TP_ERR_BAD_HEADER', 'control message without both L and S bits', {
-      offset: start,
-    });
-  }
-  if (version === 2 && (word & HEADER_BITS.O) !== 0) {
-    throw new DecodeError('L2TP_ERR_BAD_HEADER', 'L2TPv2 control message with the O bit set', {
-      offset: start,
-    });
-  }
-  need(bytes, start + CONTROL_HEADER_LENGTH, start, 'control header');
-  const length = readU16(bytes, start + 2);
-  if (length < CONTROL_HEADER_LENGTH) {
-    throw new DecodeError(
-      'L2TP_ERR_BAD_LENGTH',
-      `control Length ${length} is shorter than the ${CONTROL_HEADER_LENGTH}-octet header`,
-      { offset: start + 2 },
-    );
-  }
-  const end = start + length;
-  if (end > bytes.length) {
-    throw new DecodeError(
-      'L2TP_ERR_BAD_LENGTH',
-      `control Length ${length} runs past the datagram (${bytes.length - start} octets)`,
-      { offset: start + 2 },
-    );
-  }
-  return end;
 }
 
 /**

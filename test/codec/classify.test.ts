@@ -4,7 +4,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type Classification, classify, v2ControlTunnelId } from '../../src/codec/classify.js';
+import { type Classification, classify } from '../../src/codec/classify.js';
+import { v2ControlTunnelId } from '../../src/codec/control-check.js';
 import {
   decodeControlHeader,
   decodeData,
