@@ -7,9 +7,17 @@
 // → { type: 'done', cpuMs, wallMs, rx, tx, rxBytes, txBytes } once `expect` sessions are up (lns)
 // or `expect` datagrams were answered (raw); ← { type: 'exit' }. CPU is process.cpuUsage() from
 // 'start' to 'done' (module loading and socket setup are not counted).
+// LNS only, for profiling (the parent passes its environment on):
+//   SETUP_PROFILE=dir   a CPU profile of the measured span, written to dir/lns-PID.cpuprofile
+//   SETUP_RECORD=file   random bytes from a fixed seed, and every datagram received (time since
+//                       'start', source port, bytes) written to `file` when done: the input of
+//                       setup-replay.mjs, which replays the LNS's work without sockets
 import { createSocket } from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { Endpoint } from '../../dist/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers, UdpTransport } from '../../dist/node/index.js';
+import { SeededRandom } from '../../dist/testing/index.js';
 
 const LOCAL = '127.0.0.1';
 const SOCKBUF = 4 * 1024 * 1024;
@@ -20,10 +28,29 @@ let expect = Number.POSITIVE_INFINITY;
 let finished = false;
 let onExit = () => {};
 
+// SETUP_PROFILE: the inspector's profiler, started at 'start' and stopped at 'done'.
+const profileDir = mode === 'lns' ? process.env.SETUP_PROFILE || undefined : undefined;
+let profiler;
+function profileStart() {
+  if (profileDir === undefined) return;
+  profiler = new Session();
+  profiler.connect();
+  profiler.post('Profiler.enable');
+  profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+  profiler.post('Profiler.start');
+}
+function profileStop() {
+  profiler?.post('Profiler.stop', (err, r) => {
+    if (err) console.error(err);
+    else writeFileSync(`${profileDir}/lns-${process.pid}.cpuprofile`, JSON.stringify(r.profile));
+  });
+}
+
 function finish(counts) {
   if (finished) return;
   finished = true;
   const c = process.cpuUsage(c0);
+  profileStop();
   process.send({
     type: 'done',
     cpuMs: (c.user + c.system) / 1000,
@@ -38,13 +65,46 @@ if (mode === 'lns') {
     receiveBufferSize: SOCKBUF,
     sendBufferSize: SOCKBUF,
   });
+  const recordFile = process.env.SETUP_RECORD || undefined;
+  const recorded = [];
+  let recordStart = 0;
+  const seeded = new SeededRandom(1);
   const lns = new Endpoint({
-    transport,
+    transport:
+      recordFile === undefined
+        ? transport
+        : {
+            send: (data, peer) => transport.send(data, peer),
+            onDatagram: (handler, options) =>
+              transport.onDatagram((bytes, from) => {
+                recorded.push([nodeClock.now() - recordStart, from.port, bytes.slice()]);
+                handler(bytes, from);
+              }, options),
+            close: () => transport.close(),
+          },
     clock: nodeClock,
     timers: nodeTimers,
-    randomBytes: nodeRandomBytes,
+    randomBytes: recordFile === undefined ? nodeRandomBytes : (n) => seeded.bytes(n),
     acceptTunnel: { mode: 'lns', hostName: 'lns.bench' },
   });
+  // The recording: per datagram a float64 time (ms), a uint16 source port, a uint16 length and
+  // the bytes (big-endian, back to back).
+  const saveRecording = () => {
+    if (recordFile === undefined) return;
+    let size = 0;
+    for (const [, , bytes] of recorded) size += 12 + bytes.length;
+    const out = new Uint8Array(size);
+    const view = new DataView(out.buffer);
+    let at = 0;
+    for (const [time, port, bytes] of recorded) {
+      view.setFloat64(at, time);
+      view.setUint16(at + 8, port);
+      view.setUint16(at + 10, bytes.length);
+      out.set(bytes, at + 12);
+      at += 12 + bytes.length;
+    }
+    writeFileSync(recordFile, out);
+  };
   let base = transport.stats();
   const counts = () => {
     const s = transport.stats();
@@ -59,13 +119,18 @@ if (mode === 'lns') {
   let up = 0;
   const onSessionUp = () => {
     up++;
-    if (up >= expect) finish(counts);
+    if (up >= expect && !finished) {
+      finish(counts);
+      saveRecording();
+    }
   };
   lns.on('tunnel', (t) => t.on('session-up', onSessionUp));
   process.on('message', (m) => {
     if (m.type === 'start') {
       expect = m.expect;
       base = transport.stats();
+      recordStart = nodeClock.now();
+      profileStart();
       c0 = process.cpuUsage();
       t0 = process.hrtime.bigint();
     } else if (m.type === 'exit') onExit();
