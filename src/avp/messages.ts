@@ -28,8 +28,14 @@ import type { L2tpCrypto } from '../crypto.js';
 import { DecodeError, ProtocolError, type ProtocolErrorOptions, UsageError } from '../errors.js';
 import { deriveV3HidingKey, hideAvps, unhideAvps } from './hidden.js';
 import type { RawAvp } from './raw.js';
-import { type AvpInfo, encodeKindValue, lookupAvp, mandatoryBitFor } from './registry.js';
-import { decodeValue, stringValue, type ValueByKind, type ValueKind } from './values.js';
+import { type AvpInfo, lookupAvp, mandatoryBitFor } from './registry.js';
+import {
+  decodeValue,
+  encodeValue,
+  stringValue,
+  type ValueByKind,
+  type ValueKind,
+} from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fields: one typed property per IETF AVP, named after AvpType in camelCase.
@@ -1065,6 +1071,25 @@ export function fromTyped(message: ControlMessage, options: FromTypedOptions = {
   const hide = options.hide ?? NO_HIDE;
   if (hide.length === 0) return avps;
   return hideFields(avps, hide, version, options);
+}
+
+// encodeAvpValue (registry.ts) of `value` of kind `kind`, without the tagged object it takes:
+// the same checks, in the same order, and the same errors.
+function encodeKindValue(info: AvpInfo, kind: ValueKind, value: unknown): Uint8Array {
+  if (kind !== info.kind) {
+    throw new UsageError(`${info.name} takes a '${info.kind}' value, got '${kind}'`, {
+      attributeType: info.attributeType,
+      vendorId: info.vendorId,
+    });
+  }
+  const bytes = encodeValue(kind, value as never);
+  if (bytes.length < info.minLength || bytes.length > info.maxLength) {
+    throw new UsageError(
+      `${info.name}: encoded value is ${bytes.length} bytes, allowed ${info.minLength}…${info.maxLength}`,
+      { attributeType: info.attributeType, vendorId: info.vendorId },
+    );
+  }
+  return bytes;
 }
 
 const RANK_CACHE = new Map<VersionSpec | null, ReadonlyMap<string, number>>();

@@ -437,21 +437,13 @@ export function decodeAvpValue(info: AvpInfo, value: Uint8Array, offset?: number
  * falls outside the row's length bounds.
  */
 export function encodeAvpValue(info: AvpInfo, typed: TypedValue): Uint8Array {
-  return encodeKindValue(info, typed.kind, typed.value);
-}
-
-/**
- * @internal `encodeAvpValue` of the value `value` of kind `kind`, without the tagged object
- * (the typed layer encodes every field of every message it sends through here).
- */
-export function encodeKindValue(info: AvpInfo, kind: ValueKind, value: unknown): Uint8Array {
-  if (kind !== info.kind) {
-    throw new UsageError(`${info.name} takes a '${info.kind}' value, got '${kind}'`, {
+  if (typed.kind !== info.kind) {
+    throw new UsageError(`${info.name} takes a '${info.kind}' value, got '${typed.kind}'`, {
       attributeType: info.attributeType,
       vendorId: info.vendorId,
     });
   }
-  const bytes = encodeValue(kind, value as never);
+  const bytes = encodeValue(typed.kind, typed.value as never);
   if (bytes.length < info.minLength || bytes.length > info.maxLength) {
     throw new UsageError(
       `${info.name}: encoded value is ${bytes.length} bytes, allowed ${info.minLength}…${info.maxLength}`,
