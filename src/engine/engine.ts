@@ -53,7 +53,7 @@ import {
   type MessageFields,
   type TypedMessage,
 } from '../avp/messages.js';
-import { encodeAvps } from '../avp/raw.js';
+import { encodeAvps, type RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
 import { readU32 } from '../codec/bytes.js';
 import { parseControl } from '../codec/control.js';
@@ -116,6 +116,8 @@ import {
   rawU16,
   remoteSessionOf,
   resultValue,
+  revealedAvps,
+  withExtraAvps,
 } from './messages.js';
 import {
   ATM_CELL_MODES,
@@ -143,6 +145,7 @@ import {
   type V3Session,
 } from './records.js';
 import {
+  type CloseReason,
   compareTieBreakers,
   type EngineEvent,
   type EngineOutput,
@@ -551,6 +554,8 @@ export class TunnelEngine {
       }
     }
     const rec = this.#newSession(this.#o.mode === 'lac' ? 'lac-ic' : 'lns-oc', 0, resolved);
+    const extra = options?.extraAvps;
+    if (extra !== undefined) rec.extra = { request: extra.request, connect: extra.connect };
     this.#addSession(rec);
     this.#session(rec, { event: 'open' }, now);
     if (this.#state === 'idle') {
@@ -567,10 +572,14 @@ export class TunnelEngine {
    * forgets it while it still waits for the tunnel.
    * @throws UsageError for an unknown session.
    */
-  closeSession(sessionId: number, now: number, reason?: Partial<ResultCodes>): EngineOutput[] {
+  closeSession(sessionId: number, now: number, reason?: CloseReason): EngineOutput[] {
     checkNow(now);
     const rec = this.#sessions.get(sessionId);
     if (rec === undefined) throw new UsageError(`no session ${sessionId}`);
+    if (reason?.avps !== undefined && reason.avps.length > 0) {
+      rec.extra ??= {};
+      rec.extra.cdn = reason.avps;
+    }
     const codes: ResultCodes = {
       resultCode: reason?.resultCode ?? CdnResult.Administrative,
       errorCode: reason?.errorCode,
@@ -793,6 +802,12 @@ export class TunnelEngine {
     return p;
   }
 
+  // callAvps: the AVPs of a received message, hidden values revealed.
+  #revealed(inb: Inbound): readonly RawAvp[] {
+    const o = this.#o;
+    return revealedAvps(inb.bytes, o.encap, o.version, o.secret, o.crypto);
+  }
+
   #drain(): EngineOutput[] {
     const out = this.#out;
     this.#out = [];
@@ -877,6 +892,7 @@ export class TunnelEngine {
     now: number,
     essential = false,
     announces?: SessionRecord,
+    extra?: readonly RawAvp[],
   ): void {
     if (!essential && this.#pending.length >= this.#maxPending) {
       // Only the peer can get us here (host commands check #hasRoom first): it makes us answer
@@ -888,7 +904,7 @@ export class TunnelEngine {
     const body: Outbound = {
       dir: 'out',
       sessionId,
-      avps: this.#encodeAvps(m),
+      avps: this.#encodeAvps(m, extra),
       name: m.type,
       announces,
     };
@@ -898,7 +914,7 @@ export class TunnelEngine {
   }
 
   // The AVP octets of a message we send: digest placeholder (v3), hidden fields (RFC 2661 §4.3).
-  #encodeAvps(m: ControlMessage): Uint8Array {
+  #encodeAvps(m: ControlMessage, extra?: readonly RawAvp[]): Uint8Array {
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
@@ -919,7 +935,7 @@ export class TunnelEngine {
               ? {}
               : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
-    return encodeAvps(avps);
+    return encodeAvps(extra === undefined ? avps : withExtraAvps(avps, extra));
   }
 
   // Host commands that queue a message refuse at the bound instead of queueing it.
@@ -1547,12 +1563,24 @@ export class TunnelEngine {
         const to = a.message === 'ICRQ' || a.message === 'OCRQ' ? 0 : rec.peerId;
         // Our ICCN / OCCN establishes the call at the peer: up is reported once it has left.
         const connect = a.message === 'ICCN' || a.message === 'OCCN';
+        const x = rec.extra;
+        const extra =
+          x === undefined
+            ? undefined
+            : cdn
+              ? x.cdn
+              : connect
+                ? x.connect
+                : to === 0
+                  ? x.request
+                  : undefined;
         this.#send(
           this.#callMessage(rec, a.message, codes),
           to,
           now,
           cdn,
           connect ? rec : undefined,
+          extra !== undefined && extra.length > 0 ? extra : undefined,
         );
         break;
       }
@@ -1561,14 +1589,16 @@ export class TunnelEngine {
         // #announce runs from #perform then; if it already left (this very step), now.
         if (!rec.connectPending) this.#announce(rec);
         break;
-      case 'session-down':
-        this.#event({
-          type: 'session-down',
-          sessionId: rec.id,
-          reason: a.reason,
-          stats: statsOf(rec),
-        });
+      case 'session-down': {
+        // callAvps: the peer's CDN travels with the reason (a switch relays its causes).
+        const inb = this.#current;
+        const reason =
+          this.#o.callAvps && a.reason.by === 'peer' && inb?.message?.type === 'CDN'
+            ? { ...a.reason, avps: this.#revealed(inb) }
+            : a.reason;
+        this.#event({ type: 'session-down', sessionId: rec.id, reason, stats: statsOf(rec) });
         break;
+      }
       case 'notify': {
         const m = this.#current?.message;
         if (m?.type === 'SLI' && m.version === 3) {
@@ -1607,12 +1637,24 @@ export class TunnelEngine {
     if (rec.announced) return;
     rec.announced = true;
     const call = rec.kind === 'lac-ic' || rec.kind === 'lns-ic' ? 'incoming' : 'outgoing';
+    // callAvps: the peer's establishing message (ICCN/OCCN, being handled now), or its reply
+    // to our request, kept until our ICCN/OCCN left.
+    let avps: readonly RawAvp[] | undefined;
+    if (this.#o.callAvps) {
+      const m = this.#current?.message?.type;
+      avps =
+        m === 'ICCN' || m === 'OCCN'
+          ? this.#revealed(this.#current as Inbound)
+          : (rec.extra?.reply ?? []);
+      if (rec.extra !== undefined) rec.extra.reply = undefined;
+    }
     this.#event({
       type: 'session-up',
       sessionId: rec.id,
       peerSessionId: rec.peerId,
       call,
       sequencing: rec.seq.sendSeq,
+      ...(avps === undefined ? {} : { avps }),
     });
   }
 
@@ -1744,6 +1786,10 @@ export class TunnelEngine {
         const expected = m.type === 'ICRP' ? 'lac-ic' : 'lns-oc';
         let bad: ResultCodes | undefined;
         if (rec.kind === expected && rec.state === 'wait-reply') {
+          if (this.#o.callAvps) {
+            rec.extra ??= {};
+            rec.extra.reply = this.#revealed(inb);
+          }
           if (m.version === 3) {
             rec.peerId = m.localSessionId;
             bad = this.#learnSessionV3(rec, m);
@@ -1791,11 +1837,13 @@ export class TunnelEngine {
       return;
     }
     const rec = this.#newSession(kind, peerSessionId, this.#o.session);
+    const avps = this.#o.callAvps ? this.#revealed(this.#current as Inbound) : undefined;
     const info: IncomingSessionInfo = {
       sessionId: rec.id,
       peerSessionId: rec.peerId,
       call,
       request: m,
+      ...(avps === undefined ? {} : { avps }),
     };
     let refusal: ResultCodes | undefined;
     if (m.version === 3) {
@@ -1831,6 +1879,7 @@ export class TunnelEngine {
       peerSessionId: rec.peerId,
       call,
       accepted,
+      ...(avps === undefined ? {} : { avps }),
     });
     if (accepted) this.#addSession(rec);
     this.#session(
