@@ -13,7 +13,10 @@
  * `AvpType` constants (src/constants.ts), M bits of mapped AVPs come from the AVP catalogue
  * (src/avp/registry.ts).
  */
+import type { RawAvp } from '../avp/raw.js';
+import { lookupAvp, mandatoryBitFor } from '../avp/registry.js';
 import { AvpType } from '../constants.js';
+import { UsageError } from '../errors.js';
 
 /** What the TSA does with an AVP of the First session's message (draft §3). */
 export type AvpDisposition = 'relay' | 'relay-if-negotiated' | 'drop' | 'regenerate' | 'stack';
@@ -272,4 +275,206 @@ for (const r of AVP_SWITCH_RULES) IETF_INDEX[r.attributeType] = r;
 /** The §3.1 row for (vendorId, attributeType), or undefined when the draft has none. */
 export function avpSwitchRule(vendorId: number, attributeType: number): AvpSwitchRule | undefined {
   return vendorId === 0 ? IETF_INDEX[attributeType] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Carrying a message's AVPs from the First session to the Second
+
+/** The session messages whose AVPs the switch carries from one session to the other. */
+export type SwitchedMessage = 'ICRQ' | 'OCRQ' | 'ICCN' | 'OCCN' | 'CDN' | 'WEN' | 'SLI';
+
+/** Local policy for relayAvps (§3.1 lets local policy choose among the allowed behaviours). */
+export interface RelayPolicy {
+  /** Our TSA ID (§4), at most 64 octets. Absent or empty: the null value (length 0) is stacked. */
+  readonly tsaId?: Uint8Array | undefined;
+  /** The Proxy LCP AVPs, all or none (§3.1). Default 'relay'. */
+  readonly proxyLcp?: 'relay' | 'drop' | undefined;
+  /** The Proxy Authentication AVPs, all or none (§3.1). Default 'relay'. */
+  readonly proxyAuth?: 'relay' | 'drop' | undefined;
+  /** Relay AVPs the table does not know (no §3.1 row) when their M bit is 0. Default false. */
+  readonly relayUnknown?: boolean | undefined;
+}
+
+/** Longest TSA ID value (§4 "maximum 64 octets"). */
+export const TSA_ID_MAX_OCTETS = 64;
+
+const TSA_ID = AvpType.TunnelSwitchingAggregatorId;
+const TSA_RULE = avpSwitchRule(0, TSA_ID) as AvpSwitchRule;
+const EMPTY = new Uint8Array(0);
+
+const isTsaId = (avp: RawAvp): boolean => avp.vendorId === 0 && avp.attributeType === TSA_ID;
+
+/**
+ * Whether a table AVP can be read as the First sent it: unhidden, and in L2TPv2 without reserved
+ * header bits (RFC 2661 §4.1 makes such an AVP unrecognised).
+ */
+function readable(avp: RawAvp, from: 2 | 3): boolean {
+  return !avp.hidden && !(from === 2 && (avp.reserved ?? 0) !== 0);
+}
+
+function inMessage(rule: AvpSwitchRule, message: string): boolean {
+  return rule.messages.includes(message) || rule.messages.includes('*');
+}
+
+/**
+ * The AVPs the Second session's `message` carries over from the First's (draft §3, §3.1): the
+ * relayed ones in the First's order — mapped to the other version's AVP on a version switch —
+ * then, in ICRQ and OCRQ, the TSA ID stack with our own id appended (§3 "STACKABLE AVP", §4).
+ *
+ * `avps` are the First session's AVPs of the corresponding message, already unhidden (an AVP
+ * still marked hidden could not be unhidden and is not carried). What the table regenerates or
+ * drops is left out: the engine writes its own Message Type, Assigned Session ID, Result Code
+ * (see carriedResult) and so on. An AVP is carried only into a message the draft lists for it
+ * (for a mapped AVP, for the AVP it becomes). Unknown AVPs (no row) are dropped, or relayed
+ * as they are when `policy.relayUnknown` and their M bit is 0.
+ *
+ * Output AVPs are new objects with copied values, H=0 and clean reserved bits (except unknown
+ * AVPs, relayed header and all). Relayed AVPs keep the First's M bit; mapped ones take the M bit
+ * the target version's RFC asks for; TSA IDs have M=0.
+ *
+ * @throws UsageError when `policy.tsaId` is longer than 64 octets.
+ */
+export function relayAvps(
+  message: SwitchedMessage,
+  avps: readonly RawAvp[],
+  from: 2 | 3,
+  to: 2 | 3,
+  policy: RelayPolicy = {},
+): RawAvp[] {
+  const ownId = policy.tsaId ?? EMPTY;
+  if (ownId.length > TSA_ID_MAX_OCTETS) {
+    throw new UsageError(`TSA ID of ${ownId.length} octets exceeds ${TSA_ID_MAX_OCTETS}`, {
+      attributeType: TSA_ID,
+    });
+  }
+  // All-or-nothing (§3.1 proxy groups; §3 "If TSA couldn't copy all of incoming AVPs then it
+  // MUST not copy any one of them"): one member that cannot be copied drops its whole set.
+  let proxyLcp = policy.proxyLcp !== 'drop';
+  let proxyAuth = policy.proxyAuth !== 'drop';
+  let wholeStack = true;
+  for (const avp of avps) {
+    if (avp.vendorId !== 0) continue;
+    const ok = readable(avp, from);
+    if (avp.attributeType === TSA_ID) {
+      if (!ok || avp.value.length > TSA_ID_MAX_OCTETS) wholeStack = false;
+      continue;
+    }
+    const group = avpSwitchRule(0, avp.attributeType)?.group;
+    if (group === 'proxy-lcp' && !ok) proxyLcp = false;
+    else if (group === 'proxy-auth' && !ok) proxyAuth = false;
+  }
+
+  const out: RawAvp[] = [];
+  for (const avp of avps) {
+    const rule = avpSwitchRule(avp.vendorId, avp.attributeType);
+    if (rule === undefined) {
+      if (policy.relayUnknown === true && !avp.mandatory && !avp.hidden) {
+        out.push({ ...avp, value: avp.value.slice() });
+      }
+      continue;
+    }
+    if (rule.disposition !== 'relay' && rule.disposition !== 'relay-if-negotiated') continue;
+    if (!readable(avp, from)) continue;
+    if (rule.group === 'proxy-lcp' && !proxyLcp) continue;
+    if (rule.group === 'proxy-auth' && !proxyAuth) continue;
+    const carried = carry(rule, avp, from, to);
+    if (carried === undefined) continue;
+    const target =
+      carried.attributeType === rule.attributeType ? rule : avpSwitchRule(0, carried.attributeType);
+    if (target !== undefined && inMessage(target, message)) out.push(carried);
+  }
+
+  if (inMessage(TSA_RULE, message)) {
+    if (wholeStack) for (const avp of avps) if (isTsaId(avp)) out.push(tsaIdAvp(avp.value));
+    out.push(tsaIdAvp(ownId));
+  }
+  return out;
+}
+
+/** A TSA ID AVP as we send it: M=0 (§4 "The M-bit for this AVP MUST be set to 0"), unhidden. */
+function tsaIdAvp(id: Uint8Array): RawAvp {
+  return {
+    mandatory: false,
+    hidden: false,
+    vendorId: 0,
+    attributeType: TSA_ID,
+    value: id.slice(),
+  };
+}
+
+/** A relayed AVP as the Second session sends it, or undefined when it cannot be carried. */
+function carry(rule: AvpSwitchRule, avp: RawAvp, from: 2 | 3, to: 2 | 3): RawAvp | undefined {
+  const vs = rule.versionSwitch;
+  const own = lookupAvp(0, rule.attributeType)?.versions;
+  if (from === to || vs === undefined || own === `v${to}` || own === 'both') {
+    return {
+      mandatory: avp.mandatory,
+      hidden: false,
+      vendorId: 0,
+      attributeType: avp.attributeType,
+      value: avp.value.slice(),
+    };
+  }
+  // A version switch of an AVP the draft maps: the connect speeds, 4 octets in L2TPv2
+  // (RFC 2661 §4.4.4), 8 in L2TPv3 (RFC 3931 §5.4.4).
+  const targetType = to === 3 ? vs.toV3 : vs.toV2;
+  if (targetType === undefined) return undefined;
+  const target = lookupAvp(0, targetType);
+  const speed = unsignedOf(avp.value);
+  if (target === undefined || speed === undefined) return undefined;
+  const width = Math.min(target.maxLength, vs.maxOctets ?? target.maxLength);
+  if (speed >= 1n << BigInt(8 * width)) return undefined; // "SHOULD be dropped"
+  const value = new Uint8Array(target.maxLength);
+  const view = new DataView(value.buffer);
+  if (value.length === 8) view.setBigUint64(0, speed);
+  else view.setUint32(0, Number(speed));
+  return {
+    mandatory: mandatoryBitFor(target, to),
+    hidden: false,
+    vendorId: 0,
+    attributeType: targetType,
+    value,
+  };
+}
+
+/** A 4- or 8-octet unsigned integer; undefined for any other length (malformed). */
+function unsignedOf(value: Uint8Array): bigint | undefined {
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  if (value.length === 8) return view.getBigUint64(0);
+  if (value.length === 4) return BigInt(view.getUint32(0));
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loop detection (§4)
+
+/**
+ * The TSA ID stack of a message (§4): the value of every TSA ID AVP in order, first hop first,
+ * copied. Malformed ids (longer than 64 octets) are included as they are, so the caller can see
+ * them (`id.length > TSA_ID_MAX_OCTETS`); AVPs still marked hidden cannot be read and are left
+ * out.
+ */
+export function tsaIdStack(avps: readonly RawAvp[]): Uint8Array[] {
+  const ids: Uint8Array[] = [];
+  for (const avp of avps) if (isTsaId(avp) && !avp.hidden) ids.push(avp.value.slice());
+  return ids;
+}
+
+/**
+ * Whether our TSA ID is in the message's stack (§4: a CDN with Result Code 26, Loop Detected, is
+ * then due). Always false without a configured, non-empty id: "A match comparison MUST only be
+ * performed if TSA has configured non-null TSA ID." Octets are compared exactly.
+ */
+export function loopDetected(avps: readonly RawAvp[], ownTsaId: Uint8Array | undefined): boolean {
+  if (ownTsaId === undefined || ownTsaId.length === 0) return false;
+  for (const avp of avps) {
+    if (isTsaId(avp) && !avp.hidden && sameOctets(avp.value, ownTsaId)) return true;
+  }
+  return false;
+}
+
+function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

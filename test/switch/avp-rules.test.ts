@@ -1,20 +1,33 @@
 /**
  * The tunnel-switching AVP table (draft-ietf-l2tpext-tunnel-switching-08 §3.1): each row's
  * allowed dispositions and messages read off the draft's own sentence, quoted here (and, when
- * the draft is at ../shared/rfc, checked to be in it); numbers against src/constants.ts.
+ * the draft is at ../shared/rfc, checked to be in it); numbers against src/constants.ts. Then
+ * relayAvps (version mappings byte for byte, proxy groups, unknown AVPs, properties over
+ * arbitrary AVP lists) and the §4 TSA ID stack.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { rawAvpArbitrary } from '../../src/arbitraries/index.js';
+import { encodeAvps, type RawAvp } from '../../src/avp/raw.js';
 import { lookupAvp } from '../../src/avp/registry.js';
 import { AvpType, MessageType } from '../../src/constants.js';
+import { UsageError } from '../../src/errors.js';
 import {
   AVP_SWITCH_RULES,
   type AvpDisposition,
   type AvpSwitchRule,
   avpSwitchRule,
+  loopDetected,
+  type RelayPolicy,
+  relayAvps,
+  type SwitchedMessage,
+  TSA_ID_MAX_OCTETS,
+  tsaIdStack,
   UNNUMBERED_SWITCH_RULES,
 } from '../../src/switch/avp-rules.js';
+import { hex } from '../helpers/hex.js';
 
 const T = AvpType;
 
@@ -434,4 +447,466 @@ describe('§3.1 table: numbers and lookup', () => {
     const order = SENTENCES.map(([type]) => type).filter((t, i, all) => all.indexOf(t) === i);
     expect(draftRows.map((r) => r.attributeType)).toEqual(order);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// relayAvps
+
+function avp(attributeType: number, value: Uint8Array, mandatory = false, vendorId = 0): RawAvp {
+  return { mandatory, hidden: false, vendorId, attributeType, value };
+}
+const text = (s: string) => new TextEncoder().encode(s);
+const types = (avps: readonly RawAvp[]) => avps.map((a) => a.attributeType);
+
+describe('relayAvps: what is carried', () => {
+  const icrq = [
+    avp(T.MessageType, hex`00 0a`, true),
+    avp(T.AssignedSessionId, hex`12 34`, true),
+    avp(T.CallSerialNumber, hex`00 00 00 07`, true),
+    avp(T.BearerType, hex`00 00 00 02`, true),
+    avp(T.RandomVector, hex`01 02 03 04`, true),
+    avp(T.PhysicalChannelId, hex`00 00 00 09`),
+    avp(T.CallingNumber, text('5551234'), true),
+    avp(T.CalledNumber, text('100'), true),
+  ];
+
+  it('relays the relayable AVPs in order, leaves out the regenerated ones, stacks a TSA ID', () => {
+    const out = relayAvps('ICRQ', icrq, 2, 2);
+    expect(types(out)).toEqual([15, 18, 25, 22, 21, 93]);
+    // Relayed AVPs keep the First's M bit and value, unhidden.
+    expect(out[0]).toEqual(avp(T.CallSerialNumber, hex`00 00 00 07`, true));
+    expect(out[2]).toEqual(avp(T.PhysicalChannelId, hex`00 00 00 09`, false));
+    // No TSA ID configured: the null value (§3 "an AVP with a null value … MUST be appended").
+    expect(out[5]).toEqual(avp(T.TunnelSwitchingAggregatorId, new Uint8Array(0), false));
+  });
+
+  it('copies values (the First’s datagram may be reused)', () => {
+    const value = hex`00 00 00 07`;
+    const out = relayAvps('ICRQ', [avp(T.CallSerialNumber, value, true)], 2, 2);
+    value[3] = 8;
+    expect(out[0]?.value).toEqual(hex`00 00 00 07`);
+  });
+
+  it('carries an AVP only into a message the draft lists for it', () => {
+    const q931 = avp(T.Q931CauseCode, hex`00 10 00`, true);
+    const ppp = avp(T.PppDisconnectCauseCode, hex`00 01 00 c0 21 02`);
+    expect(types(relayAvps('CDN', [q931, ppp], 2, 2))).toEqual([12, 46]);
+    expect(relayAvps('WEN', [q931, ppp], 2, 2)).toEqual([]);
+    const errors = avp(T.CallErrors, new Uint8Array(26), true);
+    expect(types(relayAvps('WEN', [errors], 2, 2))).toEqual([34]);
+    expect(types(relayAvps('SLI', [avp(T.Accm, new Uint8Array(10), true)], 2, 2))).toEqual([35]);
+    expect(types(relayAvps('ICCN', [avp(T.FramingType, hex`00 00 00 01`, true)], 2, 2))).toEqual([
+      19,
+    ]);
+    // Framing Type is not an ICRQ AVP: only the TSA ID stack is left.
+    expect(relayAvps('ICRQ', [avp(T.FramingType, hex`00 00 00 01`, true)], 2, 2)).toEqual([
+      avp(T.TunnelSwitchingAggregatorId, new Uint8Array(0)),
+    ]);
+  });
+
+  it('leaves out every regenerated or dropped AVP', () => {
+    const regenerated = [
+      avp(T.MessageType, hex`00 0c`, true),
+      avp(T.SequencingRequired, new Uint8Array(0), true),
+      avp(T.LocalSessionId, hex`00 00 00 01`, true),
+      avp(T.RemoteSessionId, hex`00 00 00 02`, true),
+      avp(T.L2SpecificSublayer, hex`00 01`, true),
+      avp(T.DataSequencing, hex`00 02`, true),
+      avp(T.CircuitStatus, hex`00 01`, true),
+      avp(T.MessageDigest, new Uint8Array(17), true),
+    ];
+    expect(relayAvps('ICCN', regenerated, 3, 3)).toEqual([]);
+    expect(relayAvps('ICCN', regenerated, 2, 3)).toEqual([]);
+  });
+
+  it('drops an AVP still marked hidden (it could not be unhidden)', () => {
+    const hidden = { ...avp(T.CalledNumber, hex`de ad be ef`, true), hidden: true };
+    expect(types(relayAvps('OCRQ', [hidden], 2, 2))).toEqual([93]);
+  });
+
+  it('drops a table AVP with reserved header bits from an L2TPv2 First (RFC 2661 §4.1)', () => {
+    const flagged: RawAvp = { ...avp(T.CalledNumber, text('1'), true), reserved: 1 };
+    expect(types(relayAvps('OCRQ', [flagged], 2, 2))).toEqual([93]);
+    expect(relayAvps('OCRQ', [flagged], 3, 3)[0]).toEqual(avp(T.CalledNumber, text('1'), true));
+  });
+
+  it('drops unknown AVPs by default; relays M=0 ones when told, header and all', () => {
+    const unknown = [
+      avp(200, hex`01`),
+      avp(201, hex`02`, true),
+      avp(1, hex`03`, false, 3561), // BBF Agent-Circuit-Id: not in the draft's table
+      avp(T.ServiceName, hex`04`), // RFC 3301, not in the draft
+      { ...avp(202, hex`05`), reserved: 2 },
+      { ...avp(203, hex`06`), hidden: true },
+    ];
+    expect(relayAvps('CDN', unknown, 2, 2)).toEqual([]);
+    const out = relayAvps('CDN', unknown, 2, 3, { relayUnknown: true });
+    expect(out).toEqual([unknown[0], unknown[2], unknown[3], unknown[4]]);
+    expect(out[0]?.value).not.toBe(unknown[0]?.value);
+  });
+});
+
+describe('relayAvps: version switch mappings, byte for byte', () => {
+  const wire = (out: readonly RawAvp[]) => encodeAvps(out.filter((a) => a.attributeType !== 93));
+
+  it('v3 Tx Connect Speed 74 → v2 24 in 4 octets, M=1 (RFC 2661 §4.4.4)', () => {
+    const speed = avp(T.TxConnectSpeedV3, hex`00 00 00 00 05 f5 e1 00`);
+    expect(wire(relayAvps('ICCN', [speed], 3, 2))).toEqual(
+      hex`80 0a 00 00 00 18  05 f5 e1 00  // M, Length 10, type 24, 100 000 000 bps`,
+    );
+  });
+
+  it('v3 Rx Connect Speed 75 → v2 38 in 4 octets, M=0', () => {
+    const speed = avp(T.RxConnectSpeedV3, hex`00 00 00 00 ff ff ff ff`);
+    expect(wire(relayAvps('OCCN', [speed], 3, 2))).toEqual(hex`00 0a 00 00 00 26  ff ff ff ff`);
+  });
+
+  it('drops a v3 speed of 2^32 or more on a switch to v2 ("greater than 4 octets")', () => {
+    for (const value of [hex`00 00 00 01 00 00 00 00`, hex`80 00 00 00 00 00 00 00`]) {
+      expect(wire(relayAvps('ICCN', [avp(T.TxConnectSpeedV3, value)], 3, 2))).toEqual(hex``);
+      expect(wire(relayAvps('ICCN', [avp(T.RxConnectSpeedV3, value)], 3, 2))).toEqual(hex``);
+    }
+  });
+
+  it('v2 Tx/Rx Connect Speed 24/38 → v3 74/75 in 8 octets, M=0 (RFC 3931 §5.4.4)', () => {
+    const out = relayAvps(
+      'ICCN',
+      [avp(T.TxConnectSpeed, hex`05 f5 e1 00`, true), avp(T.RxConnectSpeed, hex`00 00 fa 00`)],
+      2,
+      3,
+    );
+    expect(wire(out)).toEqual(
+      hex`00 0e 00 00 00 4a  00 00 00 00 05 f5 e1 00
+          00 0e 00 00 00 4b  00 00 00 00 00 00 fa 00`,
+    );
+  });
+
+  it('reads a 4-octet v3 speed (RFC 3931 §5.4 recoverable malformation); drops other lengths', () => {
+    expect(wire(relayAvps('ICCN', [avp(T.TxConnectSpeedV3, hex`00 01 00 00`)], 3, 2))).toEqual(
+      hex`80 0a 00 00 00 18  00 01 00 00`,
+    );
+    expect(wire(relayAvps('ICCN', [avp(T.TxConnectSpeedV3, hex`00 01 00`)], 3, 2))).toEqual(hex``);
+    expect(wire(relayAvps('ICCN', [avp(T.TxConnectSpeed, hex`01 00`, true)], 2, 3))).toEqual(hex``);
+  });
+
+  it('relays the speeds as they are without a version switch, malformed or not', () => {
+    const odd = avp(T.TxConnectSpeedV3, hex`00 00 00 01 00 00 00 00 00`);
+    expect(relayAvps('ICCN', [odd], 3, 3)[0]).toEqual(odd);
+    const v2 = avp(T.TxConnectSpeed, hex`05 f5 e1 00`, true);
+    expect(relayAvps('ICCN', [v2], 2, 2)[0]).toEqual(v2);
+  });
+
+  it('maps only into messages the target AVP belongs to', () => {
+    // v3 carries connect speeds in ICRQ; L2TPv2 has them only in ICCN/OCCN.
+    const speed = avp(T.TxConnectSpeedV3, hex`00 00 00 00 00 00 fa 00`);
+    expect(types(relayAvps('ICRQ', [speed], 3, 3))).toEqual([74, 93]);
+    expect(types(relayAvps('ICRQ', [speed], 3, 2))).toEqual([93]);
+  });
+
+  it('keeps an AVP that already is the target version’s', () => {
+    const v2InV3 = avp(T.TxConnectSpeed, hex`05 f5 e1 00`, true);
+    expect(relayAvps('ICCN', [v2InV3], 3, 2)[0]).toEqual(v2InV3);
+    const v3InV2 = avp(T.TxConnectSpeedV3, hex`00 00 00 00 05 f5 e1 00`);
+    expect(relayAvps('ICCN', [v3InV2], 2, 3)[0]).toEqual(v3InV2);
+  });
+
+  it('drops Minimum/Maximum BPS and Rx Minimum/Maximum BPS on a switch to v3 (no v3 number)', () => {
+    const ocrq = [
+      avp(T.MinimumBps, hex`00 00 25 80`, true),
+      avp(T.MaximumBps, hex`00 01 00 00`, true),
+      avp(T.RxMinimumBps, hex`00 00 25 80`),
+      avp(T.RxMaximumBps, hex`00 01 00 00`),
+      avp(T.CalledNumber, text('100'), true),
+    ];
+    expect(types(relayAvps('OCRQ', ocrq, 2, 2))).toEqual([16, 17, 40, 41, 21, 93]);
+    expect(types(relayAvps('OCRQ', ocrq, 2, 3))).toEqual([21, 93]);
+    expect(types(relayAvps('OCRQ', ocrq, 3, 2))).toEqual([16, 17, 40, 41, 21, 93]);
+  });
+
+  it('relays unmapped v2 AVPs to v3 as they are, M bit kept', () => {
+    const out = relayAvps('ICRQ', [avp(T.CallingNumber, text('555'), true)], 2, 3);
+    expect(out[0]).toEqual(avp(T.CallingNumber, text('555'), true));
+  });
+});
+
+describe('relayAvps: proxy groups, all or nothing (§3.1)', () => {
+  const lcp = [
+    avp(T.InitialReceivedLcpConfreq, hex`01 04 05 dc`),
+    avp(T.LastSentLcpConfreq, hex`01 04 05 dc`),
+    avp(T.LastReceivedLcpConfreq, hex`01 04 05 dc`),
+  ];
+  const auth = [
+    avp(T.ProxyAuthenType, hex`00 02`),
+    avp(T.ProxyAuthenName, text('user')),
+    avp(T.ProxyAuthenChallenge, hex`aa bb`),
+    avp(T.ProxyAuthenId, hex`00 01`),
+    avp(T.ProxyAuthenResponse, new Uint8Array(16)),
+  ];
+  const iccn = [
+    avp(T.MessageType, hex`00 0c`, true),
+    ...lcp,
+    avp(T.FramingType, hex`00 00 00 01`, true),
+    ...auth,
+  ];
+
+  it('relays both groups by default, in place', () => {
+    expect(types(relayAvps('ICCN', iccn, 2, 2))).toEqual([26, 27, 28, 19, 29, 30, 31, 32, 33]);
+    expect(types(relayAvps('ICCN', iccn, 2, 3))).toEqual([26, 27, 28, 19, 29, 30, 31, 32, 33]);
+  });
+
+  it('drops a whole group by policy', () => {
+    expect(types(relayAvps('ICCN', iccn, 2, 2, { proxyLcp: 'drop' }))).toEqual([
+      19, 29, 30, 31, 32, 33,
+    ]);
+    expect(types(relayAvps('ICCN', iccn, 2, 2, { proxyAuth: 'drop' }))).toEqual([26, 27, 28, 19]);
+  });
+
+  it('drops a whole group when one member cannot be carried', () => {
+    const oneHidden = iccn.map((a) =>
+      a.attributeType === T.LastSentLcpConfreq ? { ...a, hidden: true } : a,
+    );
+    expect(types(relayAvps('ICCN', oneHidden, 2, 2))).toEqual([19, 29, 30, 31, 32, 33]);
+    const oneFlagged = iccn.map((a) =>
+      a.attributeType === T.ProxyAuthenId ? { ...a, reserved: 4 } : a,
+    );
+    expect(types(relayAvps('ICCN', oneFlagged, 2, 2))).toEqual([26, 27, 28, 19]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The TSA ID stack (§4)
+
+describe('TSA ID stack (§3 STACKABLE AVP, §4)', () => {
+  const tsa = (id: string | Uint8Array, extra: Partial<RawAvp> = {}): RawAvp => ({
+    ...avp(T.TunnelSwitchingAggregatorId, typeof id === 'string' ? text(id) : id),
+    ...extra,
+  });
+  const ids = (avps: readonly RawAvp[]) =>
+    avps.filter((a) => a.attributeType === 93).map((a) => new TextDecoder().decode(a.value));
+  const icrq = [avp(T.CallSerialNumber, hex`00 00 00 01`, true), tsa('lac-1'), tsa('tsa-a')];
+
+  it('copies the incoming stack as is and appends ours, last, M=0 H=0', () => {
+    const out = relayAvps('ICRQ', icrq, 2, 3, { tsaId: text('tsa-b') });
+    expect(types(out)).toEqual([15, 93, 93, 93]);
+    expect(ids(out)).toEqual(['lac-1', 'tsa-a', 'tsa-b']);
+    for (const a of out.slice(1)) expect([a.mandatory, a.hidden]).toEqual([false, false]);
+    expect(relayAvps('OCRQ', icrq, 3, 3, { tsaId: text('x') }).length).toBe(4);
+  });
+
+  it('clears the M bit of copied ids', () => {
+    const out = relayAvps('ICRQ', [tsa('m', { mandatory: true })], 2, 2);
+    expect(out.map((a) => a.mandatory)).toEqual([false, false]);
+  });
+
+  it('appends the null value when no id is configured', () => {
+    const out = relayAvps('ICRQ', icrq, 2, 2, {});
+    expect(ids(out)).toEqual(['lac-1', 'tsa-a', '']);
+    expect(relayAvps('ICRQ', [], 2, 2, { tsaId: new Uint8Array(0) })).toEqual([tsa('')]);
+  });
+
+  it('copies none of them when one is malformed or unreadable, but still appends ours', () => {
+    const long = tsa(new Uint8Array(TSA_ID_MAX_OCTETS + 1).fill(0x41));
+    expect(ids(relayAvps('ICRQ', [...icrq, long], 2, 2, { tsaId: text('me') }))).toEqual(['me']);
+    const exact = tsa(new Uint8Array(TSA_ID_MAX_OCTETS).fill(0x41));
+    expect(ids(relayAvps('ICRQ', [exact], 2, 2, { tsaId: text('me') }))).toHaveLength(2);
+    const hidden = tsa('secret', { hidden: true });
+    expect(ids(relayAvps('ICRQ', [...icrq, hidden], 2, 2, { tsaId: text('me') }))).toEqual(['me']);
+    const flagged = tsa('odd', { reserved: 8 });
+    expect(ids(relayAvps('ICRQ', [flagged, ...icrq], 2, 2, { tsaId: text('me') }))).toEqual(['me']);
+  });
+
+  it('stacks only in ICRQ and OCRQ (§4)', () => {
+    for (const message of ['ICCN', 'OCCN', 'CDN', 'WEN', 'SLI'] as const)
+      expect(relayAvps(message, icrq, 2, 2, { tsaId: text('me') }), message).toEqual([]);
+  });
+
+  it('refuses an own id over 64 octets', () => {
+    expect(() => relayAvps('ICRQ', [], 2, 2, { tsaId: new Uint8Array(65) })).toThrow(UsageError);
+  });
+
+  it('reads the stack first hop first, malformed ids included, hidden ones not', () => {
+    const long = new Uint8Array(70).fill(0x42);
+    const stack = tsaIdStack([
+      tsa('a'),
+      avp(T.CalledNumber, text('1')),
+      tsa(long),
+      tsa('h', { hidden: true }),
+      tsa(''),
+    ]);
+    expect(stack).toEqual([text('a'), long, new Uint8Array(0)]);
+    expect(stack[1]?.length).toBeGreaterThan(TSA_ID_MAX_OCTETS);
+    expect(tsaIdStack([avp(T.TunnelSwitchingAggregatorId, text('v'), false, 9)])).toEqual([]);
+  });
+
+  it('detects a loop when our non-empty id is in the stack', () => {
+    expect(loopDetected(icrq, text('tsa-a'))).toBe(true);
+    expect(loopDetected(icrq, text('tsa-b'))).toBe(false);
+    expect(loopDetected(icrq, text('TSA-A'))).toBe(false); // octets, not case-folded
+    expect(loopDetected(icrq, text('tsa'))).toBe(false);
+    // "A match comparison MUST only be performed if TSA has configured non-null TSA ID."
+    expect(loopDetected([tsa('')], new Uint8Array(0))).toBe(false);
+    expect(loopDetected([tsa('')], undefined)).toBe(false);
+    expect(loopDetected([tsa('tsa-a', { hidden: true })], text('tsa-a'))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Properties over arbitrary AVP lists
+
+const MESSAGES: readonly SwitchedMessage[] = ['ICRQ', 'OCRQ', 'ICCN', 'OCCN', 'CDN', 'WEN', 'SLI'];
+
+/** TSA IDs of 0–80 octets (over 64 is malformed), sometimes hidden or flagged. */
+const tsaIdArbitrary: fc.Arbitrary<RawAvp> = fc
+  .record({
+    mandatory: fc.boolean(),
+    hidden: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, fc.constant(true)),
+    value: fc.oneof(
+      { arbitrary: fc.uint8Array({ maxLength: TSA_ID_MAX_OCTETS }), weight: 9 },
+      fc.uint8Array({ minLength: TSA_ID_MAX_OCTETS + 1, maxLength: 80 }),
+    ),
+  })
+  .map(({ mandatory, hidden, value }) => ({
+    mandatory,
+    hidden,
+    vendorId: 0,
+    attributeType: 93,
+    value,
+  }));
+
+/** Speeds and proxy AVPs, so mappings and groups come up often. */
+const focusArbitrary: fc.Arbitrary<RawAvp> = fc
+  .record({
+    attributeType: fc.constantFrom(16, 17, 24, 26, 27, 28, 29, 30, 38, 40, 41, 74, 75),
+    value: fc.oneof(
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc.uint8Array({ maxLength: 9 }),
+    ),
+    mandatory: fc.boolean(),
+  })
+  .map((r) => ({ ...r, hidden: false, vendorId: 0 }));
+
+const avpListArbitrary = fc.array(
+  fc.oneof(
+    { arbitrary: rawAvpArbitrary(), weight: 6 },
+    { arbitrary: tsaIdArbitrary, weight: 2 },
+    { arbitrary: focusArbitrary, weight: 2 },
+  ),
+  { maxLength: 24 },
+);
+
+const policyArbitrary: fc.Arbitrary<RelayPolicy> = fc.record(
+  {
+    tsaId: fc.uint8Array({ maxLength: TSA_ID_MAX_OCTETS }),
+    proxyLcp: fc.constantFrom('relay' as const, 'drop' as const),
+    proxyAuth: fc.constantFrom('relay' as const, 'drop' as const),
+    relayUnknown: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+const version = fc.constantFrom(2 as const, 3 as const);
+
+/** Whether `out` (TSA IDs removed) is a subsequence of `input`, allowing the version mappings. */
+function isOrderedSubsequence(input: readonly RawAvp[], out: readonly RawAvp[]): boolean {
+  const carriedAs = (a: RawAvp, o: RawAvp): boolean => {
+    if (a.vendorId !== o.vendorId) return false;
+    if (a.attributeType === o.attributeType) return true;
+    const vs = avpSwitchRule(a.vendorId, a.attributeType)?.versionSwitch;
+    return vs?.toV2 === o.attributeType || vs?.toV3 === o.attributeType;
+  };
+  let i = 0;
+  for (const o of out) {
+    let found = false;
+    while (i < input.length && !found) found = carriedAs(input[i++] as RawAvp, o);
+    if (!found) return false;
+  }
+  return true;
+}
+
+describe('relayAvps properties', () => {
+  test.prop([fc.constantFrom(...MESSAGES), avpListArbitrary, version, version, policyArbitrary], {
+    numRuns: 1000,
+  })(
+    'never throws; carries only relayable AVPs, unhidden, in order, stack last',
+    (message, avps, from, to, policy) => {
+      const out = relayAvps(message, avps, from, to, policy);
+      const body = out.filter((a) => !(a.vendorId === 0 && a.attributeType === 93));
+      for (const a of out) expect(a.hidden).toBe(false);
+      for (const a of body) {
+        const rule = avpSwitchRule(a.vendorId, a.attributeType);
+        if (rule === undefined) {
+          expect(policy.relayUnknown).toBe(true);
+          expect(a.mandatory).toBe(false);
+        } else {
+          expect(['relay', 'relay-if-negotiated']).toContain(rule.disposition);
+          expect(rule.messages).toContain(message);
+        }
+      }
+      expect(isOrderedSubsequence(avps, body)).toBe(true);
+      // The stack comes last.
+      expect(out.slice(body.length).every((a) => a.attributeType === 93 && a.vendorId === 0)).toBe(
+        true,
+      );
+      expect(encodeAvps(out).length).toBeGreaterThanOrEqual(0);
+    },
+  );
+
+  test.prop(
+    [
+      fc.constantFrom<SwitchedMessage>('ICRQ', 'OCRQ'),
+      avpListArbitrary,
+      version,
+      version,
+      policyArbitrary,
+    ],
+    {
+      numRuns: 500,
+    },
+  )(
+    'ICRQ/OCRQ: one more TSA ID than a valid stack, else ours alone',
+    (message, avps, from, to, policy) => {
+      const incoming = avps.filter((a) => a.vendorId === 0 && a.attributeType === 93);
+      const valid = incoming.every(
+        (a) =>
+          !a.hidden &&
+          a.value.length <= TSA_ID_MAX_OCTETS &&
+          !(from === 2 && (a.reserved ?? 0) !== 0),
+      );
+      const out = relayAvps(message, avps, from, to, policy).filter(
+        (a) => a.attributeType === 93 && a.vendorId === 0,
+      );
+      const own = policy.tsaId ?? new Uint8Array(0);
+      expect(out.map((a) => a.value)).toEqual(
+        valid ? [...incoming.map((a) => a.value), own] : [own],
+      );
+      for (const a of out) expect([a.mandatory, a.hidden]).toEqual([false, false]);
+    },
+  );
+
+  test.prop([
+    fc.constantFrom<SwitchedMessage>('ICCN', 'OCCN', 'CDN', 'WEN', 'SLI'),
+    avpListArbitrary,
+    version,
+    version,
+  ])('other messages: no TSA ID', (message, avps, from, to) => {
+    expect(
+      relayAvps(message, avps, from, to).some((a) => a.attributeType === 93 && a.vendorId === 0),
+    ).toBe(false);
+  });
+
+  test.prop([avpListArbitrary, version, version], { numRuns: 500 })(
+    'proxy groups: all present members or none',
+    (avps, from, to) => {
+      const out = relayAvps('ICCN', avps, from, to);
+      for (const group of ['proxy-lcp', 'proxy-auth'] as const) {
+        const members = (list: readonly RawAvp[]) =>
+          list.filter(
+            (a) => a.vendorId === 0 && avpSwitchRule(0, a.attributeType)?.group === group,
+          );
+        const sent = members(out).length;
+        expect([0, members(avps).length]).toContain(sent);
+      }
+    },
+  );
 });
