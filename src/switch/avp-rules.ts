@@ -1,7 +1,8 @@
 /**
  * What an L2TP tunnel switch (TSA) does with each AVP of the First session's messages when it
- * builds the Second session's (draft-ietf-l2tpext-tunnel-switching-08 §3, §3.1), as one table,
- * plus the TSA ID stack of §4.
+ * builds the Second session's (draft-ietf-l2tpext-tunnel-switching-08 §3, §3.1), as one table
+ * and relayAvps() that applies it; the TSA ID stack and loop detection of §4; the Result and
+ * Error Codes one session's CDN passes to the other (§3.1 "Result Code", §5).
  *
  * The draft allows four behaviours (§3): RELAYED (copied as is), DROPPED, REGENERATED (the TSA
  * writes its own, maybe from the received value) and STACKED (every hop's instance copied, ours
@@ -15,8 +16,9 @@
  */
 import type { RawAvp } from '../avp/raw.js';
 import { lookupAvp, mandatoryBitFor } from '../avp/registry.js';
-import { AvpType } from '../constants.js';
+import { AvpType, CdnResult, GeneralError } from '../constants.js';
 import { UsageError } from '../errors.js';
+import type { ResultCodes } from '../fsm/types.js';
 
 /** What the TSA does with an AVP of the First session's message (draft §3). */
 export type AvpDisposition = 'relay' | 'relay-if-negotiated' | 'drop' | 'regenerate' | 'stack';
@@ -477,4 +479,50 @@ function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result and Error Codes across a switch (§3.1 "Result Code", §5)
+
+/**
+ * CDN Result Codes an L2TPv2 peer knows: RFC 2661 §4.4.2 (0–11), RFC 3308 (12) and the draft's
+ * Loop Detected (26, §4). Everything else — RFC 3931's 13–16, the pseudowire RFCs' 17–25 and
+ * 27 up — is L2TPv3's.
+ */
+const V2_CDN_RESULTS: ReadonlySet<number> = new Set([
+  ...Array.from({ length: 13 }, (_, code) => code),
+  CdnResult.LoopDetected,
+]);
+
+/**
+ * General Error Codes an L2TPv2 peer knows: RFC 2661 §4.4.2 (0–8) and the draft's §5 (10–12).
+ * 9, Try Another Directed, is RFC 3931's.
+ */
+const V2_GENERAL_ERRORS: ReadonlySet<number> = new Set([
+  ...Array.from({ length: 9 }, (_, code) => code),
+  GeneralError.NextHopUnreachable,
+  GeneralError.NextHopBusy,
+  GeneralError.TsaBusy,
+]);
+
+/**
+ * The Result Code, Error Code and message to disconnect one session with when the other
+ * session's CDN carried `codes` (§3.1 "Result Code"; §5: "error code SHOULD be propagated back").
+ * Unchanged, except on a switch from L2TPv3 to L2TPv2, where an L2TPv3-only Result Code or
+ * Error Code becomes General Error (Result Code 2, Error Code 0) — "MUST be translated into
+ * general error" — with the message kept. Returns a new object; absent fields stay absent.
+ */
+export function carriedResult(codes: ResultCodes, from: 2 | 3, to: 2 | 3): ResultCodes {
+  const { resultCode, errorCode, message } = codes;
+  const translate =
+    from === 3 &&
+    to === 2 &&
+    (!V2_CDN_RESULTS.has(resultCode) ||
+      (errorCode !== undefined && !V2_GENERAL_ERRORS.has(errorCode)));
+  const out: { resultCode: number; errorCode?: number; message?: string } = translate
+    ? { resultCode: CdnResult.GeneralError, errorCode: GeneralError.NoError }
+    : { resultCode };
+  if (!translate && errorCode !== undefined) out.errorCode = errorCode;
+  if (message !== undefined) out.message = message;
+  return out;
 }

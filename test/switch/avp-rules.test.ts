@@ -12,13 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { rawAvpArbitrary } from '../../src/arbitraries/index.js';
 import { encodeAvps, type RawAvp } from '../../src/avp/raw.js';
 import { lookupAvp } from '../../src/avp/registry.js';
-import { AvpType, MessageType } from '../../src/constants.js';
+import { AvpType, CdnResult, GeneralError, MessageType } from '../../src/constants.js';
 import { UsageError } from '../../src/errors.js';
 import {
   AVP_SWITCH_RULES,
   type AvpDisposition,
   type AvpSwitchRule,
   avpSwitchRule,
+  carriedResult,
   loopDetected,
   type RelayPolicy,
   relayAvps,
@@ -909,4 +910,67 @@ describe('relayAvps properties', () => {
       }
     },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// carriedResult (§3.1 "Result Code", §5)
+
+describe('carriedResult', () => {
+  it('passes the codes on unchanged without a switch to L2TPv2', () => {
+    const codes = [
+      { resultCode: CdnResult.UnsupportedPwType },
+      { resultCode: 2, errorCode: GeneralError.TryAnotherDirected, message: '192.0.2.1' },
+      { resultCode: CdnResult.LoopDetected, message: 'loop' },
+      { resultCode: 3 },
+    ];
+    for (const [from, to] of [
+      [2, 2],
+      [3, 3],
+      [2, 3],
+    ] as const)
+      for (const c of codes) expect(carriedResult(c, from, to)).toEqual(c);
+  });
+
+  it('keeps codes an L2TPv2 peer knows on a switch from L2TPv3', () => {
+    for (const resultCode of [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 26])
+      expect(carriedResult({ resultCode }, 3, 2)).toEqual({ resultCode });
+    for (const errorCode of [0, 1, 4, 7, 8, 10, 11, 12])
+      expect(carriedResult({ resultCode: 2, errorCode, message: 'm' }, 3, 2)).toEqual({
+        resultCode: 2,
+        errorCode,
+        message: 'm',
+      });
+  });
+
+  it('translates L2TPv3-only codes to General Error 2/0, message kept', () => {
+    for (const resultCode of [13, 14, 15, 16, 17, 20, 22, 25, 27, 29, 30, 31, 999])
+      expect(carriedResult({ resultCode, message: 'why' }, 3, 2)).toEqual({
+        resultCode: 2,
+        errorCode: 0,
+        message: 'why',
+      });
+    expect(carriedResult({ resultCode: 2, errorCode: 9, message: '192.0.2.1' }, 3, 2)).toEqual({
+      resultCode: 2,
+      errorCode: 0,
+      message: '192.0.2.1',
+    });
+    expect(carriedResult({ resultCode: 14 }, 3, 2)).toEqual({ resultCode: 2, errorCode: 0 });
+  });
+
+  it('passes on the draft’s own codes (§5 next hop unreachable / busy, TSA busy)', () => {
+    for (const errorCode of [10, 11, 12])
+      for (const [from, to] of [
+        [2, 3],
+        [3, 2],
+      ] as const)
+        expect(carriedResult({ resultCode: 2, errorCode }, from, to)).toEqual({
+          resultCode: 2,
+          errorCode,
+        });
+  });
+
+  it('leaves absent fields absent (exactOptionalPropertyTypes)', () => {
+    const out = carriedResult({ resultCode: 1, errorCode: undefined, message: undefined }, 3, 2);
+    expect(Object.keys(out)).toEqual(['resultCode']);
+  });
 });
