@@ -33,7 +33,14 @@ describe('callAvps / extraAvps / CloseReason.avps', () => {
     const seen: IncomingSessionInfo[] = [];
     const p = new EnginePair({
       a: { secret: SECRET, hiddenFields: ['callingNumber'] },
-      b: { secret: SECRET, callAvps: true, acceptSession: (i) => (seen.push(i), true) },
+      b: {
+        secret: SECRET,
+        callAvps: true,
+        acceptSession: (i) => {
+          seen.push(i);
+          return true;
+        },
+      },
     });
     p.establish();
     const tsaId = avp(AvpType.TunnelSwitchingAggregatorId, 'tsa-1');
