@@ -13,7 +13,7 @@
 
 import { EventEmitter } from 'eventemitter3';
 import type { RawAvp } from '../avp/raw.js';
-import { AvpType, CdnResult, GeneralError } from '../constants.js';
+import { AvpType, CdnResult, GeneralError, PseudowireType } from '../constants.js';
 import type { IncomingTunnelInfo, TunnelOptions } from '../endpoint.js';
 import { type Endpoint, Endpoint as EndpointClass, type EndpointOptions } from '../endpoint.js';
 import type { OpenSessionOptions } from '../engine/index.js';
@@ -412,7 +412,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       };
       const incoming = call.call === 'incoming';
       const options: OpenSessionOptions = {
-        ...(to === 3 ? { pseudowireType: 7 } : {}),
+        ...(to === 3 ? { pseudowireType: PseudowireType.Ppp } : {}),
         ...dest.session,
         // Draft §3.1 "Sequencing Required": regenerated when the First session sequences.
         ...(hasAvp(call.connect, AvpType.SequencingRequired)
@@ -425,8 +425,10 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       };
       second = pool.tunnel.beginSession(options);
     } catch (err) {
-      // A refusal of the tunnel or session (maxTunnels, bad options): the next hop is out of reach.
+      // A refusal of the tunnel or session (maxTunnels, bad route options): the next hop is out
+      // of reach for this call, and the host hears of it (a misconfigured route is its bug).
       this.#fail(call, { ...UNREACHABLE, message: (err as Error).message });
+      this.#error(err as Error);
       return;
     }
     call.pool = pool;
@@ -463,7 +465,12 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     if (found !== undefined && !found.tunnel.closed && found.tunnel.downReason === undefined) {
       return found;
     }
-    const tunnel = endpoint.tunnel(dest.peer, { ...dest.tunnel, mode, callAvps: true });
+    // L2TPv3 carries the switched PPP as pseudowire type 7 (draft §2) unless the route says.
+    const pw =
+      dest.tunnel.version === 3 && dest.tunnel.pseudowireCapabilities === undefined
+        ? { pseudowireCapabilities: [PseudowireType.Ppp] }
+        : {};
+    const tunnel = endpoint.tunnel(dest.peer, { ...dest.tunnel, ...pw, mode, callAvps: true });
     const pool: SecondTunnel = { key, tunnel, calls: new Set(), idle: undefined };
     this.#seconds.set(key, pool);
     tunnel.on('close', () => {

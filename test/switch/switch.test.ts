@@ -311,3 +311,125 @@ describe('relayed AVPs on the wire', () => {
     expect(new DataView(framing.buffer, framing.byteOffset).getUint32(0)).toBe(1);
   });
 });
+
+describe('version switch (draft §2)', () => {
+  for (const encap of ['udp', 'ip'] as const) {
+    test(`L2TPv2 First → L2TPv3 over ${encap.toUpperCase()} Second: PPP frames cross byte for byte both ways`, async () => {
+      const net = new VirtualNet(21);
+      const lac = endpoint(net, LAC);
+      const v3At = { address: '10.0.0.3', port: encap === 'udp' ? 1701 : 0 };
+      const sw = new TunnelSwitch({
+        transport: net.transport(TSA.address, TSA.port),
+        ...(encap === 'ip' ? { ipTransport: net.transport(TSA.address, 0) } : {}),
+        clock: net.clock,
+        timers: net.timers,
+        randomBytes: nodeRandomBytes,
+        accept: { version: 2, mode: 'lns', hostName: 'tsa' },
+        route: () => ({
+          peer: v3At,
+          encap,
+          tunnel: { version: 3, routerId: 0x0a000002, hostName: 'tsa-out' },
+        }),
+        tsaId: 'tsa-v',
+      });
+      const lns = new Endpoint({
+        transport: net.transport(v3At.address, v3At.port),
+        clock: net.clock,
+        timers: net.timers,
+        randomBytes: nodeRandomBytes,
+        encap,
+        acceptTunnel: {
+          version: 3,
+          routerId: 0x0a000003,
+          mode: 'lns',
+          hostName: 'lns3',
+          pseudowireCapabilities: [7],
+          callAvps: true,
+        },
+      });
+      const lnsSessions: Session[] = [];
+      const icrqs: RawAvp[][] = [];
+      lns.on('tunnel', (t) => {
+        t.on('session-up', (s) => lnsSessions.push(s));
+        t.on('incoming-session', (e) => icrqs.push([...(e.avps ?? [])]));
+      });
+      const first = await net.settle(
+        lac
+          .tunnel(TSA, { version: 2, mode: 'lac', hostName: 'lac' })
+          .openSession({ calledNumber: 'v3-user' }),
+      );
+      expect(await net.until(() => lnsSessions.length === 1)).toBe(true);
+      const second = lnsSessions[0] as Session;
+      expect(second.tunnel.version).toBe(3);
+      // The v3 ICRQ asked for a PPP pseudowire and carried the relayed Called Number.
+      const icrq = icrqs[0] as RawAvp[];
+      const pw = avpOf(icrq, AvpType.PseudowireType)?.value as Uint8Array;
+      expect((pw[0] as number) * 256 + (pw[1] as number)).toBe(7);
+      expect(new TextDecoder().decode(avpOf(icrq, AvpType.CalledNumber)?.value)).toBe('v3-user');
+      await net.run(10);
+      const atV3: Uint8Array[] = [];
+      const atV2: Uint8Array[] = [];
+      second.on('frame', (f) => atV3.push(f.slice()));
+      first.on('frame', (f) => atV2.push(f.slice()));
+      const lcp = Uint8Array.from([0xc0, 0x21, 1, 7, 0, 8, 1, 4, 5, 0xdc]);
+      const echo = Uint8Array.from([0xc0, 0x21, 9, 1, 0, 8, 0, 0, 0, 0]);
+      first.send(lcp);
+      second.send(echo);
+      await net.run(20);
+      expect(atV3).toEqual([lcp]);
+      expect(atV2).toEqual([echo]);
+      expect(sw.stats()).toMatchObject({ framesToSecond: 1, framesToFirst: 1 });
+      // A v3 CDN (with a v3-only result code) reaches the v2 side translated (draft §3.1).
+      second.close({ resultCode: CdnResult.UnsupportedPwType, message: 'pw gone' });
+      expect(await net.until(() => first.downReason !== undefined)).toBe(true);
+      expect(first.downReason).toMatchObject({
+        by: 'peer',
+        resultCode: 2,
+        errorCode: 0,
+        message: 'pw gone',
+      });
+    });
+  }
+});
+
+describe('outgoing calls (OCRQ → OCRQ)', () => {
+  test('an LNS’s outgoing call is re-originated towards a LAC', async () => {
+    const net = new VirtualNet(31);
+    // Upstream LNS dials the TSA; the TSA accepts its tunnel as LAC and places its OCRQ onwards.
+    const lns = endpoint(net, LNS);
+    const sw = new TunnelSwitch({
+      transport: net.transport(TSA.address, TSA.port),
+      clock: net.clock,
+      timers: net.timers,
+      randomBytes: nodeRandomBytes,
+      accept: { version: 2, mode: 'lac', hostName: 'tsa' },
+      route: (info) =>
+        info.call === 'outgoing' && info.calledNumber === '5550100'
+          ? { peer: LAC, tunnel: { version: 2, hostName: 'tsa-out' } }
+          : { refuse: 'unreachable' },
+    });
+    const lac = endpoint(net, LAC, { version: 2, mode: 'lac', hostName: 'lac', callAvps: true });
+    const lacSessions: Session[] = [];
+    const ocrqs: RawAvp[][] = [];
+    lac.on('tunnel', (t) => {
+      t.on('session-up', (s) => lacSessions.push(s));
+      t.on('incoming-session', (e) => ocrqs.push([...(e.avps ?? [])]));
+    });
+    const first = await net.settle(
+      lns
+        .tunnel(TSA, { version: 2, mode: 'lns', hostName: 'lns' })
+        .openSession({ calledNumber: '5550100' }),
+    );
+    expect(await net.until(() => lacSessions.length === 1)).toBe(true);
+    expect(sw.stats().callsUp).toBe(1);
+    const ocrq = ocrqs[0] as RawAvp[];
+    expect(avpOf(ocrq, AvpType.MessageType)?.value).toEqual(Uint8Array.from([0, 7]));
+    expect(new TextDecoder().decode(avpOf(ocrq, AvpType.CalledNumber)?.value)).toBe('5550100');
+    const got: Uint8Array[] = [];
+    (lacSessions[0] as Session).on('frame', (f) => got.push(f.slice()));
+    const frame = Uint8Array.from([0xc0, 0x21, 1, 1, 0, 4]);
+    first.send(frame);
+    await net.run(20);
+    expect(got).toEqual([frame]);
+  });
+});
