@@ -12,6 +12,7 @@
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
+import type { RawAvp } from './avp/raw.js';
 import type { HeapEntry } from './engine/deadlines.js';
 import type {
   CircuitStatusEvent,
@@ -515,6 +516,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   /** L2TPv3: tells the peer our side of the circuit went up or down (SLI with Circuit Status). */
   setCircuitStatus(sessionId: number, active: boolean): void {
     this.#run((now) => this.engine.setCircuitStatus(sessionId, active, now));
+  }
+
+  /** Sends a WEN or SLI for an established session with `avps` (TunnelEngine.notifyPeer). */
+  notifyPeer(sessionId: number, type: 'WEN' | 'SLI', avps: readonly RawAvp[]): void {
+    this.#run((now) => this.engine.notifyPeer(sessionId, type, avps, now));
   }
 
   /** Closes one session with a CDN (see Session.close). */

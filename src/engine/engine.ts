@@ -52,6 +52,7 @@ import {
   fromTyped,
   type MessageFields,
   type TypedMessage,
+  toTyped,
 } from '../avp/messages.js';
 import { encodeAvps, type RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
@@ -164,6 +165,7 @@ import {
 // namespace only: `DEBUG=l2tp:control` shows every tunnel's, with its peer when known.
 const controlLog = createDebug('l2tp:control');
 const NO_FIELDS: FieldName[] = [];
+const NO_EXTRA = {};
 const NO_RECORDS: ReadonlyMap<number, SessionRecord> = new Map();
 const RESOLVED = new WeakMap<TunnelEngineOptions, ResolvedTunnelEngineOptions>();
 type ParseOptions = NonNullable<Parameters<typeof parseControl>[1]>;
@@ -729,6 +731,45 @@ export class TunnelEngine {
       0,
       now,
     );
+    return this.#drain();
+  }
+
+  /**
+   * Sends a WAN-Error-Notify or Set-Link-Info for an established session carrying `avps` (e.g.
+   * the Call Errors or ACCM of the same message on another call, relayed by a tunnel switch;
+   * RFC 2661 §6.13, §6.14). The engine adds Message Type and, on L2TPv3, the session ids.
+   * @throws UsageError when the session is not established; ChannelError L2TP_ERR_QUEUE_FULL.
+   */
+  notifyPeer(
+    sessionId: number,
+    type: 'WEN' | 'SLI',
+    avps: readonly RawAvp[],
+    now: number,
+  ): EngineOutput[] {
+    checkNow(now);
+    const rec = this.#sessions.get(sessionId);
+    if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
+      throw new UsageError(`session ${sessionId} is not established`);
+    }
+    this.#checkRoom('notifyPeer()');
+    // Read as a typed message first: what the message requires must be among `avps`.
+    const typeAvp: RawAvp = {
+      mandatory: true,
+      hidden: false,
+      vendorId: 0,
+      attributeType: AvpType.MessageType,
+      value: Uint8Array.of(0, type === 'WEN' ? MessageType.WEN : MessageType.SLI),
+    };
+    let fields: ControlMessage;
+    try {
+      fields = toTyped([typeAvp, ...avps], this.#o.version, { acceptUnknownMandatoryAvps: true });
+    } catch (err) {
+      throw new UsageError(`notifyPeer(${type}): ${(err as Error).message}`);
+    }
+    const m = this.#v3
+      ? { ...fields, localSessionId: rec.id, remoteSessionId: rec.peerId }
+      : fields;
+    this.#send(m as ControlMessage, this.#v3 ? 0 : rec.peerId, now, false, undefined, avps);
     return this.#drain();
   }
 
@@ -1601,6 +1642,9 @@ export class TunnelEngine {
       }
       case 'notify': {
         const m = this.#current?.message;
+        // callAvps: the message's AVPs travel with the event (a switch relays them).
+        const avps = this.#o.callAvps ? this.#revealed(this.#current as Inbound) : undefined;
+        const x = avps === undefined ? NO_EXTRA : { avps };
         if (m?.type === 'SLI' && m.version === 3) {
           // RFC 3931 §5.4.5: a Circuit Status change (data towards an inactive peer stops).
           const status = m.circuitStatus;
@@ -1612,15 +1656,17 @@ export class TunnelEngine {
               sessionId: rec.id,
               active: status.active,
               status,
+              ...x,
             });
           }
         } else if (m?.type === 'WEN' && m.version === 3) {
-          this.#event({ type: 'wen', sessionId: rec.id, callErrors: m.callErrors });
+          this.#event({ type: 'wen', sessionId: rec.id, callErrors: m.callErrors, ...x });
         } else if (m?.type === 'SLI') {
-          this.#event({ type: 'sli', sessionId: rec.id, accm: (m as TypedMessage<'SLI', 2>).accm });
+          const accm = (m as TypedMessage<'SLI', 2>).accm;
+          this.#event({ type: 'sli', sessionId: rec.id, accm, ...x });
         } else if (m?.type === 'WEN') {
           const callErrors = (m as TypedMessage<'WEN', 2>).callErrors;
-          this.#event({ type: 'wen', sessionId: rec.id, callErrors });
+          this.#event({ type: 'wen', sessionId: rec.id, callErrors, ...x });
         }
         break;
       }

@@ -169,6 +169,8 @@ export interface SetLinkInfoEvent {
   readonly type: 'sli';
   readonly sessionId: number;
   readonly accm: AccmValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /**
@@ -180,6 +182,8 @@ export interface CircuitStatusEvent {
   readonly sessionId: number;
   readonly active: boolean;
   readonly status: CircuitStatusValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** WAN-Error-Notify received (RFC 2661 §6.13), passed to the host. */
@@ -187,6 +191,8 @@ export interface WanErrorNotifyEvent {
   readonly type: 'wen';
   readonly sessionId: number;
   readonly callErrors: CallErrorsValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** Everything the engine reports to the host. */

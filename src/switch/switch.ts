@@ -22,7 +22,13 @@ import type { DownReason, ResultCodes } from '../fsm/types.js';
 import type { IncomingSessionInfo, SessionVerdict } from '../options.js';
 import type { DatagramTransport, PeerAddress, TimerHandle } from '../transport.js';
 import type { Session, Tunnel } from '../tunnel.js';
-import { carriedResult, loopDetected, relayAvps, tsaIdStack } from './avp-rules.js';
+import {
+  carriedResult,
+  loopDetected,
+  type RelayPolicy,
+  relayAvps,
+  tsaIdStack,
+} from './avp-rules.js';
 
 /** What the route callback learns about a First call (all AVPs unhidden, values are copies). */
 export interface SwitchCallInfo {
@@ -219,6 +225,8 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   readonly #idleMs: number;
   readonly #maxWaiting: number;
   readonly #calls = new Set<Call>();
+  readonly #bySession = new WeakMap<Session, Call>();
+  readonly #policy: RelayPolicy;
   readonly #seconds = new Map<string, SecondTunnel>();
   readonly #wrapped = new WeakMap<TunnelOptions, TunnelOptions>();
   #closed = false;
@@ -240,6 +248,12 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     this.#idleMs = nonNegative(options.idleTunnelMs, 10_000, 'idleTunnelMs');
     this.#maxWaiting = nonNegative(options.maxWaitingFrames, 32, 'maxWaitingFrames');
     if (typeof options.route !== 'function') throw new UsageError('route must be a function');
+    this.#policy = {
+      tsaId: this.#tsaId,
+      proxyLcp: options.proxyLcp ?? 'relay',
+      proxyAuth: options.proxyAuth ?? 'relay',
+      relayUnknown: options.relayUnknownAvps === true,
+    };
     const { accept, route: _r, tsaId: _t, ipTransport, ...endpointOptions } = options;
     const acceptTunnel = (info: IncomingTunnelInfo): TunnelOptions | undefined => {
       const base = typeof accept === 'function' ? accept(info) : accept;
@@ -348,13 +362,35 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     return true;
   }
 
+  // Draft §3.1: Call Errors (WEN) and ACCM (SLI) MUST be relayed to the other half.
+  #watchNotifications(tunnel: Tunnel): void {
+    const relay = (type: 'WEN' | 'SLI', sessionId: number, avps: readonly RawAvp[] | undefined) => {
+      const session = tunnel.sessions.get(sessionId);
+      const call = session === undefined ? undefined : this.#bySession.get(session);
+      if (call === undefined || call.state !== 'up' || avps === undefined) return;
+      const to = session === call.first ? call.second : call.first;
+      if (to === undefined || !to.isUp) return;
+      const relayed = relayAvps(type, avps, tunnel.version, to.tunnel.version, this.#policy);
+      if (!relayed.some((a) => a.vendorId === 0 && a.attributeType !== AvpType.MessageType)) return;
+      try {
+        to.tunnel.notifyPeer(to.id, type, relayed);
+      } catch (err) {
+        this.#error(err as Error); // e.g. the other tunnel's queue is full: the host hears of it
+      }
+    };
+    tunnel.on('wen', (e) => relay('WEN', e.sessionId, e.avps));
+    tunnel.on('sli', (e) => relay('SLI', e.sessionId, e.avps));
+  }
+
   #watchFirst(tunnel: Tunnel): void {
+    this.#watchNotifications(tunnel);
     tunnel.on('incoming-session', (event) => {
       if (!event.accepted) return;
       const first = tunnel.sessions.get(event.sessionId);
       if (first === undefined) return;
       const call = new Call(event.call, first, copyAvps(event.avps));
       this.#calls.add(call);
+      this.#bySession.set(first, call);
       first.once('up', (up) => {
         call.connect = copyAvps(up.avps);
         void this.#route(call);
@@ -404,12 +440,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     try {
       pool = this.#secondTunnel(call, dest);
       const to = pool.tunnel.version;
-      const policy = {
-        tsaId: this.#tsaId,
-        proxyLcp: this.#o.proxyLcp ?? 'relay',
-        proxyAuth: this.#o.proxyAuth ?? 'relay',
-        relayUnknown: this.#o.relayUnknownAvps === true,
-      };
+      const policy = this.#policy;
       const incoming = call.call === 'incoming';
       const options: OpenSessionOptions = {
         ...(to === 3 ? { pseudowireType: PseudowireType.Ppp } : {}),
@@ -433,6 +464,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     }
     call.pool = pool;
     call.second = second;
+    this.#bySession.set(second, call);
     pool.calls.add(call);
     this.#stopIdle(pool);
     second.once('up', () => {
@@ -478,6 +510,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       this.#stopIdle(pool);
     });
     tunnel.on('error', (err) => this.#error(err));
+    this.#watchNotifications(tunnel);
     return pool;
   }
 
@@ -629,9 +662,13 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   // Q.931 and PPP Disconnect Cause of the peer's CDN, relayed (draft §3.1).
   #cdnAvps(reason: DownReason, from: Session, to: Session): readonly RawAvp[] | undefined {
     if (reason.avps === undefined) return undefined;
-    const relayed = relayAvps('CDN', reason.avps, from.tunnel.version, to.tunnel.version, {
-      relayUnknown: this.#o.relayUnknownAvps === true,
-    });
+    const relayed = relayAvps(
+      'CDN',
+      reason.avps,
+      from.tunnel.version,
+      to.tunnel.version,
+      this.#policy,
+    );
     return relayed.length === 0 ? undefined : relayed;
   }
 

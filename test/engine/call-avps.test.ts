@@ -119,3 +119,28 @@ describe('callAvps / extraAvps / CloseReason.avps', () => {
     expect(mine.reason.avps).toBeUndefined();
   });
 });
+
+describe('notifyPeer', () => {
+  test('sends a WEN with the given AVPs; refuses one without Call Errors and a session not established', () => {
+    const p = new EnginePair({ b: { callAvps: true } });
+    p.establish();
+    const sid = p.openSession(p.a);
+    p.driveBounded(() => p.b.eventsOf('session-up').length === 1);
+    const callErrors = new Uint8Array(26);
+    callErrors[5] = 9; // CRC errors = 9
+    p.run(p.a, (e, now) =>
+      e.notifyPeer(sid, 'WEN', [avp(AvpType.CallErrors, callErrors, true)], now),
+    );
+    p.driveBounded(() => p.b.eventsOf('wen').length === 1);
+    const wen = p.b.eventsOf('wen')[0]?.value as {
+      callErrors: { crcErrors: number };
+      avps?: readonly RawAvp[];
+    };
+    expect(wen.callErrors.crcErrors).toBe(9);
+    expect(wen.avps?.find((a) => a.attributeType === AvpType.CallErrors)?.value).toEqual(
+      callErrors,
+    );
+    expect(() => p.a.engine.notifyPeer(sid, 'WEN', [], p.now)).toThrow(/notifyPeer\(WEN\)/);
+    expect(() => p.a.engine.notifyPeer(sid + 1, 'WEN', [], p.now)).toThrow(/not established/);
+  });
+});

@@ -433,3 +433,35 @@ describe('outgoing calls (OCRQ → OCRQ)', () => {
     expect(got).toEqual([frame]);
   });
 });
+
+describe('WEN and SLI are relayed (draft §3.1 "Call Errors", "ACCM")', () => {
+  test('a WEN from the LAC reaches the LNS and an SLI from the LNS reaches the LAC, values intact', async () => {
+    const c = await chain();
+    const lacSession = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'n' }));
+    expect(await c.net.until(() => c.sw.stats().callsUp === 1)).toBe(true);
+    const lnsSession = c.lnsSessions[0] as Session;
+    const wens: { crcErrors: number; alignmentErrors: number }[] = [];
+    const slis: { sendAccm: number; receiveAccm: number }[] = [];
+    lnsSession.tunnel.on('wen', (e) => wens.push(e.callErrors));
+    c.lacTunnel.on('sli', (e) => slis.push(e.accm));
+    const callErrors = new Uint8Array(26);
+    new DataView(callErrors.buffer).setUint32(2, 17); // CRC errors
+    new DataView(callErrors.buffer).setUint32(22, 3); // alignment errors
+    const accm = Uint8Array.from([0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    c.lacTunnel.notifyPeer(lacSession.id, 'WEN', [
+      {
+        mandatory: true,
+        hidden: false,
+        vendorId: 0,
+        attributeType: AvpType.CallErrors,
+        value: callErrors,
+      },
+    ]);
+    lnsSession.tunnel.notifyPeer(lnsSession.id, 'SLI', [
+      { mandatory: true, hidden: false, vendorId: 0, attributeType: AvpType.Accm, value: accm },
+    ]);
+    expect(await c.net.until(() => wens.length === 1 && slis.length === 1)).toBe(true);
+    expect(wens[0]).toMatchObject({ crcErrors: 17, alignmentErrors: 3 });
+    expect(slis[0]).toMatchObject({ sendAccm: 0, receiveAccm: 0xffffffff });
+  });
+});
