@@ -5,7 +5,7 @@
  * reorder buffer, framer and MRU), the kernel's per-session counters and runtime options, and
  * the sessions' reorder deadlines in one heap. The fast paths (`receiveOne`, `sendOne`) take
  * the common case without output arrays; everything else goes through the general path.
- * Not here: call setup (engine.ts), what is kept per call (records.ts).
+ * Not here: call setup (calls.ts), what is kept per call (records.ts).
  */
 
 import { readU32 } from '../codec/bytes.js';
