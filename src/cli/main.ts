@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed by args.ts.
- * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
+ * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts),
+ * `switch` (switch.ts, switch-routes.ts).
  * `main(argv, io)` runs the synchronous commands and returns the exit code, so tests call it
- * without a build or a child process; `runCommand` also runs `lac` / `lns`; the last lines run
- * it when this file is the program (the package `bin`).
+ * without a build or a child process; `runCommand` also runs `lac` / `lns` / `switch`; the last
+ * lines run it when this file is the program (the package `bin`).
  * Exit codes: 0 ok, 1 problems found in the input (malformed packets, failed checks) or a runtime
- * failure of lac/lns, 2 usage error or unreadable input file.
+ * failure of lac/lns/switch, 2 usage error or unreadable input file.
  */
 
 import { readFileSync, realpathSync } from 'node:fs';
@@ -26,6 +27,7 @@ import {
   type RunIo,
   wallClockMs,
 } from './run.js';
+import { parseSwitchArgs, runSwitch, SWITCH_HELP, type SwitchOptions } from './switch.js';
 
 /** What the CLI touches: output streams and file reading (`-` is standard input). */
 export interface CliIo {
@@ -41,7 +43,7 @@ export interface CliIo {
 export const ExitCode = {
   OK: 0,
   PROBLEMS_FOUND: 1,
-  /** lac / lns: a tunnel or session refused or timed out, echoes missing, a socket error. */
+  /** lac / lns / switch: a tunnel or session refused or timed out, echoes missing, a socket error. */
   RUNTIME_FAILURE: 1,
   USAGE: 2,
 } as const;
@@ -52,12 +54,13 @@ Commands:
   decode     decode L2TP packets from hex or from a pcap/pcapng capture
   lac        open tunnels and sessions to an LNS, send test frames, print statistics
   lns        accept tunnels and sessions, echo data frames
+  switch     an L2TP tunnel switch: take calls from LACs, relay each to a next hop by route
 
 Run \`l2tp-core <command> --help\` for the options of a command,
 \`l2tp-core --version\` for the version.
 
-Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns),
-2 usage error or unreadable file.
+Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns,
+switch), 2 usage error or unreadable file.
 `;
 
 const DECODE_HELP = `Usage: l2tp-core decode [options] <hex>...
@@ -251,12 +254,13 @@ const HELP: Readonly<Record<string, string>> = {
   decode: DECODE_HELP,
   lac: LAC_HELP,
   lns: LNS_HELP,
+  switch: SWITCH_HELP,
 };
 
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code
- * ({@link ExitCode}). Never calls process.exit; output goes through `io` only. `lac` and `lns`
- * are only parsed here (help, usage errors); {@link runCommand} runs them.
+ * ({@link ExitCode}). Never calls process.exit; output goes through `io` only. `lac`, `lns`
+ * and `switch` are only parsed here (help, usage errors); {@link runCommand} runs them.
  */
 export function main(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
@@ -280,7 +284,8 @@ export function main(argv: readonly string[], io: CliIo): number {
       }
       case 'decode':
       case 'lac':
-      case 'lns': {
+      case 'lns':
+      case 'switch': {
         // Help wins over the rest of the line, even when that does not parse.
         if (wantsHelp(rest)) {
           io.stdout(HELP[command] as string);
@@ -288,7 +293,13 @@ export function main(argv: readonly string[], io: CliIo): number {
         }
         if (command === 'decode') return decodeCommand(rest, io);
         // Parsed here for help (-vh) and usage errors; running needs runCommand (asynchronous).
-        if ((command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest)) === 'help') {
+        const parsed =
+          command === 'lac'
+            ? parseLacArgs(rest)
+            : command === 'lns'
+              ? parseLnsArgs(rest)
+              : parseSwitchArgs(rest, io.readFile);
+        if (parsed === 'help') {
           io.stdout(HELP[command] as string);
           return ExitCode.OK;
         }
@@ -330,20 +341,27 @@ export function packageVersion(): string {
 }
 
 /**
- * Runs any command, `lac` and `lns` included; resolves with the exit code ({@link ExitCode}).
+ * Runs any command, `lac`, `lns` and `switch` included; resolves with the exit code
+ * ({@link ExitCode}).
  * Never calls process.exit.
  */
 export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'lac' && command !== 'lns') return main(argv, io);
+  if (command !== 'lac' && command !== 'lns' && command !== 'switch') return main(argv, io);
   if (wantsHelp(rest)) return main(argv, io);
-  let parsed: LacOptions | LnsOptions | 'help';
+  let parsed: LacOptions | LnsOptions | SwitchOptions | 'help';
   try {
-    parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
+    parsed =
+      command === 'lac'
+        ? parseLacArgs(rest)
+        : command === 'lns'
+          ? parseLnsArgs(rest)
+          : parseSwitchArgs(rest, io.readFile);
   } catch {
     return main(argv, io); // prints the usage error the same way
   }
   if (parsed === 'help') return main(argv, io);
+  if (command === 'switch') return runSwitch(parsed as SwitchOptions, io);
   return command === 'lac' ? runLac(parsed as LacOptions, io) : runLns(parsed as LnsOptions, io);
 }
 
