@@ -1,0 +1,23 @@
+/**
+ * Node adapter for PppAuthCrypto: MD5 and SHA-1 from node:crypto, MD4 and DES from
+ * {@link legacyCrypto} (OpenSSL 3 no longer offers them by default).
+ *
+ * A Node adapter, like src/node/crypto.ts: no protocol logic lives here, and the protocol
+ * modules never import it. It belongs with the other adapters under src/node (and in the
+ * `l2tp-core/node` entry), so that an `l2tp-core/ppp` entry reaches no `node:` module.
+ */
+import { createHash } from 'node:crypto';
+import { type PppAuthCrypto, pppAuthCrypto } from './crypto.js';
+
+function digest(alg: 'md5' | 'sha1', parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash(alg);
+  for (const p of parts) h.update(p);
+  const buf = h.digest();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** PppAuthCrypto on Node: node:crypto MD5 and SHA-1, js-md4 and des.js. Stateless. */
+export const nodePppAuthCrypto: PppAuthCrypto = pppAuthCrypto({
+  md5: (...parts) => digest('md5', parts),
+  sha1: (...parts) => digest('sha1', parts),
+});
