@@ -462,6 +462,7 @@ export abstract class ChapPeerBase<C> extends AuthMachine<never> {
       return [this.fail('PPP_AUTH_TIMEOUT', `no Challenge within ${this.#waitTimeout} ms`)];
     }
     if (open.transmissions < this.#maxTransmissions) return [this.#send(open, now)];
+    this.#open = undefined; // a late Success or Failure changes nothing now
     return [
       this.fail(
         'PPP_AUTH_TIMEOUT',

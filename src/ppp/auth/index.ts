@@ -82,4 +82,11 @@ export {
   PapPeer,
   type PapPeerOptions,
 } from './pap.js';
+export {
+  type AnyVerifyResult,
+  type AuthPhaseOutput,
+  type AuthPhaseStart,
+  PppAuthPhase,
+  type PppAuthPhaseOptions,
+} from './phase.js';
 export * from './types.js';
