@@ -488,7 +488,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       !this.#closed &&
       (options === undefined || (options.priority !== true && options.atmFlags === undefined))
     ) {
-      const packet = this.engine.sendDataOne(sessionId, frame, options?.inPlace === true);
+      const packet = this.engine.sendDataOne(sessionId, frame, options?.inPlace ?? false);
       if (packet !== null) {
         try {
           this.#host.send(packet, this.peer);

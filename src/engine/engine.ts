@@ -599,7 +599,7 @@ export class TunnelEngine {
   sendDataOne(
     sessionId: number,
     frame: Uint8Array,
-    inPlace: boolean,
+    inPlace: boolean | 'if-room',
   ): Uint8Array | readonly [Uint8Array, Uint8Array] | null {
     return this.#data.sendOne(sessionId, frame, inPlace);
   }

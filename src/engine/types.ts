@@ -70,9 +70,11 @@ export interface SendFrameOptions {
    * transport one contiguous array (no copy, no scatter/gather): for a frame read at an offset
    * into a larger buffer, or a received frame being echoed or forwarded (its own header precedes
    * it). Those octets must be the caller's to overwrite: never a pooled Node Buffer
-   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it.
+   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it;
+   * `'if-room'` sends `[header, frame]` then instead (a forwarder whose received headers may be
+   * shorter than the ones it writes).
    */
-  readonly inPlace?: boolean;
+  readonly inPlace?: boolean | 'if-room';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -167,9 +167,6 @@ export interface TunnelSwitchEvents {
 }
 
 const WAIT_HEADROOM = 64;
-// Enough octets before a received frame for any header we write (v3 UDP with a 64-bit cookie and
-// a sublayer: 20; v2 with every option and FF 03: 18), so forwarding can write it in place.
-const IN_PLACE_HEADROOM = 32;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 function text(avps: readonly RawAvp[], type: number): string | undefined {
@@ -280,6 +277,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     return this.#calls;
   }
 
+  /** The switch's counters (see TunnelSwitchStats); each session keeps its own too. */
   stats(): TunnelSwitchStats {
     let up = 0;
     for (const c of this.#calls) if (c.state === 'up') up++;
@@ -445,10 +443,9 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       const options: OpenSessionOptions = {
         ...(to === 3 ? { pseudowireType: PseudowireType.Ppp } : {}),
         ...dest.session,
-        // Draft §3.1 "Sequencing Required": regenerated when the First session sequences.
-        ...(hasAvp(call.connect, AvpType.SequencingRequired)
-          ? { requireSequenceNumbers: true }
-          : {}),
+        // Draft §3.1 "Sequencing Required", "Data Sequencing": regenerated when the First
+        // session sequences (v2 AVP 39, or v3 AVP 70 level 1 or 2 in the request or connect).
+        ...(firstSequences(call) ? { requireSequenceNumbers: true } : {}),
         extraAvps: {
           request: relayAvps(incoming ? 'ICRQ' : 'OCRQ', call.request, firstVersion, to, policy),
           connect: incoming ? relayAvps('ICCN', call.connect, firstVersion, to, policy) : [],
@@ -458,7 +455,8 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     } catch (err) {
       // A refusal of the tunnel or session (maxTunnels, bad route options): the next hop is out
       // of reach for this call, and the host hears of it (a misconfigured route is its bug).
-      this.#fail(call, { ...UNREACHABLE, message: (err as Error).message });
+      // The details are the host's (its 'error'); the peer hears only that the hop is out of reach.
+      this.#fail(call, UNREACHABLE);
       this.#error(err as Error);
       return;
     }
@@ -573,7 +571,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       call.framesToFirst++;
       this.#toFirst++;
     }
-    to.tunnel.sendFrame(to.id, frame, frame.byteOffset >= IN_PLACE_HEADROOM ? IN_PLACE : undefined);
+    to.tunnel.sendFrame(to.id, frame, IN_PLACE);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -691,10 +689,20 @@ const BUSY: ResultCodes = {
   errorCode: GeneralError.NextHopBusy,
   message: 'next hop busy',
 };
-const IN_PLACE = { inPlace: true } as const;
+// In place when the received header left room for ours, else [header, frame]: no copy either way.
+const IN_PLACE = { inPlace: 'if-room' } as const;
 
-function hasAvp(avps: readonly RawAvp[], type: number): boolean {
-  for (const a of avps) if (a.vendorId === 0 && a.attributeType === type) return true;
+function firstSequences(call: Call): boolean {
+  for (const avps of [call.request, call.connect]) {
+    for (const a of avps) {
+      if (a.vendorId !== 0) continue;
+      if (a.attributeType === AvpType.SequencingRequired) return true;
+      // Data Sequencing: 0 none, 1 non-IP, 2 all (RFC 3931 §5.4.4).
+      if (a.attributeType === AvpType.DataSequencing && a.value.length === 2 && a.value[1] !== 0) {
+        return true;
+      }
+    }
+  }
   return false;
 }
 

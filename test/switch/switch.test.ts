@@ -465,3 +465,28 @@ describe('WEN and SLI are relayed (draft §3.1 "Call Errors", "ACCM")', () => {
     expect(slis[0]).toMatchObject({ sendAccm: 0, receiveAccm: 0xffffffff });
   });
 });
+
+describe('sequencing is regenerated (draft §3.1 "Sequencing Required")', () => {
+  test('a First ICCN with Sequencing Required gives a Second ICCN with it, and sequenced data', async () => {
+    const net = new VirtualNet(41);
+    const lac = endpoint(net, LAC);
+    tsa(net, TSA, toLns);
+    const lns = endpoint(net, LNS, { version: 2, mode: 'lns', hostName: 'lns', callAvps: true });
+    const ups: { avps: readonly RawAvp[]; session: Session }[] = [];
+    lns.on('tunnel', (t) =>
+      t.on('incoming-session', (e) => {
+        const s = t.sessions.get(e.sessionId);
+        s?.once('up', (info) => ups.push({ avps: [...(info.avps ?? [])], session: s }));
+      }),
+    );
+    await net.settle(
+      lac
+        .tunnel(TSA, { version: 2, mode: 'lac', hostName: 'lac' })
+        .openSession({ requireSequenceNumbers: true }),
+    );
+    expect(await net.until(() => ups.length === 1)).toBe(true);
+    const up = ups[0] as { avps: readonly RawAvp[]; session: Session };
+    expect(avpOf(up.avps, AvpType.SequencingRequired)).toBeDefined();
+    expect(up.session.options?.sendSeq).toBe(true); // RFC 2661 §4.4.6: the LNS now sends Ns
+  });
+});
