@@ -24,6 +24,7 @@ import { DecodeError, UsageError } from '../../errors.js';
 import type { PppAuthCrypto } from './crypto.js';
 import {
   AuthMachine,
+  checkLength,
   messageBytes,
   type RetransmitOptions,
   retransmitSettings,
@@ -159,9 +160,16 @@ export function chapMd5Response(
   return crypto.md5(Uint8Array.of(identifier), secret, challenge);
 }
 
+/**
+ * Longest Name we send, in octets. RFC 1994 sets no limit but the packet's; pppd's MAXNAMELEN
+ * (256 with its terminating NUL) is the practical one, and RFC 2759 §4 speaks of "0 to
+ * (theoretically) 256" characters.
+ */
+export const MAX_NAME_OCTETS = 255;
+
 /** Options every CHAP authenticator takes. */
 export interface ChapAuthenticatorOptions extends RetransmitOptions {
-  /** Our name, sent in the Challenge's Name field; a string is sent as UTF-8. */
+  /** Our name, sent in the Challenge's Name field (UTF-8 for a string; ≤ 255 octets). */
   readonly name: string | Uint8Array;
   /** `n` random octets: Challenge Values and the first Identifier. Never Math.random. */
   readonly randomBytes: (n: number) => Uint8Array;
@@ -216,7 +224,7 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
       throw new UsageError('a CHAP authenticator needs randomBytes(n)');
     }
     this.randomBytes = options.randomBytes;
-    this.#name = toBytes(options.name);
+    this.#name = checkLength(toBytes(options.name), MAX_NAME_OCTETS, 'CHAP Name');
     this.successMessage = options.successMessage ?? 'Access granted';
     this.failureMessage = options.failureMessage ?? 'Access denied';
     ({ restartTimer: this.#restartTimer, maxTransmissions: this.#maxTransmissions } =
@@ -361,7 +369,7 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
 
 /** Options every CHAP peer takes. */
 export interface ChapPeerOptions extends RetransmitOptions, WaitOptions {
-  /** Our name, sent in the Response's Name field; a string is sent as UTF-8. */
+  /** Our name, sent in the Response's Name field (UTF-8 for a string; ≤ 255 octets). */
   readonly name: string | Uint8Array;
 }
 
@@ -403,7 +411,7 @@ export abstract class ChapPeerBase<C> extends AuthMachine<never> {
 
   constructor(options: ChapPeerOptions) {
     super();
-    this.name = toBytes(options.name);
+    this.name = checkLength(toBytes(options.name), MAX_NAME_OCTETS, 'CHAP Name');
     this.#waitTimeout = waitSetting(options);
     ({ restartTimer: this.#restartTimer, maxTransmissions: this.#maxTransmissions } =
       retransmitSettings(options));

@@ -24,6 +24,7 @@ export {
   decodeChap,
   encodeChapChallengeOrResponse,
   encodeChapResult,
+  MAX_NAME_OCTETS,
 } from './chap.js';
 export {
   type LegacyPrimitives,

@@ -410,6 +410,10 @@ describe('ChapMd5Peer ↔ ChapMd5Authenticator', () => {
     expect(() => new ChapMd5Peer({ name: 'a', secret: 's', crypto, waitTimeout: -1 })).toThrow(
       UsageError,
     );
+    expect(() => authenticator({ name: 'n'.repeat(256) })).toThrow(UsageError);
+    expect(() => new ChapMd5Peer({ name: 'é'.repeat(128), secret: 's', crypto })).toThrow(
+      UsageError,
+    );
     const short = authenticator({ randomBytes: () => new Uint8Array(3) });
     expect(() => short.start(0)).toThrow(UsageError);
   });
