@@ -144,7 +144,9 @@ export abstract class AuthMachine<R> implements PppAuthProtocol<R> {
   }
 
   start(now: number): AuthOutput[] {
-    if (this.currentState !== 'initial') throw new UsageError('start() called twice');
+    if (this.currentState !== 'initial') {
+      throw new UsageError(`start() needs a new machine; this one is ${this.currentState}`);
+    }
     this.currentState = 'running';
     return this.onStart(now);
   }

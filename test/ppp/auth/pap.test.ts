@@ -285,6 +285,7 @@ describe('PapPeer ↔ PapAuthenticator', () => {
     const peer = new PapPeer({ peerId: 'a', password: 'b' });
     expect(peer.handle(encodePapReply('ack', 1, new Uint8Array(0)), 0)).toEqual([]);
     peer.start(0);
+    expect(() => peer.start(0)).toThrow(UsageError);
     expect(peer.handle(encodePapReply('ack', 2, new Uint8Array(0)), 1)).toEqual([]);
     expect(peer.handle(encodePapRequest(1, ascii('x'), ascii('y')), 1)).toEqual([]);
     expect(peer.state).toBe('running');
