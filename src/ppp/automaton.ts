@@ -18,6 +18,11 @@
  *   counter set to Max-Configure; a TO+ scr resends the same request with the same Identifier;
  * - a reply to a Configure-Request counts only if its Identifier is the last request's and no
  *   reply to it was taken yet, so a duplicated Ack cannot restart an Opened link (§5.2–§5.4);
+ * - in Opened, a retransmission of the Configure-Request we last acknowledged (same Identifier,
+ *   same options) gets the same Configure-Ack again instead of RCR's tld/scr/sca: it crossed our
+ *   Ack (a Restart timer shorter than the round trip, or a duplicate), and renegotiating on it
+ *   would repeat for ever. A peer that restarts negotiation sends a new Identifier (§5.1), so
+ *   it still renegotiates (§4.5 asks for such loop avoidance);
  * - Max-Failure (§4.6): once that many Configure-Naks were sent without an Ack, further Naks
  *   become Rejects and nothing is appended; symmetrically, once that many Naks were received,
  *   the peer's suggestions are treated as Rejects (as pppd does), so two engines always converge;
@@ -442,6 +447,10 @@ export class PppAutomaton<N extends PppProtocolName> {
   #reqOptions: readonly PppOption[] = [];
   #answered = true;
   #termFrame: Uint8Array | undefined;
+  // The last Configure-Ack we sent: its frame, the Identifier and options it acknowledged.
+  #ackFrame: Uint8Array | undefined;
+  #ackId = -1;
+  #ackData: Uint8Array = EMPTY;
   #naksSent = 0;
   #naksReceived = 0;
   #reason: PppReason = ADMIN;
@@ -653,6 +662,15 @@ export class PppAutomaton<N extends PppProtocolName> {
       this.#step('rcr+', now, out, rx);
       return;
     }
+    if (
+      s === 'opened' &&
+      this.#ackFrame !== undefined &&
+      rx.id === this.#ackId &&
+      sameBytes(rx.data, this.#ackData)
+    ) {
+      out.push({ type: 'transmit', protocol: this.protocol, frame: this.#ackFrame });
+      return;
+    }
     const reply = this.#judge(options);
     if (this.#gaveUp(now, out)) return;
     if (s === 'opened') this.#reason = RENEGOTIATE;
@@ -860,8 +878,10 @@ export class PppAutomaton<N extends PppProtocolName> {
       this.#reqId = id;
       this.#reqData = frame.subarray(at);
       this.#reqOptions = options;
-      this.#answered = false;
     }
+    // Every transmission awaits a reply, a retransmission too: after TO+ in Ack-Rcvd the peer's
+    // next Ack of the same request is what gets us out of Req-Sent again.
+    this.#answered = false;
     // §4.4 scr: the counter is decremented for each transmission, the timer (re)started.
     this.#counter--;
     this.#deadline = now + this.#o.restartMs;
@@ -871,7 +891,13 @@ export class PppAutomaton<N extends PppProtocolName> {
   #sendReply(out: PppOutput[], rx: ControlPacket, reply: Reply): void {
     if (reply.code === PppCode.ConfigureAck) {
       // §5.2: the acknowledged options are not reordered or modified: the request's Data as is.
-      this.sendPacket(out, PppCode.ConfigureAck, rx.id, rx.data);
+      const frame = controlFrame(this.protocol, this.#framing, reply.code, rx.id, rx.data.length);
+      const at = frame.length - rx.data.length;
+      frame.set(rx.data, at);
+      out.push({ type: 'transmit', protocol: this.protocol, frame });
+      this.#ackFrame = frame;
+      this.#ackId = rx.id;
+      this.#ackData = frame.subarray(at);
       this.#naksSent = 0;
       this.#neg.peerAcked(reply.options);
       return;

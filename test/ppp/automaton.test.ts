@@ -335,6 +335,31 @@ describe('RFC 1661 §5.2–§5.4 replies to our Configure-Request', () => {
     expect(fsm.stats().discarded).toBe(3);
   });
 
+  test('TO+ in Ack-Rcvd resends the request (same Identifier); the peer’s next Ack counts', () => {
+    const { fsm, id, data } = reqSent();
+    fsm.handlePacket(packet(2, id, data), 10);
+    expect(fsm.state).toBe('ack-rcvd');
+    const again = sent(fsm.handleTimeout(3000));
+    expect(again).toEqual([[1, id, data]]);
+    expect(fsm.state).toBe('req-sent');
+    fsm.handlePacket(packet(2, id, data), 3010);
+    expect(fsm.state).toBe('ack-rcvd');
+  });
+
+  test('Opened: a resent copy of the request we acknowledged gets the same Ack, no renegotiation', () => {
+    const { a, w } = openedPair();
+    const req = w.logs[1].sent.find((f) => decodeFrame(f).information[0] === 1) as Uint8Array;
+    const out = a.fsm.handlePacket(decodeFrame(req).information, 50);
+    expect(events(out)).toEqual([]);
+    const [[code, id]] = sent(out) as [[number, number, Uint8Array]];
+    expect([code, id]).toEqual([2, decodeFrame(req).information[1]]);
+    expect(a.fsm.state).toBe('opened');
+    // The same options under a new Identifier: the peer restarted, so we renegotiate.
+    const info = Uint8Array.from(decodeFrame(req).information);
+    info[1] = (info[1] as number) + 100;
+    expect(events(a.fsm.handlePacket(info, 60))).toEqual(['down:renegotiate']);
+  });
+
   test('a duplicated Configure-Ack reaching an Opened link does not restart it', () => {
     const { a, w } = openedPair();
     const ackFrame = w.logs[1].sent.find((f) => decodeFrame(f).information[0] === 2) as Uint8Array;
