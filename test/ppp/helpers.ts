@@ -22,6 +22,19 @@ export function scriptedBytes(...words: number[]): (n: number) => Uint8Array {
   };
 }
 
+/** A PppLink-like engine made a Station. */
+export function linkStation(link: {
+  handleFrame(frame: Uint8Array, now: number): PppOutput[];
+  handleTimeout(now: number): PppOutput[];
+  nextDeadline(): number | undefined;
+}): Station {
+  return {
+    frame: (f, now) => link.handleFrame(f, now),
+    timeout: (now) => link.handleTimeout(now),
+    deadline: () => link.nextDeadline(),
+  };
+}
+
 /** Something that takes frames (whole PPP frames) and time. */
 export interface Station {
   frame(frame: Uint8Array, now: number): PppOutput[];
@@ -46,6 +59,8 @@ export function packetStation(engine: {
 export interface Log {
   readonly sent: Uint8Array[];
   readonly events: PppEvent[];
+  /** Network-layer packets the station delivered (`data` outputs). */
+  readonly data: { protocol: number; data: Uint8Array }[];
 }
 
 /**
@@ -55,8 +70,8 @@ export interface Log {
 export class Wire {
   now = 0;
   readonly logs: [Log, Log] = [
-    { sent: [], events: [] },
-    { sent: [], events: [] },
+    { sent: [], events: [], data: [] },
+    { sent: [], events: [], data: [] },
   ];
   readonly #q: { to: 0 | 1; frame: Uint8Array }[] = [];
   drop: (from: 0 | 1, frame: Uint8Array) => boolean = () => false;
@@ -74,6 +89,8 @@ export class Wire {
         if (!this.drop(from, o.frame)) this.#q.push({ to: from === 0 ? 1 : 0, frame: o.frame });
       } else if (o.type === 'event') {
         this.logs[from].events.push(o.event);
+      } else {
+        this.logs[from].data.push({ protocol: o.protocol, data: o.data });
       }
     }
   }

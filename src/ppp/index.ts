@@ -1,0 +1,89 @@
+/**
+ * `l2tp-core/ppp`: a sans-I/O PPP engine for the calls L2TP carries. The frame and control packet
+ * codec (RFC 1661 §5–§6, RFC 1662's FF 03), the RFC 1661 §4 option negotiation automaton as a
+ * table, LCP (with keepalive and loopback detection), IPCP with RFC 1877's name servers, IPv6CP,
+ * and a link that composes them with a pluggable authentication phase. Re-exports only.
+ *
+ * @module l2tp-core/ppp
+ */
+
+export {
+  ACK,
+  AUTOMATON_DEFAULTS,
+  type AutomatonOptions,
+  type AutomatonStats,
+  type ExtraCodeEvent,
+  nak,
+  type OptionNegotiator,
+  type OptionVerdict,
+  PPP_FSM_ACTIONS,
+  PPP_FSM_EVENTS,
+  PPP_STATES,
+  PPP_TRANSITIONS,
+  PppAutomaton,
+  type PppFsmAction,
+  type PppFsmEvent,
+  type PppState,
+  pppTransition,
+  REJECT,
+  resolveAutomatonOptions,
+} from './automaton.js';
+export {
+  type ControlPacket,
+  controlFrame,
+  decodeControl,
+  decodeFrame,
+  decodeOptions,
+  defaultFraming,
+  encodeControl,
+  encodeFrame,
+  encodeOptions,
+  frameHeaderLength,
+  optionsLength,
+  PppCode,
+  type PppFrame,
+  type PppFraming,
+  type PppOption,
+  PppProtocol,
+  writeFrameHeader,
+  writeOptions,
+} from './frame.js';
+export {
+  createIpcp,
+  formatIpv4,
+  IpcpNegotiator,
+  IpcpOption,
+  type IpcpOptions,
+  parseIpv4,
+} from './ipcp.js';
+export { createIpv6cp, Ipv6cpNegotiator, Ipv6cpOption, type Ipv6cpOptions } from './ipv6cp.js';
+export {
+  authOption,
+  DEFAULT_MRU,
+  decodeAuthOption,
+  LcpEngine,
+  LcpNegotiator,
+  LcpOption,
+  type LcpOptions,
+} from './lcp.js';
+export {
+  type AuthPhase,
+  type AuthPhaseOutput,
+  type AuthStart,
+  PppLink,
+  type PppLinkOptions,
+} from './link.js';
+export type {
+  AuthProtocol,
+  IpcpValues,
+  Ipv6cpValues,
+  LcpValues,
+  PppEvent,
+  PppOutput,
+  PppPhase,
+  PppProtocolName,
+  PppReason,
+  PppReasonBy,
+  PppReasonCode,
+  PppValues,
+} from './types.js';
