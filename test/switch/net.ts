@@ -72,7 +72,8 @@ export class VirtualNet {
       this.#schedule(delay, () => {
         const target = this.#nodes.get(key(to));
         if (target === undefined) return;
-        if (this.logging) this.log.push({ from: key(from.local), to: key(to), bytes });
+        if (this.logging)
+          this.log.push({ from: key(from.local), to: key(to), bytes: bytes.slice() });
         target.deliver(i === 0 ? bytes : bytes.slice(), from.local);
       });
     }
