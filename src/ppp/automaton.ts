@@ -17,7 +17,8 @@
  *   wishes reset, Nak counts cleared, and (for the rows leaving Opened, which have no irc) the
  *   counter set to Max-Configure; a TO+ scr resends the same request with the same Identifier;
  * - a reply to a Configure-Request counts only if its Identifier is the last request's and no
- *   reply to it was taken yet, so a duplicated Ack cannot restart an Opened link (§5.2–§5.4);
+ *   reply to this transmission of it was taken yet, so a duplicated Ack cannot restart an Opened
+ *   link (§5.2–§5.4), while a request resent after TO+ in Ack-Rcvd can be acknowledged again;
  * - in Opened, a retransmission of the Configure-Request we last acknowledged (same Identifier,
  *   same options) gets the same Configure-Ack again instead of RCR's tld/scr/sca: it crossed our
  *   Ack (a Restart timer shorter than the round trip, or a duplicate), and renegotiating on it
@@ -25,7 +26,7 @@
  *   it still renegotiates (§4.5 asks for such loop avoidance);
  * - Max-Failure (§4.6): once that many Configure-Naks were sent without an Ack, further Naks
  *   become Rejects and nothing is appended; symmetrically, once that many Naks were received,
- *   the peer's suggestions are treated as Rejects (as pppd does), so two engines always converge;
+ *   the peer's suggestions are treated as Rejects (as pppd does), so two engines converge;
  * - a negotiator may give up (auth refused, loopback, no address): the automaton then takes the
  *   Close event with that reason.
  * Not implemented: the [r] restart option (Open in Opened/Stopped/Closing/Stopping does nothing);

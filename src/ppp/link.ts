@@ -24,7 +24,8 @@
  * (`packet` is the Information field: Code, Identifier, Length, Data; a view of the received
  * frame) and drives `handleTimeout(now)` at `nextDeadline()`. Frames keep flowing to it in the
  * Network phase (CHAP may re-challenge, RFC 1994 §3). `stop(now)` is called when LCP leaves
- * Opened: forget the round and its timers. Outputs (`AuthPhaseOutput`), in order:
+ * Opened: forget the round and its timers. LCP may open again (renegotiation, `lowerUp`): `start`
+ * then comes again and begins a fresh round (src/ppp/auth's machines are one-shot: make new ones). Outputs (`AuthPhaseOutput`), in order:
  * - `transmit`: a packet (Information field) of `protocol` for the link to frame and send (the
  *   shape of src/ppp/auth's TransmitOutput);
  * - `success`: authentication is complete in every direction required; the Network phase starts
