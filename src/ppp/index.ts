@@ -2,11 +2,16 @@
  * `l2tp-core/ppp`: a sans-I/O PPP engine for the calls L2TP carries. The frame and control packet
  * codec (RFC 1661 §5–§6, RFC 1662's FF 03), the RFC 1661 §4 option negotiation automaton as a
  * table, LCP (with keepalive and loopback detection), IPCP with RFC 1877's name servers, IPv6CP,
- * and a link that composes them with a pluggable authentication phase. Re-exports only.
+ * a link that composes them with a pluggable authentication phase, the authentication protocols
+ * (PAP, CHAP-MD5, MS-CHAPv2), and the shell that runs PPP on an L2TP call (PppSession) and an
+ * LNS's PPP with an address pool and IP routing (PppServer). Re-exports only; the Node crypto
+ * adapter is `nodePppAuthCrypto` in `l2tp-core/node`.
  *
  * @module l2tp-core/ppp
  */
 
+// The link's AuthPhaseOutput / AuthPhaseStart above win over the auth module's (the same shapes).
+export * from './auth/index.js';
 export {
   ACK,
   AUTOMATON_DEFAULTS,
@@ -73,6 +78,8 @@ export {
   PppLink,
   type PppLinkOptions,
 } from './link.js';
+export * from './server.js';
+export * from './session.js';
 export type {
   AuthProtocol,
   IpcpValues,

@@ -5,7 +5,7 @@
  *
  * The protocol modules (pap.ts, chap.ts, mschapv2.ts) only ever receive a PppAuthCrypto, so they
  * stay pure and run anywhere. MD5 and SHA-1 come from the host (on Node, node:crypto: see
- * node-crypto.ts). MD4 and DES are gone from OpenSSL 3's default provider, so node:crypto refuses
+ * src/node/ppp-crypto.ts). MD4 and DES are gone from OpenSSL 3's default provider, so node:crypto refuses
  * them (`createHash('md4')` and the 'des-ecb' cipher throw "unsupported"); `legacyCrypto` takes
  * them from two small pure-JavaScript libraries, js-md4 and des.js. No primitive is written here:
  * this file only adapts their calls to Uint8Arrays and checks lengths.

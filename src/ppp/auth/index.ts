@@ -1,8 +1,8 @@
 /**
  * PPP authentication protocols, sans-I/O: PAP (RFC 1334 §2), CHAP with MD5 (RFC 1994) and
  * MS-CHAP-V2 (RFC 2759), each side a machine of its own (see types.ts for the contract).
- * Re-exports only. The Node adapter (node-crypto.ts) is left out on purpose: nothing reached
- * from here imports a `node:` module.
+ * Re-exports only. The Node adapter is src/node/ppp-crypto.ts (in `l2tp-core/node`), so that
+ * nothing reached from here imports a `node:` module.
  */
 
 export {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, UsageError } from '../../../src/errors.js';
+import { nodePppAuthCrypto as crypto } from '../../../src/node/ppp-crypto.js';
 import {
   ChapCode,
   ChapMd5Authenticator,
@@ -15,7 +16,6 @@ import {
   encodeChapChallengeOrResponse,
   encodeChapResult,
 } from '../../../src/ppp/auth/chap.js';
-import { nodePppAuthCrypto as crypto } from '../../../src/ppp/auth/node-crypto.js';
 import type {
   ChapMd5VerifyRequest,
   ChapMd5VerifyResult,

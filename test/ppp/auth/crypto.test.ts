@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
+import { nodePppAuthCrypto } from '../../../src/node/ppp-crypto.js';
 import { legacyCrypto, pppAuthCrypto } from '../../../src/ppp/auth/crypto.js';
-import { nodePppAuthCrypto } from '../../../src/ppp/auth/node-crypto.js';
 import { hex } from '../../helpers/hex.js';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));

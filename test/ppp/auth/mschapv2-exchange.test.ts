@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
+import { nodePppAuthCrypto as crypto } from '../../../src/node/ppp-crypto.js';
 import {
   ChapCode,
   encodeChapChallengeOrResponse,
@@ -16,7 +17,6 @@ import {
   MsChapV2Peer,
   ntPasswordHash,
 } from '../../../src/ppp/auth/mschapv2.js';
-import { nodePppAuthCrypto as crypto } from '../../../src/ppp/auth/node-crypto.js';
 import type {
   MsChapV2VerifyRequest,
   MsChapV2VerifyResult,

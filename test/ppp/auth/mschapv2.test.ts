@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DecodeError, UsageError } from '../../../src/errors.js';
+import { nodePppAuthCrypto as crypto } from '../../../src/node/ppp-crypto.js';
 import {
   challengeHash,
   challengeResponse,
@@ -27,7 +28,6 @@ import {
   parseMsChapV2Success,
   utf16le,
 } from '../../../src/ppp/auth/mschapv2.js';
-import { nodePppAuthCrypto as crypto } from '../../../src/ppp/auth/node-crypto.js';
 import { hex } from '../../helpers/hex.js';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));

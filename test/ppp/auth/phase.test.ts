@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { nodePppAuthCrypto as crypto } from '../../../src/ppp/auth/node-crypto.js';
+import { nodePppAuthCrypto as crypto } from '../../../src/node/ppp-crypto.js';
 import {
   type AnyVerifyResult,
   type AuthPhaseOutput,

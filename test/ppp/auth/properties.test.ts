@@ -10,6 +10,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { DecodeError } from '../../../src/errors.js';
+import { nodePppAuthCrypto as crypto } from '../../../src/node/ppp-crypto.js';
 import {
   ChapMd5Authenticator,
   ChapMd5Peer,
@@ -24,7 +25,6 @@ import {
   parseMsChapV2Failure,
   parseMsChapV2Success,
 } from '../../../src/ppp/auth/mschapv2.js';
-import { nodePppAuthCrypto as crypto } from '../../../src/ppp/auth/node-crypto.js';
 import {
   decodePap,
   encodePapReply,

@@ -2,12 +2,11 @@
  * Node adapter for PppAuthCrypto: MD5 and SHA-1 from node:crypto, MD4 and DES from
  * {@link legacyCrypto} (OpenSSL 3 no longer offers them by default).
  *
- * A Node adapter, like src/node/crypto.ts: no protocol logic lives here, and the protocol
- * modules never import it. It belongs with the other adapters under src/node (and in the
- * `l2tp-core/node` entry), so that an `l2tp-core/ppp` entry reaches no `node:` module.
+ * A Node adapter, like crypto.ts beside it: no protocol logic lives here, and the protocol
+ * modules never import it (so `l2tp-core/ppp` reaches no `node:` module).
  */
 import { createHash } from 'node:crypto';
-import { type PppAuthCrypto, pppAuthCrypto } from './crypto.js';
+import { type PppAuthCrypto, pppAuthCrypto } from '../ppp/auth/crypto.js';
 
 function digest(alg: 'md5' | 'sha1', parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash(alg);

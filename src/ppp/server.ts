@@ -1,0 +1,221 @@
+/**
+ * PppServer: the LNS side of an L2TP VPN in user space. Every call an Endpoint accepts gets a
+ * PppSession as server: authenticated through the host's async `verify`, given an address from
+ * an IPv4 pool by IPCP, and its IP packets routed — to another session when the destination is
+ * one of the pool's addresses in use (hairpin), else to the host's IP port (a TUN device), and
+ * from that port to the session owning the destination. No kernel L2TP or PPP needed.
+ */
+
+import { EventEmitter } from 'eventemitter3';
+import type { Endpoint } from '../endpoint.js';
+import { UsageError } from '../errors.js';
+import type { Session, Tunnel } from '../tunnel.js';
+import { formatIpv4, parseIpv4 } from './ipcp.js';
+import { PppSession, type PppSessionOptions, type PppUpInfo } from './session.js';
+import type { PppReason } from './types.js';
+
+/** Where routed IP packets go and come from: a TUN device (IFF_TUN | IFF_NO_PI) or a test double. */
+export interface IpPacketPort {
+  /** A packet for the host's network (a view: copy to keep past the call). */
+  write(packet: Uint8Array): void;
+  /** Packets from the host's network; returns an unsubscribe function. */
+  onPacket(handler: (packet: Uint8Array) => void): () => void;
+}
+
+/** Options of a {@link PppServer}. */
+export interface PppServerOptions
+  extends Omit<
+    PppSessionOptions,
+    'role' | 'credentials' | 'authSupported' | 'localAddress' | 'peerAddress' | 'requestDns'
+  > {
+  /** The IPv4 pool as a CIDR prefix, e.g. `10.77.0.0/24`: its first host is our address. */
+  readonly pool: string;
+  /** The host's network side; without one, only session-to-session packets are routed. */
+  readonly port?: IpPacketPort;
+}
+
+/** Counters of a {@link PppServer}. */
+export interface PppServerStats {
+  readonly sessions: number;
+  readonly sessionsUp: number;
+  readonly addressesFree: number;
+  /** Packets from sessions to the port, from the port to sessions, and between sessions. */
+  readonly toPort: number;
+  readonly fromPort: number;
+  readonly hairpin: number;
+  /** Packets whose destination is in the pool but no session holds it, or not IPv4. */
+  readonly unroutable: number;
+  /** Calls refused for want of an address. */
+  readonly poolExhausted: number;
+}
+
+/** Events of a {@link PppServer}. */
+export interface PppServerEvents {
+  /** A session's link is up with its address. */
+  up: [ppp: PppSession, info: PppUpInfo];
+  /** A session's link ended (its address is free again). */
+  down: [ppp: PppSession, reason: PppReason];
+  /** Host faults (a verify callback that threw). */
+  error: [error: Error];
+}
+
+/** PPP for every call of an endpoint. See the file header. */
+export class PppServer extends EventEmitter<PppServerEvents> {
+  readonly #o: PppServerOptions;
+  readonly #network: number;
+  readonly #size: number;
+  readonly #local: string;
+  /** Address (as a 32-bit number) → the session holding it. */
+  readonly #byAddress = new Map<number, PppSession>();
+  readonly #sessions = new Set<PppSession>();
+  #next = 2;
+  #toPort = 0;
+  #fromPort = 0;
+  #hairpin = 0;
+  #unroutable = 0;
+  #exhausted = 0;
+  readonly #unsubscribe: (() => void) | undefined;
+
+  constructor(options: PppServerOptions) {
+    super();
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(options.pool);
+    const bits = m === null ? Number.NaN : Number(m[2]);
+    const base = m === null ? undefined : parseIpv4(m[1] as string);
+    if (base === undefined || !(bits >= 8 && bits <= 30)) {
+      throw new UsageError(`pool must be an IPv4 prefix /8…/30, got ${options.pool}`);
+    }
+    this.#o = options;
+    this.#size = 2 ** (32 - bits);
+    this.#network = (base & ~(this.#size - 1)) >>> 0;
+    this.#local = formatIpv4(this.#network + 1);
+    this.#unsubscribe = options.port?.onPacket((p) => this.#fromHost(p));
+  }
+
+  /** Our address (the pool's first host). */
+  get localAddress(): string {
+    return this.#local;
+  }
+
+  /** Runs PPP on every call `endpoint`'s tunnels bring up (and on those up already). */
+  serve(endpoint: Endpoint): void {
+    const watch = (t: Tunnel) => {
+      t.on('session-up', (s) => this.attach(s));
+      for (const s of t.sessions.values()) if (s.isUp) this.attach(s);
+    };
+    endpoint.on('tunnel', watch);
+    for (const t of endpoint.tunnels.values()) watch(t);
+  }
+
+  /**
+   * Runs PPP on one established call; undefined when the pool is exhausted (the call is then
+   * cleared with CDN Result 4, no facilities available temporarily).
+   */
+  attach(session: Session): PppSession | undefined {
+    const address = this.#allocate();
+    if (address === undefined) {
+      this.#exhausted++;
+      session.close({ resultCode: 4, message: 'no address left in the pool' });
+      return undefined;
+    }
+    const { pool: _p, port: _q, ...rest } = this.#o;
+    const ppp = new PppSession(session, {
+      ...rest,
+      role: 'server',
+      localAddress: this.#local,
+      peerAddress: formatIpv4(address),
+    });
+    this.#sessions.add(ppp);
+    this.#byAddress.set(address, ppp);
+    ppp.on('error', (e) => this.#error(e));
+    ppp.on('up', (info) => this.emit('up', ppp, info));
+    ppp.on('packet', (packet, protocol) => this.#fromSession(packet, protocol));
+    ppp.once('down', (reason) => {
+      this.#sessions.delete(ppp);
+      if (this.#byAddress.get(address) === ppp) this.#byAddress.delete(address);
+      this.emit('down', ppp, reason);
+    });
+    return ppp;
+  }
+
+  stats(): PppServerStats {
+    let up = 0;
+    for (const s of this.#sessions) if (s.isUp) up++;
+    return {
+      sessions: this.#sessions.size,
+      sessionsUp: up,
+      addressesFree: this.#size - 3 - this.#byAddress.size,
+      toPort: this.#toPort,
+      fromPort: this.#fromPort,
+      hairpin: this.#hairpin,
+      unroutable: this.#unroutable,
+      poolExhausted: this.#exhausted,
+    };
+  }
+
+  /** Terminates every session's link and stops reading the port. */
+  close(message = 'server shutting down'): void {
+    this.#unsubscribe?.();
+    for (const s of [...this.#sessions]) s.close(message);
+  }
+
+  // Next free host address of the pool (network, our address and broadcast excluded).
+  #allocate(): number | undefined {
+    const hosts = this.#size - 2;
+    for (let i = 0; i < hosts; i++) {
+      const offset = ((this.#next - 2 + i) % (hosts - 1)) + 2;
+      const a = (this.#network + offset) >>> 0;
+      if (!this.#byAddress.has(a)) {
+        this.#next = offset + 1;
+        return a;
+      }
+    }
+    return undefined;
+  }
+
+  #fromSession(packet: Uint8Array, protocol: number): void {
+    const dst = protocol === 0x21 ? ipv4Destination(packet) : undefined;
+    const to = dst === undefined ? undefined : this.#byAddress.get(dst);
+    if (to !== undefined) {
+      this.#hairpin++;
+      to.send(packet);
+      return;
+    }
+    const port = this.#o.port;
+    if (port === undefined) {
+      this.#unroutable++;
+      return;
+    }
+    this.#toPort++;
+    port.write(packet);
+  }
+
+  #fromHost(packet: Uint8Array): void {
+    const dst = ipv4Destination(packet);
+    const to = dst === undefined ? undefined : this.#byAddress.get(dst);
+    if (to === undefined || !to.send(packet)) {
+      this.#unroutable++;
+      return;
+    }
+    this.#fromPort++;
+  }
+
+  #error(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else
+      queueMicrotask(() => {
+        throw err;
+      });
+  }
+}
+
+/** The destination of an IPv4 packet as a 32-bit number; undefined when it is not one. */
+export function ipv4Destination(packet: Uint8Array): number | undefined {
+  if (packet.length < 20 || (packet[0] as number) >> 4 !== 4) return undefined;
+  return (
+    (((packet[16] as number) << 24) |
+      ((packet[17] as number) << 16) |
+      ((packet[18] as number) << 8) |
+      (packet[19] as number)) >>>
+    0
+  );
+}
