@@ -137,6 +137,7 @@ export class PppServer extends EventEmitter<PppServerEvents> {
     return ppp;
   }
 
+  /** The counters now: sessions, the pool, and packets routed. */
   stats(): PppServerStats {
     let up = 0;
     for (const s of this.#sessions) if (s.isUp) up++;

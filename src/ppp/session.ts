@@ -33,6 +33,7 @@ export interface PppSessionOptions {
   readonly role: 'client' | 'server';
   readonly clock: Clock;
   readonly timers: TimerHost;
+  /** `n` random octets: Magic-Numbers, CHAP Challenges and Identifiers. Never Math.random. */
   readonly randomBytes: (n: number) => Uint8Array;
   /** MD5, SHA-1, MD4 and DES for the authentication protocols (nodePppAuthCrypto on Node). */
   readonly crypto: PppAuthCrypto;
