@@ -106,8 +106,12 @@ export const PPP_FSM_ACTIONS = [
 /** An automaton action. */
 export type PppFsmAction = (typeof PPP_FSM_ACTIONS)[number];
 
-type Row = Transition<PppState, PppFsmAction>;
-const to = (next: PppState, ...actions: PppFsmAction[]): Row => ({ next, actions });
+/**
+ * One row of {@link PPP_TRANSITIONS}: the next state and the actions (RFC 1661 §4.4) in order.
+ * `down` is never set in this table.
+ */
+export type PppTransitionRow = Transition<PppState, PppFsmAction>;
+const to = (next: PppState, ...actions: PppFsmAction[]): PppTransitionRow => ({ next, actions });
 
 /**
  * RFC 1661 §4.1, column by column. A missing row is the table's '-' (an illegal event: no
@@ -257,7 +261,7 @@ export const PPP_TRANSITIONS: TransitionTable<PppState, PppFsmEvent, PppFsmActio
 };
 
 /** The next state and actions for (state, event), or undefined for the table's '-'. */
-export function pppTransition(state: PppState, event: PppFsmEvent): Row | undefined {
+export function pppTransition(state: PppState, event: PppFsmEvent): PppTransitionRow | undefined {
   return PPP_TRANSITIONS[state][event];
 }
 
@@ -364,11 +368,17 @@ export const AUTOMATON_DEFAULTS = {
   passive: false,
 } as const;
 
-interface Resolved {
+/** {@link AutomatonOptions} checked, with every default filled in. */
+export interface ResolvedAutomatonOptions {
+  /** The Restart timer, ms. */
   readonly restartMs: number;
+  /** Max-Terminate: Terminate-Requests sent before giving up. */
   readonly maxTerminate: number;
+  /** Max-Configure: Configure-Requests sent without a valid reply before giving up. */
   readonly maxConfigure: number;
+  /** Max-Failure: Configure-Naks sent without an Ack before Naks turn into Rejects. */
   readonly maxFailure: number;
+  /** The [p] passive option: after Max-Configure, wait in Stopped for the peer. */
   readonly passive: boolean;
 }
 
@@ -381,7 +391,7 @@ function count(name: string, v: number | undefined, dflt: number, min: number): 
 }
 
 /** Checks `options` and fills in the defaults. @throws UsageError on a bad value. */
-export function resolveAutomatonOptions(options: AutomatonOptions = {}): Resolved {
+export function resolveAutomatonOptions(options: AutomatonOptions = {}): ResolvedAutomatonOptions {
   const restartMs = options.restartMs ?? AUTOMATON_DEFAULTS.restartMs;
   if (!(Number.isFinite(restartMs) && restartMs > 0)) {
     throw new UsageError(`restartMs must be a positive number, got ${restartMs}`);
@@ -436,7 +446,7 @@ export class PppAutomaton<N extends PppProtocolName> {
   readonly protocol: number;
   readonly #neg: OptionNegotiator<N>;
   readonly #framing: PppFraming;
-  readonly #o: Resolved;
+  readonly #o: ResolvedAutomatonOptions;
   #state: PppState = 'initial';
   #counter = 0;
   #deadline: number | undefined;

@@ -10,8 +10,12 @@
  * @module l2tp-core/ppp
  */
 
-// The link's AuthPhaseOutput / AuthPhaseStart above win over the auth module's (the same shapes).
+// The generic row and table types of PPP_TRANSITIONS (src/fsm, shared with the L2TP machines).
+export type { Transition, TransitionTable } from '../fsm/types.js';
+// Both the link (any AuthPhase) and PppAuthPhase name an output 'AuthPhaseOutput': the link's,
+// exported below, wins over the auth module's, whose narrower `notify` detail is PppAuthPhase's.
 export * from './auth/index.js';
+export type { AuthPhaseOutput as PppAuthPhaseOutput } from './auth/phase.js';
 export {
   ACK,
   AUTOMATON_DEFAULTS,
@@ -29,8 +33,10 @@ export {
   type PppFsmAction,
   type PppFsmEvent,
   type PppState,
+  type PppTransitionRow,
   pppTransition,
   REJECT,
+  type ResolvedAutomatonOptions,
   resolveAutomatonOptions,
 } from './automaton.js';
 export {

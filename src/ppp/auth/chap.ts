@@ -206,6 +206,7 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
 
   protected readonly successMessage: string;
   protected readonly failureMessage: string;
+  /** The `randomBytes` option: for Challenge Values (`challengeValue`) and the first Identifier. */
   protected readonly randomBytes: (n: number) => Uint8Array;
   readonly #name: Uint8Array;
   readonly #restartTimer: number;
@@ -261,10 +262,15 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
   /** The reply to send for the host's answer. */
   protected abstract decide(result: R, pending: ChapPendingResponse): ChapDecision;
 
+  /** Sends the first Challenge: a random Identifier and a fresh `challengeValue()`. */
   protected onStart(now: number): AuthOutput[] {
     return this.#newChallenge(now);
   }
 
+  /**
+   * A Response to the current Challenge: the host is asked once (`verifyRequest`), and a repeat
+   * after the decision gets the same reply. Other packets are discarded (malformed) or ignored.
+   */
   protected onPacket(packet: Uint8Array, _now: number): AuthOutput[] {
     const p = tryDecode(() => decodeChap(packet));
     if (p instanceof DecodeError || p.kind === 'unknown') return this.discard();
@@ -294,6 +300,7 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
     }
   }
 
+  /** Resends the Challenge unchanged, or fails with `PPP_AUTH_TIMEOUT` after the last one. */
   protected onTimeout(now: number): AuthOutput[] {
     if (this.currentState !== 'running') return [];
     if (this.#transmissions < this.#maxTransmissions) return [this.#sendChallenge(now)];
@@ -306,6 +313,7 @@ export abstract class ChapAuthenticatorBase<R> extends AuthMachine<R> {
     ];
   }
 
+  /** The host's answer for the current token: the reply `decide` chose, and the event. */
   protected override onVerify(token: number, result: R, _now: number): AuthOutput[] {
     const pending = this.#pending;
     if (this.currentState !== 'verifying' || token !== this.#token || pending === undefined) {
@@ -433,11 +441,16 @@ export abstract class ChapPeerBase<C> extends AuthMachine<never> {
     readonly msChapV2?: MsChapV2FailureInfo;
   };
 
+  /** Sends nothing (the authenticator begins) and waits up to `waitTimeout` for a Challenge. */
   protected onStart(now: number): AuthOutput[] {
     if (Number.isFinite(this.#waitTimeout)) this.deadline = now + this.#waitTimeout;
     return [];
   }
 
+  /**
+   * A Challenge gets a Response (`answer`; a repeated Challenge, the same Response); a Success or
+   * Failure for our open Response ends the exchange (`checkSuccess`, `readFailure`).
+   */
   protected onPacket(packet: Uint8Array, now: number): AuthOutput[] {
     const p = tryDecode(() => decodeChap(packet));
     if (p instanceof DecodeError || p.kind === 'unknown') return this.discard();
@@ -463,6 +476,10 @@ export abstract class ChapPeerBase<C> extends AuthMachine<never> {
     }
   }
 
+  /**
+   * Resends the open Response, or fails with `PPP_AUTH_TIMEOUT`: no Challenge within
+   * `waitTimeout`, or no Success or Failure after the last Response.
+   */
   protected onTimeout(now: number): AuthOutput[] {
     if (this.currentState !== 'running') return [];
     const open = this.#open;

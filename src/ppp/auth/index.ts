@@ -85,6 +85,7 @@ export {
 } from './pap.js';
 export {
   type AnyVerifyResult,
+  type Authenticator,
   type AuthPhaseOutput,
   type AuthPhaseStart,
   PppAuthPhase,

@@ -177,9 +177,13 @@ export abstract class AuthMachine<R> implements PppAuthProtocol<R> {
     this.deadline = undefined;
   }
 
+  /** The work of `start`, the state already `running`: the first outputs. */
   protected abstract onStart(now: number): AuthOutput[];
+  /** The work of `handle`, for a packet that arrives after `start` and before `stop`. */
   protected abstract onPacket(packet: Uint8Array, now: number): AuthOutput[];
+  /** The work of `handleTimeout` once the deadline is reached (it is cleared first). */
   protected abstract onTimeout(now: number): AuthOutput[];
+  /** The work of `resolveVerify` until `stop`; peers keep this one, which does nothing. */
   protected onVerify(_token: number, _result: R, _now: number): AuthOutput[] {
     return [];
   }

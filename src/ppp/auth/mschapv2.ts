@@ -469,14 +469,13 @@ export type MsChapV2PeerOptions = ChapPeerOptions & {
       }
   );
 
-/** What the peer expects in the Success: the 20-octet authenticator response. */
-type Expected = Uint8Array;
-
 /**
  * The peer side of MS-CHAP-V2: answers each Challenge with a fresh Peer-Challenge and the
- * NT-Response, and accepts a Success only with the right "S=" value.
+ * NT-Response, and accepts a Success only with the right "S=" value. The answer's context (the
+ * `Uint8Array` of {@link ChapPeerBase}) is what the peer expects in the Success: the 20-octet
+ * authenticator response.
  */
-export class MsChapV2Peer extends ChapPeerBase<Expected> {
+export class MsChapV2Peer extends ChapPeerBase<Uint8Array> {
   readonly method = 'mschapv2' as const;
   readonly #hash: Uint8Array;
   readonly #crypto: PppAuthCrypto;
@@ -503,7 +502,7 @@ export class MsChapV2Peer extends ChapPeerBase<Expected> {
     _identifier: number,
     challenge: Uint8Array,
     _authenticatorName: Uint8Array,
-  ): ChapAnswer<Expected> | DecodeError {
+  ): ChapAnswer<Uint8Array> | DecodeError {
     if (challenge.length !== MSCHAPV2_CHALLENGE_LENGTH) {
       return new DecodeError(
         'L2TP_ERR_BAD_LENGTH',
@@ -534,7 +533,7 @@ export class MsChapV2Peer extends ChapPeerBase<Expected> {
     return { value: encodeMsChapV2Response({ peerChallenge, ntResponse }), context: expected };
   }
 
-  protected checkSuccess(message: Uint8Array, expected: Expected): ChapSuccessCheck {
+  protected checkSuccess(message: Uint8Array, expected: Uint8Array): ChapSuccessCheck {
     const success = parseMsChapV2Success(message);
     if (success.authenticatorResponse === undefined) {
       return {

@@ -147,10 +147,12 @@ export class PapPeer extends AuthMachine<never> {
       retransmitSettings(options));
   }
 
+  /** Sends the first Authenticate-Request. */
   protected onStart(now: number): AuthOutput[] {
     return [this.#transmit(now)];
   }
 
+  /** An Ack or Nak to any Identifier we sent: success, or failure with `PPP_AUTH_REJECTED`. */
   protected onPacket(packet: Uint8Array, _now: number): AuthOutput[] {
     const p = tryDecode(() => decodePap(packet));
     if (p instanceof DecodeError) return this.discard();
@@ -169,6 +171,7 @@ export class PapPeer extends AuthMachine<never> {
     return [this.fail('PPP_AUTH_REJECTED', message || 'Authenticate-Nak', peerName)];
   }
 
+  /** Resends the request with a new Identifier, or fails with `PPP_AUTH_TIMEOUT` after the last. */
   protected onTimeout(now: number): AuthOutput[] {
     if (this.currentState !== 'running') return [];
     if (this.#transmissions < this.#maxTransmissions) return [this.#transmit(now)];
@@ -232,11 +235,16 @@ export class PapAuthenticator extends AuthMachine<PapVerifyResult> {
     this.#failureMessage = options.failureMessage ?? 'Login incorrect';
   }
 
+  /** Sends nothing and waits up to `waitTimeout` for an Authenticate-Request. */
   protected onStart(now: number): AuthOutput[] {
     if (Number.isFinite(this.#waitTimeout)) this.deadline = now + this.#waitTimeout;
     return [];
   }
 
+  /**
+   * An Authenticate-Request: the host is asked the first time; a repeat while it decides moves the
+   * reply to the repeat's Identifier; a repeat after the decision gets the same reply.
+   */
   protected onPacket(packet: Uint8Array, _now: number): AuthOutput[] {
     const p = tryDecode(() => decodePap(packet));
     if (p instanceof DecodeError) return this.discard();
@@ -270,6 +278,7 @@ export class PapAuthenticator extends AuthMachine<PapVerifyResult> {
     }
   }
 
+  /** No Authenticate-Request within `waitTimeout`: failure with `PPP_AUTH_TIMEOUT`. */
   protected onTimeout(_now: number): AuthOutput[] {
     if (this.currentState !== 'running') return [];
     return [
@@ -277,6 +286,7 @@ export class PapAuthenticator extends AuthMachine<PapVerifyResult> {
     ];
   }
 
+  /** The host's answer for the current token: Authenticate-Ack or -Nak, and the event. */
   protected override onVerify(token: number, result: PapVerifyResult, _now: number): AuthOutput[] {
     if (this.currentState !== 'verifying' || token !== this.#token) return [];
     if (typeof result?.ok !== 'boolean') {

@@ -78,7 +78,8 @@ export interface PppAuthPhaseOptions extends RetransmitOptions, WaitOptions {
   readonly failureMessage?: string;
 }
 
-type Authenticator = PppAuthProtocol<AnyVerifyResult>;
+/** The authenticator machine of a round, whatever its method: it takes {@link AnyVerifyResult}. */
+export type Authenticator = PppAuthProtocol<AnyVerifyResult>;
 
 /** The Authenticate phase: see the module documentation. */
 export class PppAuthPhase {
@@ -165,6 +166,7 @@ export class PppAuthPhase {
     return out;
   }
 
+  /** Fires the machines' due timers (retransmissions, give-ups); harmless when early. */
   handleTimeout(now: number): AuthPhaseOutput[] {
     const out: AuthPhaseOutput[] = [];
     for (const m of this.#machines()) this.#take(m.handleTimeout(now), out);
@@ -172,6 +174,7 @@ export class PppAuthPhase {
     return out;
   }
 
+  /** The machines' earliest deadline: when `handleTimeout` is next due; undefined when idle. */
   nextDeadline(): number | undefined {
     let d: number | undefined;
     for (const m of this.#machines()) {
