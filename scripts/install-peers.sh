@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system peers used by `npm run test:interop`: tshark (Wireshark's dissector as an
 # oracle), xl2tpd (a real L2TPv2 peer), iproute2 (network namespaces for captures), iputils-ping
-# (the TAP ping tests), chromium and a font (headless, for the API site check in
-# test/interop/api-site.test.ts), and builds examples/linux-host (its TAP addon and raw-socket;
-# needs a C++ compiler, make and python3, installed too when missing).
+# (the TAP ping tests), iperf3 (TCP through the PPP VPN, test/interop/ppp-vpn.test.ts), chromium
+# and a font (headless, for the API site check in test/interop/api-site.test.ts), and builds
+# examples/linux-host (its TAP addon and raw-socket; needs a C++ compiler, make and python3,
+# installed too when missing).
 # Idempotent and non-interactive; needs root (or sudo) on Debian/Ubuntu. Does nothing when every
 # tool is already present. Set PEERS_FORCE=1 to run apt-get even then.
 set -euo pipefail
@@ -23,7 +24,7 @@ build_linux_host() {
   npm ci --prefix "$dir" --no-audit --no-fund
 }
 
-packages=(tshark xl2tpd iproute2 iputils-ping chromium fonts-dejavu-core)
+packages=(tshark xl2tpd iproute2 iputils-ping iperf3 chromium fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != 'install ok installed' ]; then
@@ -71,6 +72,7 @@ fi
 tshark --version 2>/dev/null | sed -n 1p
 xl2tpd -v 2>&1 | awk '/version/ && !n++' || true
 ping -V 2>&1 | sed -n 1p
+iperf3 --version 2>/dev/null | sed -n 1p || true
 chromium --version 2>/dev/null | sed -n 1p || true
 
 build_linux_host

@@ -4,6 +4,11 @@
  * an IPv4 pool by IPCP, and its IP packets routed — to another session when the destination is
  * one of the pool's addresses in use (hairpin), else to the host's IP port (a TUN device), and
  * from that port to the session owning the destination. No kernel L2TP or PPP needed.
+ *
+ * With `ipv6`, every session also runs IPv6CP with the server's one interface identifier
+ * (`localInterfaceId`: give the host port the link-local address fe80::<it>), and IPv6 packets
+ * from the port to fe80::/64 go to the session whose peer negotiated that interface identifier;
+ * IPv6 from sessions goes to the port. No IPv6 prefix pool (yet): link-local only.
  */
 
 import { EventEmitter } from 'eventemitter3';
@@ -26,8 +31,16 @@ export interface IpPacketPort {
 export interface PppServerOptions
   extends Omit<
     PppSessionOptions,
-    'role' | 'credentials' | 'authSupported' | 'localAddress' | 'peerAddress' | 'requestDns'
+    | 'role'
+    | 'credentials'
+    | 'authSupported'
+    | 'localAddress'
+    | 'peerAddress'
+    | 'requestDns'
+    | 'interfaceId'
   > {
+  /** `ipv6`: our interface identifier on every session (8 octets, non-zero). Default random. */
+  readonly interfaceId?: Uint8Array;
   /** The IPv4 pool as a CIDR prefix, e.g. `10.77.0.0/24`: its first host is our address. */
   readonly pool: string;
   /** The host's network side; without one, only session-to-session packets are routed. */
@@ -43,7 +56,10 @@ export interface PppServerStats {
   readonly toPort: number;
   readonly fromPort: number;
   readonly hairpin: number;
-  /** Packets whose destination is in the pool but no session holds it, or not IPv4. */
+  /**
+   * Packets from the port whose destination no session holds (an IPv4 address, or with `ipv6`
+   * the interface identifier of an fe80::/64 address), or neither IPv4 nor IPv6 link-local.
+   */
   readonly unroutable: number;
   /** Calls refused for want of an address. */
   readonly poolExhausted: number;
@@ -55,6 +71,8 @@ export interface PppServerEvents {
   up: [ppp: PppSession, info: PppUpInfo];
   /** A session's link ended (its address is free again). */
   down: [ppp: PppSession, reason: PppReason];
+  /** A session's authentication phase ended: ok, the message, the name the peer gave. */
+  auth: [ppp: PppSession, ok: boolean, message: string | undefined, peerName: string | undefined];
   /** Host faults (a verify callback that threw). */
   error: [error: Error];
 }
@@ -68,6 +86,9 @@ export class PppServer extends EventEmitter<PppServerEvents> {
   /** Address (as a 32-bit number) → the session holding it. */
   readonly #byAddress = new Map<number, PppSession>();
   readonly #sessions = new Set<PppSession>();
+  /** IPv6: the peer's interface identifier (16 hex digits) → the session that negotiated it. */
+  readonly #byInterfaceId = new Map<string, PppSession>();
+  readonly #interfaceId: Uint8Array | undefined;
   #next = 2;
   #toPort = 0;
   #fromPort = 0;
@@ -88,12 +109,24 @@ export class PppServer extends EventEmitter<PppServerEvents> {
     this.#size = 2 ** (32 - bits);
     this.#network = (base & ~(this.#size - 1)) >>> 0;
     this.#local = formatIpv4(this.#network + 1);
+    if (options.ipv6 === true) {
+      const id = options.interfaceId ?? randomInterfaceId(options.randomBytes);
+      if (id.length !== 8 || id.every((b) => b === 0)) {
+        throw new UsageError('interfaceId must be 8 octets, not all zero');
+      }
+      this.#interfaceId = Uint8Array.from(id);
+    }
     this.#unsubscribe = options.port?.onPacket((p) => this.#fromHost(p));
   }
 
   /** Our address (the pool's first host). */
   get localAddress(): string {
     return this.#local;
+  }
+
+  /** `ipv6`: our interface identifier on every session (a copy); undefined without IPv6. */
+  get localInterfaceId(): Uint8Array | undefined {
+    return this.#interfaceId?.slice();
   }
 
   /** Runs PPP on every call `endpoint`'s tunnels bring up (and on those up already). */
@@ -117,21 +150,34 @@ export class PppServer extends EventEmitter<PppServerEvents> {
       session.close({ resultCode: 4, message: 'no address left in the pool' });
       return undefined;
     }
-    const { pool: _p, port: _q, ...rest } = this.#o;
+    const { pool: _p, port: _q, interfaceId: _i, ...rest } = this.#o;
     const ppp = new PppSession(session, {
       ...rest,
       role: 'server',
       localAddress: this.#local,
       peerAddress: formatIpv4(address),
+      ...(this.#interfaceId === undefined ? {} : { interfaceId: this.#interfaceId }),
     });
     this.#sessions.add(ppp);
     this.#byAddress.set(address, ppp);
+    let v6Key: string | undefined;
     ppp.on('error', (e) => this.#error(e));
-    ppp.on('up', (info) => this.emit('up', ppp, info));
+    ppp.on('auth', (ok, message, peerName) => this.emit('auth', ppp, ok, message, peerName));
+    ppp.on('up', (info) => {
+      const id = info.ipv6cp?.peerInterfaceId;
+      if (id !== undefined) {
+        v6Key = hex(id);
+        this.#byInterfaceId.set(v6Key, ppp);
+      }
+      this.emit('up', ppp, info);
+    });
     ppp.on('packet', (packet, protocol) => this.#fromSession(packet, protocol));
     ppp.once('down', (reason) => {
       this.#sessions.delete(ppp);
       if (this.#byAddress.get(address) === ppp) this.#byAddress.delete(address);
+      if (v6Key !== undefined && this.#byInterfaceId.get(v6Key) === ppp) {
+        this.#byInterfaceId.delete(v6Key);
+      }
       this.emit('down', ppp, reason);
     });
     return ppp;
@@ -191,8 +237,14 @@ export class PppServer extends EventEmitter<PppServerEvents> {
   }
 
   #fromHost(packet: Uint8Array): void {
-    const dst = ipv4Destination(packet);
-    const to = dst === undefined ? undefined : this.#byAddress.get(dst);
+    let to: PppSession | undefined;
+    if (packet.length > 0 && (packet[0] as number) >> 4 === 6) {
+      const id = ipv6LinkLocalInterfaceId(packet);
+      to = id === undefined ? undefined : this.#byInterfaceId.get(id);
+    } else {
+      const dst = ipv4Destination(packet);
+      to = dst === undefined ? undefined : this.#byAddress.get(dst);
+    }
     if (to === undefined || !to.send(packet)) {
       this.#unroutable++;
       return;
@@ -219,4 +271,29 @@ export function ipv4Destination(packet: Uint8Array): number | undefined {
       (packet[19] as number)) >>>
     0
   );
+}
+
+/**
+ * The interface identifier (16 hex digits) of an IPv6 packet's destination when it is a
+ * link-local unicast address (fe80::/64); undefined otherwise.
+ */
+export function ipv6LinkLocalInterfaceId(packet: Uint8Array): string | undefined {
+  if (packet.length < 40 || (packet[0] as number) >> 4 !== 6) return undefined;
+  if (packet[24] !== 0xfe || packet[25] !== 0x80) return undefined;
+  for (let i = 26; i < 32; i++) if (packet[i] !== 0) return undefined;
+  return hex(packet.subarray(32, 40));
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+// RFC 5072 §4.1: a random identifier has the "u" bit (0x02 of the first octet) cleared.
+function randomInterfaceId(randomBytes: (n: number) => Uint8Array): Uint8Array {
+  const id = Uint8Array.from(randomBytes(8).subarray(0, 8));
+  id[0] = (id[0] as number) & ~0x02;
+  if (id.every((x) => x === 0)) id[7] = 1; // a stuck generator still gives a usable one
+  return id;
 }

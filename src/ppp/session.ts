@@ -51,8 +51,13 @@ export interface PppSessionOptions {
   readonly dns?: readonly string[];
   /** Client: ask for DNS servers (RFC 1877). Default true. */
   readonly requestDns?: boolean;
-  /** Run IPv6CP as well. Default false. */
+  /**
+   * Run IPv6CP as well. Default false. 'up' then waits for IPv6CP too, unless it finishes
+   * without opening (the peer Protocol-Rejected it or never answered): IPv4 alone then.
+   */
   readonly ipv6?: boolean;
+  /** IPv6CP: our interface identifier (8 octets, non-zero). Default: random. */
+  readonly interfaceId?: Uint8Array;
   /** LCP Echo keepalive, ms between Echo-Requests (0 = off) and how many may go unanswered. */
   readonly echoIntervalMs?: number;
   readonly echoMaxMissed?: number;
@@ -92,7 +97,11 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   #timer: { handle: TimerHandle; at: number } | undefined;
   #ipcpUp: IpcpValues | undefined;
   #ipv6Up: Ipv6cpValues | undefined;
+  /** IPv6CP finished without opening: 'up' no longer waits for it. */
+  #ipv6Gone = false;
   #peerName: string | undefined;
+  /** Why LCP last left Opened (e.g. the peer's Terminate-Request), while the link winds down. */
+  #lcpDown: PppReason | undefined;
   #up = false;
   #down: PppReason | undefined;
   #opened = false;
@@ -134,12 +143,20 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
             ...(options.dns === undefined ? {} : { dns: options.dns }),
           }
         : { requestDns: options.requestDns ?? true },
-      ipv6cp: options.ipv6 === true ? {} : false,
+      ipv6cp:
+        options.ipv6 === true
+          ? options.interfaceId === undefined
+            ? {}
+            : { interfaceId: options.interfaceId }
+          : false,
     });
     session.on('frame', (frame) => this.#run((now) => this.link.handleFrame(frame, now)));
     session.once('down', () => {
       if (this.#down === undefined && this.#opened) this.#run((now) => this.link.lowerDown(now));
-      this.#finish({ by: 'lower-layer', code: 'lower-down', message: 'the L2TP call ended' });
+      // A peer that sent Terminate-Request then cleared the call: its reason, not lower-down.
+      this.#finish(
+        this.#lcpDown ?? { by: 'lower-layer', code: 'lower-down', message: 'the L2TP call ended' },
+      );
     });
     if (session.isUp) this.#open();
     else session.once('up', () => this.#open());
@@ -201,12 +218,14 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
     const e = out.event;
     switch (e.type) {
       case 'up':
-        if (e.protocol === 'ipcp') this.#ipcpUp = e.values;
+        if (e.protocol === 'lcp') this.#lcpDown = undefined;
+        else if (e.protocol === 'ipcp') this.#ipcpUp = e.values;
         else if (e.protocol === 'ipv6cp') this.#ipv6Up = e.values;
         this.#maybeUp();
         return;
       case 'down':
-        if (e.protocol === 'ipcp') this.#ipcpUp = undefined;
+        if (e.protocol === 'lcp') this.#lcpDown = e.reason;
+        else if (e.protocol === 'ipcp') this.#ipcpUp = undefined;
         else if (e.protocol === 'ipv6cp') this.#ipv6Up = undefined;
         return;
       case 'auth':
@@ -220,6 +239,10 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
       }
       case 'finished':
         if (e.protocol === 'lcp') this.#finish(e.reason);
+        else if (e.protocol === 'ipv6cp' && this.#ipv6Up === undefined) {
+          this.#ipv6Gone = true;
+          this.#maybeUp();
+        }
         return;
       default:
         return;
@@ -228,7 +251,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
 
   #maybeUp(): void {
     if (this.#up || this.#ipcpUp === undefined) return;
-    if (this.#o.ipv6 === true && this.#ipv6Up === undefined) return;
+    if (this.#o.ipv6 === true && this.#ipv6Up === undefined && !this.#ipv6Gone) return;
     this.#up = true;
     this.emit('up', {
       lcp: this.link.lcp.values as LcpValues,
