@@ -77,6 +77,8 @@ process.on('message', (m) => {
     const c = process.cpuUsage(mark);
     process.send({ cpuMs: (c.user + c.system) / 1000, forwarded: stats() - base });
   } else if (m.cmd === 'exit') {
-    process.exit(0);
+    // Through process.exit, so --cpu-prof still writes its profile.
+    process.disconnect();
+    setImmediate(() => process.exit(0));
   }
 });

@@ -11,7 +11,7 @@
 //        from a ring of frames with headroom. The TSA forwards each frame in place.
 // Reported per size: forwarded datagrams per CPU-second of the forwarder (medians over ROUNDS
 // rounds, a fresh child per case and round, the order alternating) and the ratio tsa / raw.
-// Env: ROUNDS (9), FRAMES (20000), SIZES (1400,64).
+// Env: ROUNDS (9), FRAMES (20000), SIZES (1400,64), SWITCH_CHILD_FLAGS (node flags of the child).
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Endpoint } from '../../dist/index.js';
@@ -27,8 +27,11 @@ const SOCKBUF = 4 * 1024 * 1024;
 const CHILD = new URL('./switch-child.mjs', import.meta.url);
 
 function startChild(mode, nextPort) {
+  // SWITCH_CHILD_FLAGS: node flags for the forwarder (e.g. --cpu-prof), profiling mode only.
+  const execArgv = (process.env.SWITCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const child = fork(CHILD, [mode, String(nextPort)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
   });
   const next = () => new Promise((resolve) => child.once('message', resolve));
   return { child, next, ask: (cmd) => (child.send({ cmd }), next()) };
