@@ -34,7 +34,11 @@ function startChild(mode, nextPort) {
     execArgv,
   });
   const next = () => new Promise((resolve) => child.once('message', resolve));
-  return { child, next, ask: (cmd) => (child.send({ cmd }), next()) };
+  const ask = (cmd) => {
+    child.send({ cmd });
+    return next();
+  };
+  return { child, next, ask };
 }
 
 function bind() {
