@@ -100,10 +100,11 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
   let echoed = 0;
   let slowestTunnel: number | undefined;
 
+  // PPP runs over L2TPv2 only (RFC 2661; v3 would need a PPP pseudowire, not done here).
+  const accepts = o.ppp === undefined ? o.version : 2;
   const accept = (info: IncomingTunnelInfo) => {
     const c = classify(info.sccrq, 'udp');
-    const only = o.ppp === undefined ? o.version : 2;
-    if (c.kind !== 'control' || (only !== undefined && c.version !== only)) {
+    if (c.kind !== 'control' || (accepts !== undefined && c.version !== accepts)) {
       reporter.event(
         'tunnel-refused',
         { peer: endText(info.peer), version: c.kind === 'invalid' ? null : c.version },
@@ -321,8 +322,8 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
 
   reporter.event(
     'listening',
-    { role: 'lns', local: endText(run.udp.local), version: o.version ?? null },
-    `lns listening on ${endText(run.udp.local)} (L2TPv${o.version ?? '2 and v3'})`,
+    { role: 'lns', local: endText(run.udp.local), version: accepts ?? null },
+    `lns listening on ${endText(run.udp.local)} (L2TPv${accepts ?? '2 and v3'})`,
   );
   await Promise.race([
     shutdown.stopped,

@@ -192,8 +192,9 @@ export interface PppUser {
 }
 
 /**
- * A users file: `name password` per line, separated by spaces or tabs; `#` comments and empty
- * lines ignored. A name or password in double quotes may contain spaces (`"a b" "c d"`), with
+ * A users file: `name password` per line, separated by spaces or tabs; empty lines and `#`
+ * comments ignored (a comment starts at a `#` that begins a field, so `pa#ss` is a password).
+ * A name or password in double quotes may contain spaces or `#` (`"a b" "c d"`), with
  * `\"` and `\\` escapes inside the quotes.
  * @throws Error naming the line of the first problem.
  */
@@ -240,6 +241,7 @@ function splitFields(line: string): string[] | undefined {
       }
       out.push(v);
     } else {
+      if (line[i] === '#') break; // a comment to the end of the line
       let v = '';
       while (i < line.length && !/\s/.test(line[i] as string)) v += line[i++];
       out.push(v);
