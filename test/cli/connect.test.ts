@@ -319,12 +319,13 @@ function ipv4(src: string, dst: string, payload: number[]): Uint8Array {
   return p;
 }
 
-async function startLns() {
+async function startLns(extra: readonly string[] = []) {
   const host = new FakeHost();
   const t = testIo(host);
   const o = parseLnsArgs([
     ...['--ppp', '--pool', '10.77.0.0/24', '--users', USERS, '--dns', '10.77.0.53'],
     ...['--local', '127.0.0.1', '--port', '0', '--json', '--retransmit-ms', '200'],
+    ...extra,
   ]) as LnsOptions;
   const done = runLns(o, t.io);
   const listening = await t.event('listening');
@@ -411,6 +412,20 @@ describe('connect ↔ lns --ppp in-process (loopback UDP, TUN double)', () => {
     expect(await lns.done).toBe(ExitCode.OK);
     expect(stun.closed).toBe(true);
     expect(await lns.t.event('ppp-summary')).toMatchObject({ toPort: 1, fromPort: 1 });
+  });
+
+  it('no protocol in common: LCP refuses, exit 1 naming it', async () => {
+    const lns = await startLns(['--auth', 'mschapv2']);
+    const c = testIo(new FakeHost());
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${lns.port}`, '--user', 'alice', '--password', 'wonderland'],
+      ...['--auth', 'chap', '--json', '--timeout', '10'],
+    ]) as ConnectOptions;
+    expect(await runConnect(o, c.io)).toBe(ExitCode.RUNTIME_FAILURE);
+    // The LNS clears the call with its PPP reason in the CDN's message.
+    expect(c.err()).toMatch(/PPP auth-refused: the peer Nak’d every authentication protocol/);
+    lns.t.signal();
+    expect(await lns.done).toBe(ExitCode.OK);
   });
 
   it('a wrong password: exit 1 at once with the LNS’s message, TUN closed', async () => {
