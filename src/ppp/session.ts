@@ -151,12 +151,26 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
           : false,
     });
     session.on('frame', (frame) => this.#run((now) => this.link.handleFrame(frame, now)));
-    session.once('down', () => {
+    session.once('down', (call) => {
+      // Read before lowerDown: LCP's own lower-down would overwrite it.
+      const peerTerminate = this.#lcpDown;
+      const authenticating = this.#o.role === 'client' && this.link.phase === 'authenticate';
       if (this.#down === undefined && this.#opened) this.#run((now) => this.link.lowerDown(now));
-      // A peer that sent Terminate-Request then cleared the call: its reason, not lower-down.
-      this.#finish(
-        this.#lcpDown ?? { by: 'lower-layer', code: 'lower-down', message: 'the L2TP call ended' },
-      );
+      if (peerTerminate !== undefined) {
+        // A peer that sent Terminate-Request then cleared the call: its reason, not lower-down.
+        this.#finish(peerTerminate);
+      } else if (authenticating && call.by === 'peer' && this.#down === undefined) {
+        // Some LNSs (l2tpns) refuse a login by clearing the call instead of a PAP Nak or CHAP
+        // Failure: that is still an authentication failure, with the CDN's words.
+        const cdn = `CDN${call.resultCode === undefined ? '' : ` Result ${call.resultCode}`}`;
+        const message = `the peer cleared the call during authentication (${cdn}${
+          call.message ? `: ${call.message}` : ''
+        })`;
+        this.emit('auth', false, message, undefined);
+        this.#finish({ by: 'peer', code: 'auth-failed', message });
+      } else {
+        this.#finish({ by: 'lower-layer', code: 'lower-down', message: 'the L2TP call ended' });
+      }
     });
     if (session.isUp) this.#open();
     else session.once('up', () => this.#open());

@@ -584,14 +584,14 @@ describe.skipIf(!AVAILABLE.available)(
         const cdnMs = (after[0] as Seen).at - (sent[0] as Seen).at;
         expect(cdnMs).toBeLessThan(1000); // RADIUS Access-Reject, then the CDN: no retry, no timer
 
-        // How l2tp-core reports it today: the call ended by the peer with Result 3 (no message),
-        // and PPP down because its lower layer went, with no authentication outcome ('auth') at
-        // all. (Should PppSession learn to read a peer's CDN during the client's authentication
-        // as a refusal, this becomes 'auth' false and code 'auth-failed'.)
+        // The call ended by the peer with Result 3 (no message) while we authenticated: the
+        // client reads it as the authentication failure it is, with the CDN's words.
         expect(c.sessionDowns).toEqual([{ by: 'peer', resultCode: 3 }]);
         expect(c.downs).toHaveLength(1);
-        expect(c.ppp.downReason).toMatchObject({ by: 'lower-layer', code: 'lower-down' });
-        expect(c.auths).toEqual([]);
+        const refused = 'the peer cleared the call during authentication (CDN Result 3)';
+        expect(c.ppp.downReason).toEqual({ by: 'peer', code: 'auth-failed', message: refused });
+        expect(c.auths).toHaveLength(1);
+        expect(c.auths).toEqual([[false, refused]]);
         expect(c.ups).toEqual([]);
         expect(c.tunnel.isUp).toBe(true); // only the call is gone
 

@@ -198,3 +198,59 @@ describe('PPP over L2TPv2: client PppSession ↔ PppServer', () => {
     expect(s.server.stats().addressesFree).toBe(free + 1);
   });
 });
+
+describe('a peer that refuses a login by clearing the call (l2tpns does)', () => {
+  test('the client reports an authentication failure with the CDN’s words, not lower-down', async () => {
+    const net = new VirtualNet(13);
+    const lns = new Endpoint({
+      transport: net.transport(LNS.address, LNS.port),
+      clock: net.clock,
+      timers: net.timers,
+      randomBytes: nodeRandomBytes,
+      acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
+    });
+    // A server whose verify never answers; the test clears the call when the PAP request comes.
+    const server = new PppServer({
+      pool: '10.78.0.0/24',
+      clock: net.clock,
+      timers: net.timers,
+      randomBytes: nodeRandomBytes,
+      crypto: nodePppAuthCrypto,
+      authenticate: ['pap'],
+      verify: () => new Promise(() => {}),
+    });
+    server.serve(lns);
+    lns.on('tunnel', (t) =>
+      t.on('session-up', (s) =>
+        s.on('frame', (f) => {
+          if (f[0] === 0xc0 && f[1] === 0x23)
+            s.close({ resultCode: 3, message: 'Authentication rejected' });
+        }),
+      ),
+    );
+    const lac = new Endpoint({
+      transport: net.transport(LAC.address, LAC.port),
+      clock: net.clock,
+      timers: net.timers,
+      randomBytes: nodeRandomBytes,
+    });
+    const ppp = new PppSession(
+      lac.tunnel(LNS, { version: 2, mode: 'lac', hostName: 'lac' }).beginSession(),
+      {
+        role: 'client',
+        clock: net.clock,
+        timers: net.timers,
+        randomBytes: nodeRandomBytes,
+        crypto: nodePppAuthCrypto,
+        credentials: { name: 'alice', password: 'x' },
+      },
+    );
+    const auths: [boolean, string | undefined][] = [];
+    ppp.on('auth', (ok, m) => auths.push([ok, m]));
+    expect(await net.until(() => ppp.downReason !== undefined, 10_000)).toBe(true);
+    const message =
+      'the peer cleared the call during authentication (CDN Result 3: Authentication rejected)';
+    expect(auths).toEqual([[false, message]]);
+    expect(ppp.downReason).toEqual({ by: 'peer', code: 'auth-failed', message });
+  });
+});
