@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^l2tp-core\/node$/, replacement: src('node/index.ts') },
       { find: /^l2tp-core\/testing$/, replacement: src('testing/index.ts') },
       { find: /^l2tp-core\/arbitraries$/, replacement: src('arbitraries/index.ts') },
+      { find: /^l2tp-core\/ppp$/, replacement: src('ppp/index.ts') },
     ],
   },
   test: {

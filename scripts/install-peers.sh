@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system peers used by `npm run test:interop`: tshark (Wireshark's dissector as an
 # oracle), xl2tpd (a real L2TPv2 peer), iproute2 (network namespaces for captures), iputils-ping
-# (the TAP ping tests), chromium and a font (headless, for the API site check in
-# test/interop/api-site.test.ts), and builds examples/linux-host (its TAP addon and raw-socket;
-# needs a C++ compiler, make and python3, installed too when missing).
+# (the TAP ping tests), iperf3 (TCP through the PPP VPN, test/interop/ppp-vpn.test.ts), l2tpns
+# and freeradius (an LNS terminating PPP and its RADIUS, test/interop/l2tpns-ppp.test.ts), chromium
+# and a font (headless, for the API site check in test/interop/api-site.test.ts), and builds
+# examples/linux-host (its TAP addon and raw-socket; needs a C++ compiler, make and python3,
+# installed too when missing).
 # Idempotent and non-interactive; needs root (or sudo) on Debian/Ubuntu. Does nothing when every
 # tool is already present. Set PEERS_FORCE=1 to run apt-get even then.
 set -euo pipefail
@@ -23,7 +25,8 @@ build_linux_host() {
   npm ci --prefix "$dir" --no-audit --no-fund
 }
 
-packages=(tshark xl2tpd iproute2 iputils-ping chromium fonts-dejavu-core)
+packages=(tshark xl2tpd iproute2 iputils-ping iperf3 l2tpns freeradius chromium
+  fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != 'install ok installed' ]; then
@@ -66,11 +69,23 @@ fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet xl2tpd 2>/dev/null; then
   "${SUDO[@]}" systemctl stop xl2tpd || true
 fi
+# l2tpns (UDP 1701, tun0) and freeradius (1812/1813) run only in the namespaces the test makes;
+# their packages enable and start system services: stop and disable them.
+for svc in l2tpns freeradius; do
+  if [ -d /run/systemd/system ]; then
+    "${SUDO[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$svc" ]; then
+    "${SUDO[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    "${SUDO[@]}" update-rc.d "$svc" disable >/dev/null 2>&1 || true
+  fi
+done
 
 # Report versions; sed/awk read all input, so no SIGPIPE under pipefail.
 tshark --version 2>/dev/null | sed -n 1p
 xl2tpd -v 2>&1 | awk '/version/ && !n++' || true
+dpkg-query -W -f='${Package} ${Version}\n' l2tpns freeradius 2>/dev/null || true
 ping -V 2>&1 | sed -n 1p
+iperf3 --version 2>/dev/null | sed -n 1p || true
 chromium --version 2>/dev/null | sed -n 1p || true
 
 build_linux_host

@@ -33,6 +33,10 @@
  * @categoryDescription static
  * Static (unmanaged) L2TPv3 sessions, the `ip l2tp add tunnel/session` way, and the keepalive of
  * static tunnels. Source: src/static.ts, src/keepalive.ts.
+ * @categoryDescription switch
+ * Tunnel switching (draft-ietf-l2tpext-tunnel-switching-08): `TunnelSwitch`, an aggregator that
+ * re-tunnels calls from one tunnel into another, and the draft's AVP table (relayed, dropped,
+ * regenerated, stacked). Source: src/switch.
  * @categoryDescription config
  * `L2tpConfig`: the kernel's netlink commands (create, modify, delete, get, list) as an API.
  * Source: src/config.ts.
@@ -92,5 +96,7 @@ export * from './seq/reliable.js';
 export * from './seq/reorder.js';
 export * from './seq/serial.js';
 export * from './static.js';
+export * from './switch/avp-rules.js';
+export * from './switch/switch.js';
 export type * from './transport.js';
 export * from './tunnel.js';

@@ -7,7 +7,7 @@
  * RuntimeSessionOptions: the data-plane options a live session may change (kernel setsockopt).
  */
 import { FIELD_ATTRIBUTE_TYPE, type FieldName, type TypedMessage } from './avp/messages.js';
-import { AVP_MAX_VALUE_LENGTH } from './avp/raw.js';
+import { AVP_MAX_VALUE_LENGTH, type RawAvp } from './avp/raw.js';
 import { lookupAvp } from './avp/registry.js';
 import type { SublayerKind } from './codec/header.js';
 import { BearerBit, FramingBit, PseudowireType } from './constants.js';
@@ -30,6 +30,11 @@ export interface IncomingSessionInfo {
   readonly peerSessionId: number;
   /** 'incoming' = the peer (a LAC) sent ICRQ; 'outgoing' = the peer (an LNS) sent OCRQ. */
   readonly call: 'incoming' | 'outgoing';
+  /**
+   * With the `callAvps` option: the request's AVPs as received, hidden ones revealed (views
+   * into the datagram: copy to keep). Undefined otherwise.
+   */
+  readonly avps?: readonly RawAvp[] | undefined;
   /** The request as received (values may alias the datagram: copy to keep). */
   readonly request:
     | TypedMessage<'ICRQ', 2>
@@ -278,6 +283,13 @@ export interface TunnelEngineOptions
    * calls (ICRQ) and a LAC outgoing calls (OCRQ); the other direction is refused (CDN Result 3).
    */
   readonly acceptSession?: (info: IncomingSessionInfo) => SessionVerdict;
+  /**
+   * Keep the peer's call AVPs for the host (e.g. to relay them, as a tunnel switch does): the
+   * `acceptSession` info, 'incoming-session' and 'session-up' events and the down reason of a
+   * call the peer cleared then carry the raw AVPs of the peer's request, establishing message
+   * and CDN. Default false (no AVP list is built).
+   */
+  readonly callAvps?: boolean;
   /** Defaults for every session (openSession may override per call). */
   readonly session?: SessionOptions;
   readonly tolerance?: ToleranceOptions;
@@ -314,6 +326,7 @@ export interface ResolvedTunnelEngineOptions {
   readonly logLabel: string;
   /** Undefined when the host gave no hook (the engine's default policy applies). */
   readonly acceptSession: ((info: IncomingSessionInfo) => SessionVerdict) | undefined;
+  readonly callAvps: boolean;
   /** `lnsMode` undefined: follows the engine's `mode`; `atmMaxCells` undefined: no limit. */
   readonly session: Required<Omit<SessionOptions, 'callingNumber' | 'lnsMode' | 'atmMaxCells'>> &
     Pick<SessionOptions, 'callingNumber' | 'lnsMode' | 'atmMaxCells'>;
@@ -640,6 +653,7 @@ export function resolveOptions(options: TunnelEngineOptions): ResolvedTunnelEngi
     isIdInUse: options.isIdInUse ?? (() => false),
     logLabel: typeof options.logLabel === 'string' ? options.logLabel : '',
     acceptSession: options.acceptSession,
+    callAvps: options.callAvps === true,
     session,
     tolerance: { acceptUnknownMandatoryAvps },
     channel,

@@ -12,9 +12,11 @@
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
+import type { RawAvp } from './avp/raw.js';
 import type { HeapEntry } from './engine/deadlines.js';
 import type {
   CircuitStatusEvent,
+  CloseReason,
   DownReason,
   EngineEvent,
   EngineOutput,
@@ -265,8 +267,11 @@ export class Session extends EventEmitter<SessionEvents> {
     this.tunnel.configureSession(this.id, options);
   }
 
-  /** Closes the call with a CDN (default Result 3, administrative). */
-  close(reason?: Partial<ResultCodes>): void {
+  /**
+   * Closes the call with a CDN (default Result 3, administrative); `reason.avps` are added to
+   * the CDN (e.g. a Q.931 or PPP Disconnect Cause relayed from another call).
+   */
+  close(reason?: CloseReason): void {
     if (this.#down !== undefined) return;
     this.tunnel.closeSession(this.id, reason);
   }
@@ -409,6 +414,23 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
   }
 
   /**
+   * Opens a call like `openSession` and returns its Session at once, before it is up: listen
+   * for its 'up' and 'down' (a host fault goes to 'error'). For callers that must hold the call
+   * while it is set up, e.g. to close it with their own reason.
+   * @throws UsageError when the tunnel is closing or closed, at maxSessions, or on bad options.
+   */
+  beginSession(options: OpenSessionOptions = {}): Session {
+    let sessionId = 0;
+    this.#run((now) => {
+      const r = this.engine.openSession(now, options);
+      sessionId = r.sessionId;
+      this.#session(sessionId);
+      return r.outputs;
+    });
+    return this.#sessions.get(sessionId) as Session;
+  }
+
+  /**
    * Opens a call (as LAC an incoming call, as LNS an outgoing call) and resolves with the
    * established Session; connects the tunnel first when needed.
    */
@@ -416,19 +438,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     options: OpenSessionOptions & { readonly signal?: AbortSignal } = {},
   ): Promise<Session> {
     const { signal, ...sessionOptions } = options;
-    let sessionId = 0;
+    let session: Session;
     try {
-      this.#run((now) => {
-        const r = this.engine.openSession(now, sessionOptions);
-        sessionId = r.sessionId;
-        this.#session(sessionId);
-        return r.outputs;
-      });
+      session = this.beginSession(sessionOptions);
     } catch (err) {
       // Refusals (closed tunnel, maxSessions, bad options) reject like every other failure.
       return Promise.reject(err);
     }
-    const session = this.#sessions.get(sessionId) as Session;
+    const sessionId = session.id;
     if (session.isUp) return Promise.resolve(session);
     if (session.downReason !== undefined) {
       return Promise.reject(new TunnelDownError(`session ${sessionId}`, session.downReason));
@@ -475,7 +492,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
       !this.#closed &&
       (options === undefined || (options.priority !== true && options.atmFlags === undefined))
     ) {
-      const packet = this.engine.sendDataOne(sessionId, frame, options?.inPlace === true);
+      const packet = this.engine.sendDataOne(sessionId, frame, options?.inPlace ?? false);
       if (packet !== null) {
         try {
           this.#host.send(packet, this.peer);
@@ -505,8 +522,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     this.#run((now) => this.engine.setCircuitStatus(sessionId, active, now));
   }
 
-  /** Closes one session with a CDN. */
-  closeSession(sessionId: number, reason?: Partial<ResultCodes>): void {
+  /** Sends a WEN or SLI for an established session with `avps` (TunnelEngine.notifyPeer). */
+  notifyPeer(sessionId: number, type: 'WEN' | 'SLI', avps: readonly RawAvp[]): void {
+    this.#run((now) => this.engine.notifyPeer(sessionId, type, avps, now));
+  }
+
+  /** Closes one session with a CDN (see Session.close). */
+  closeSession(sessionId: number, reason?: CloseReason): void {
     this.#run((now) => this.engine.closeSession(sessionId, now, reason));
   }
 

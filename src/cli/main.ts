@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
  * The `l2tp-core` command: `l2tp-core <command> [options]`, arguments parsed by args.ts.
- * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts).
+ * Commands: `decode` (decode.ts, capture.ts), `lac` and `lns` (lac.ts, lns.ts, run.ts),
+ * `switch` (switch.ts, switch-routes.ts), `connect` (connect.ts, ppp-host.ts).
  * `main(argv, io)` runs the synchronous commands and returns the exit code, so tests call it
- * without a build or a child process; `runCommand` also runs `lac` / `lns`; the last lines run
- * it when this file is the program (the package `bin`).
+ * without a build or a child process; `runCommand` also runs `lac` / `lns` / `switch` /
+ * `connect`; the last
+ * lines run it when this file is the program (the package `bin`).
  * Exit codes: 0 ok, 1 problems found in the input (malformed packets, failed checks) or a runtime
- * failure of lac/lns, 2 usage error or unreadable input file.
+ * failure of lac/lns/switch/connect, 2 usage error or unreadable input file.
  */
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CliUsage, parseCommandArgs, wantsHelp } from './args.js';
 import { type OtherUdpPort, readCapture } from './capture.js';
+import { CONNECT_HELP, type ConnectOptions, parseConnectArgs, runConnect } from './connect.js';
 import { type DatagramSource, Decoder, parseHex } from './decode.js';
 import { runLac } from './lac.js';
 import { runLns } from './lns.js';
@@ -26,6 +29,7 @@ import {
   type RunIo,
   wallClockMs,
 } from './run.js';
+import { parseSwitchArgs, runSwitch, SWITCH_HELP, type SwitchOptions } from './switch.js';
 
 /** What the CLI touches: output streams and file reading (`-` is standard input). */
 export interface CliIo {
@@ -41,7 +45,10 @@ export interface CliIo {
 export const ExitCode = {
   OK: 0,
   PROBLEMS_FOUND: 1,
-  /** lac / lns: a tunnel or session refused or timed out, echoes missing, a socket error. */
+  /**
+   * lac / lns / switch / connect: a tunnel or session refused or timed out, echoes missing, a
+   * socket error; connect: no TUN device, authentication failed, the link lost.
+   */
   RUNTIME_FAILURE: 1,
   USAGE: 2,
 } as const;
@@ -52,12 +59,14 @@ Commands:
   decode     decode L2TP packets from hex or from a pcap/pcapng capture
   lac        open tunnels and sessions to an LNS, send test frames, print statistics
   lns        accept tunnels and sessions, echo data frames
+  switch     an L2TP tunnel switch: take calls from LACs, relay each to a next hop by route
+  connect    an L2TP/PPP VPN client: a tunnel, a call, PPP, a TUN device with routes
 
 Run \`l2tp-core <command> --help\` for the options of a command,
 \`l2tp-core --version\` for the version.
 
-Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns),
-2 usage error or unreadable file.
+Exit codes: 0 ok, 1 problems found in the input (decode) or a runtime failure (lac, lns,
+switch, connect), 2 usage error or unreadable file.
 `;
 
 const DECODE_HELP = `Usage: l2tp-core decode [options] <hex>...
@@ -251,12 +260,14 @@ const HELP: Readonly<Record<string, string>> = {
   decode: DECODE_HELP,
   lac: LAC_HELP,
   lns: LNS_HELP,
+  switch: SWITCH_HELP,
+  connect: CONNECT_HELP,
 };
 
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code
- * ({@link ExitCode}). Never calls process.exit; output goes through `io` only. `lac` and `lns`
- * are only parsed here (help, usage errors); {@link runCommand} runs them.
+ * ({@link ExitCode}). Never calls process.exit; output goes through `io` only. `lac`, `lns`
+ * and `switch` are only parsed here (help, usage errors); {@link runCommand} runs them.
  */
 export function main(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
@@ -280,7 +291,9 @@ export function main(argv: readonly string[], io: CliIo): number {
       }
       case 'decode':
       case 'lac':
-      case 'lns': {
+      case 'lns':
+      case 'switch':
+      case 'connect': {
         // Help wins over the rest of the line, even when that does not parse.
         if (wantsHelp(rest)) {
           io.stdout(HELP[command] as string);
@@ -288,7 +301,15 @@ export function main(argv: readonly string[], io: CliIo): number {
         }
         if (command === 'decode') return decodeCommand(rest, io);
         // Parsed here for help (-vh) and usage errors; running needs runCommand (asynchronous).
-        if ((command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest)) === 'help') {
+        const parsed =
+          command === 'lac'
+            ? parseLacArgs(rest)
+            : command === 'lns'
+              ? parseLnsArgs(rest)
+              : command === 'connect'
+                ? parseConnectArgs(rest)
+                : parseSwitchArgs(rest, io.readFile);
+        if (parsed === 'help') {
           io.stdout(HELP[command] as string);
           return ExitCode.OK;
         }
@@ -330,20 +351,32 @@ export function packageVersion(): string {
 }
 
 /**
- * Runs any command, `lac` and `lns` included; resolves with the exit code ({@link ExitCode}).
+ * Runs any command, `lac`, `lns`, `switch` and `connect` included; resolves with the exit code
+ * ({@link ExitCode}).
  * Never calls process.exit.
  */
 export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'lac' && command !== 'lns') return main(argv, io);
+  if (command !== 'lac' && command !== 'lns' && command !== 'switch' && command !== 'connect') {
+    return main(argv, io);
+  }
   if (wantsHelp(rest)) return main(argv, io);
-  let parsed: LacOptions | LnsOptions | 'help';
+  let parsed: LacOptions | LnsOptions | SwitchOptions | ConnectOptions | 'help';
   try {
-    parsed = command === 'lac' ? parseLacArgs(rest) : parseLnsArgs(rest);
+    parsed =
+      command === 'lac'
+        ? parseLacArgs(rest)
+        : command === 'lns'
+          ? parseLnsArgs(rest)
+          : command === 'connect'
+            ? parseConnectArgs(rest)
+            : parseSwitchArgs(rest, io.readFile);
   } catch {
     return main(argv, io); // prints the usage error the same way
   }
   if (parsed === 'help') return main(argv, io);
+  if (command === 'switch') return runSwitch(parsed as SwitchOptions, io);
+  if (command === 'connect') return runConnect(parsed as ConnectOptions, io);
   return command === 'lac' ? runLac(parsed as LacOptions, io) : runLns(parsed as LnsOptions, io);
 }
 

@@ -20,10 +20,12 @@ import type { DownReason } from '../engine/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
 import { nodeCrypto } from '../node/crypto.js';
 import { UdpTransport } from '../node/udp.js';
+import type { AuthProtocol } from '../ppp/types.js';
 import type { DatagramTransport } from '../transport.js';
 import type { Tunnel } from '../tunnel.js';
 import { type ArgValues, CliUsage, type OptionSpec, parseCommandArgs } from './args.js';
 import { openFileSink, PcapWriter, recordingTransport } from './pcap-writer.js';
+import { parseAuthList, parseIpv4Prefix } from './ppp-host.js';
 import { Reporter, type Summary } from './progress.js';
 
 /** Exit codes of `lac` and `lns` (and every other command). */
@@ -124,9 +126,30 @@ export interface LnsOptions extends CommonOptions {
   readonly maxSessions: number | undefined;
   /** `--metrics [ADDR:]PORT`: where to serve the Prometheus metrics over HTTP. */
   readonly metrics: { readonly address: string; readonly port: number } | undefined;
+  /** `--ppp`: terminate PPP on every call (lns.ts, ppp-host.ts); undefined: echo frames. */
+  readonly ppp: LnsPppOptions | undefined;
 }
 
-const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
+/** `l2tp-core lns --ppp` options. */
+export interface LnsPppOptions {
+  /** `--pool`: the IPv4 prefix; its first host is the LNS's address on the TUN. */
+  readonly pool: string;
+  /** `--users FILE`: `name password` lines. */
+  readonly users: string;
+  /** `--auth`: the protocols asked of clients, in order of preference. */
+  readonly auth: readonly AuthProtocol[];
+  readonly dns: readonly string[];
+  /** `--tun NAME`: the TUN interface (default l2tp0). */
+  readonly tun: string;
+  readonly mtu: number;
+  /** `--ipv6`: IPv6CP on every call, link-local addresses on the TUN. */
+  readonly ipv6: boolean;
+  /** `--lcp-echo SEC` in ms (0 = off) and `--lcp-echo-failures N`. */
+  readonly echoMs: number;
+  readonly echoFailures: number;
+}
+
+export const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h' },
   local: { type: 'string' },
   port: { type: 'string' },
@@ -146,7 +169,7 @@ const COMMON_FLAGS: Readonly<Record<string, OptionSpec>> = {
   verbose: { type: 'boolean', short: 'v' },
 };
 
-const COMMON_HELP = `Common options:
+export const COMMON_HELP = `Common options:
   --local ADDR          local address to bind (IPv4 or IPv6 literal)
   --port N              local UDP port
   --version 2|3         L2TPv2 (RFC 2661) or L2TPv3 over UDP (RFC 3931)
@@ -204,9 +227,25 @@ LNS options:
   --local, --port       default 0.0.0.0, port 1701
   --version 2|3         accept only this version (default: both)
 
+PPP termination (a user-space L2TP VPN server; root or CAP_NET_ADMIN, and the TUN addon
+of examples/linux-host):
+  --ppp                 terminate PPP on every call instead of echoing frames: clients
+                        authenticate, get an address from --pool by IPCP, and their IP
+                        packets are routed between them and a TUN device (L2TPv2 only)
+  --pool PREFIX         IPv4 pool, e.g. 10.77.0.0/24; its first address is the LNS's own,
+                        on the TUN with the pool's route (required with --ppp)
+  --users FILE          \`name password\` per line, # comments (required with --ppp)
+  --auth LIST           protocols to ask for, by preference (default mschapv2,chap,pap)
+  --dns IP              a DNS server to offer (RFC 1877), repeatable (at most 2)
+  --tun NAME            the TUN interface (default l2tp0)
+  --mtu N               MTU of the TUN and the MRU asked for (default 1400)
+  --ipv6                IPv6CP too: link-local addresses from the interface identifiers
+  --lcp-echo SEC        LCP Echo-Request every SEC seconds, 0 = never (default 10)
+  --lcp-echo-failures N unanswered echoes before the link is down (default 3)
+
 ${COMMON_HELP}`;
 
-function integer(flag: string, text: string, min: number, max: number): number {
+export function integer(flag: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) {
     throw new CliUsage(`${flag}: expected an integer in ${min}…${max}, got ${text}`);
@@ -214,7 +253,7 @@ function integer(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
-function seconds(flag: string, text: string): number {
+export function seconds(flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(n) || n > 86_400 * 365) {
     throw new CliUsage(`${flag}: expected seconds (e.g. 2 or 0.5), got ${text}`);
@@ -231,7 +270,7 @@ function address(flag: string, text: string): string {
 const HOST_NAME =
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
-function host(flag: string, text: string): string {
+export function host(flag: string, text: string): string {
   if (isIP(text) === 0 && !HOST_NAME.test(text)) {
     throw new CliUsage(`${flag}: not an IP address or host name: ${text}`);
   }
@@ -239,7 +278,7 @@ function host(flag: string, text: string): string {
 }
 
 /** `runsVersion`: the version the command uses when `--version` is not given (lac: 2). */
-function common(v: ArgValues, runsVersion?: '2'): CommonOptions {
+export function common(v: ArgValues, runsVersion?: '2'): CommonOptions {
   const s = (k: string) => v[k] as string | undefined;
   const version = s('version');
   if (version !== undefined && version !== '2' && version !== '3') {
@@ -334,17 +373,86 @@ export function parseLacArgs(args: readonly string[]): LacOptions | 'help' {
 export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
   const { values } = parseCommandArgs(
     args,
-    { ...COMMON_FLAGS, 'max-sessions': { type: 'string' }, metrics: { type: 'string' } },
+    {
+      ...COMMON_FLAGS,
+      'max-sessions': { type: 'string' },
+      metrics: { type: 'string' },
+      ppp: { type: 'boolean' },
+      pool: { type: 'string' },
+      users: { type: 'string' },
+      auth: { type: 'string' },
+      dns: { type: 'string', multiple: true },
+      tun: { type: 'string' },
+      mtu: { type: 'string' },
+      ipv6: { type: 'boolean' },
+      'lcp-echo': { type: 'string' },
+      'lcp-echo-failures': { type: 'string' },
+    },
     false,
   );
   if (values.help === true) return 'help';
   const max = values['max-sessions'] as string | undefined;
   const metrics = values.metrics as string | undefined;
+  const options = common(values);
   return {
-    ...common(values),
+    ...options,
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
     metrics: metrics === undefined ? undefined : listenAddress('--metrics', metrics),
+    ppp: lnsPpp(values, options.version),
   };
+}
+
+const LNS_PPP_ONLY = [
+  'pool',
+  'users',
+  'auth',
+  'dns',
+  'tun',
+  'mtu',
+  'ipv6',
+  'lcp-echo',
+  'lcp-echo-failures',
+];
+
+function lnsPpp(v: ArgValues, version: 2 | 3 | undefined): LnsPppOptions | undefined {
+  const s = (k: string) => v[k] as string | undefined;
+  if (v.ppp !== true) {
+    const stray = LNS_PPP_ONLY.find((k) => v[k] !== undefined);
+    if (stray !== undefined) throw new CliUsage(`--${stray} applies to --ppp only`);
+    return undefined;
+  }
+  if (version === 3) throw new CliUsage('--ppp: PPP runs over L2TPv2 (drop --version 3)');
+  const pool = s('pool');
+  if (pool === undefined) throw new CliUsage('--ppp needs --pool PREFIX (e.g. 10.77.0.0/24)');
+  const users = s('users');
+  if (users === undefined) throw new CliUsage('--ppp needs --users FILE');
+  const dns = (v.dns as string[] | undefined) ?? [];
+  if (dns.length > 2) throw new CliUsage('--dns: at most two servers (RFC 1877)');
+  for (const d of dns) {
+    if (isIP(d) !== 4) throw new CliUsage(`--dns: not an IPv4 address: ${d}`);
+  }
+  return {
+    pool: parseIpv4Prefix('--pool', pool, 8).text,
+    users,
+    auth: parseAuthList(s('auth') ?? 'mschapv2,chap,pap'),
+    dns,
+    tun: tunName(s('tun') ?? 'l2tp0'),
+    mtu: s('mtu') === undefined ? 1400 : integer('--mtu', s('mtu') as string, 576, 65535),
+    ipv6: v.ipv6 === true,
+    echoMs: s('lcp-echo') === undefined ? 10_000 : seconds('--lcp-echo', s('lcp-echo') as string),
+    echoFailures:
+      s('lcp-echo-failures') === undefined
+        ? 3
+        : integer('--lcp-echo-failures', s('lcp-echo-failures') as string, 1, 100),
+  };
+}
+
+/** A Linux interface name: 1…15 characters, no '/', ':' or white space. @throws CliUsage */
+export function tunName(text: string): string {
+  if (!/^[^/:\s]{1,15}$/.test(text) || text === '.' || text === '..') {
+    throw new CliUsage(`--tun: not an interface name (1-15 characters, no / : or spaces): ${text}`);
+  }
+  return text;
 }
 
 /** `PORT`, `ADDR:PORT` or `[V6]:PORT` (an IP literal); the address defaults to 127.0.0.1. */

@@ -5,7 +5,7 @@
  * reorder buffer, framer and MRU), the kernel's per-session counters and runtime options, and
  * the sessions' reorder deadlines in one heap. The fast paths (`receiveOne`, `sendOne`) take
  * the common case without output arrays; everything else goes through the general path.
- * Not here: call setup (engine.ts), what is kept per call (records.ts).
+ * Not here: call setup (calls.ts), what is kept per call (records.ts).
  */
 
 import { readU32 } from '../codec/bytes.js';
@@ -153,7 +153,7 @@ export class DataPath {
       if (log) log('tx drop: %d octets > mtu %d', frame.length, d.mtu);
       return [];
     }
-    const inPlace = options?.inPlace === true;
+    const inPlace = options?.inPlace ?? false;
     if (rec.v3 !== undefined) return this.#sendFrameV3(rec, rec.v3, frame, atmFlags ?? 0, inPlace);
     // Linux pppol2tp puts FF 03 in front of every PPP frame; a host that already did is not doubled.
     const ac = d.pppAddressControl && !(frame[0] === PPP_AC_0 && frame[1] === PPP_AC_1);
@@ -311,7 +311,7 @@ export class DataPath {
   sendOne(
     sessionId: number,
     frame: Uint8Array,
-    inPlace: boolean,
+    inPlace: boolean | 'if-room',
   ): Uint8Array | readonly [Uint8Array, Uint8Array] | null {
     if (this.#v3 || !this.established) return null;
     let rec = this.#lastTx;
@@ -329,11 +329,11 @@ export class DataPath {
     const size = (seq.sendSeq ? 10 : 6) + (ac ? 2 : 0);
     let header: Uint8Array;
     let packet: Uint8Array | readonly [Uint8Array, Uint8Array];
-    if (inPlace) {
-      const room = headroomOf(frame);
-      if (room < size) {
-        throw new UsageError(`inPlace needs ${size} octets before the frame, it has ${room}`);
-      }
+    const room = inPlace === false ? 0 : headroomOf(frame);
+    if (inPlace === true && room < size) {
+      throw new UsageError(`inPlace needs ${size} octets before the frame, it has ${room}`);
+    }
+    if (room >= size) {
       header = withHeadroom(frame, size, room);
       packet = header;
     } else {
@@ -374,7 +374,7 @@ export class DataPath {
     p: V3Session,
     frame: Uint8Array,
     atmFlags: number,
-    inPlace: boolean,
+    inPlace: boolean | 'if-room',
   ): EngineOutput[] {
     if (!p.peerCircuitActive) {
       // RFC 3931 §5.4.5: no data towards a peer whose circuit is not active.
@@ -416,17 +416,17 @@ export class DataPath {
     header: Uint8Array,
     frame: Uint8Array,
     ns: number | undefined,
-    inPlace: boolean,
+    inPlace: boolean | 'if-room',
   ): EngineOutput[] {
     let packet: Uint8Array | readonly [Uint8Array, Uint8Array] = [header, frame];
-    if (inPlace) {
-      const room = headroomOf(frame);
-      if (room < header.length) {
-        rec.seq.rewindSendNs(ns);
-        throw new UsageError(
-          `inPlace needs ${header.length} octets before the frame, it has ${room}`,
-        );
-      }
+    const room = inPlace === false ? 0 : headroomOf(frame);
+    if (inPlace === true && room < header.length) {
+      rec.seq.rewindSendNs(ns);
+      throw new UsageError(
+        `inPlace needs ${header.length} octets before the frame, it has ${room}`,
+      );
+    }
+    if (inPlace !== false && room >= header.length) {
       packet = withHeadroom(frame, header.length, room);
       packet.set(header, 0);
     }

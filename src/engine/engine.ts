@@ -36,6 +36,9 @@
  * ATM-Specific Sublayer negotiated like the Default one (AVP 69 value 2, §4.1), per-frame
  * T/G/C/U flags on AAL5 SDU sessions both ways (`atmFlags`), ATM Maximum Concatenated Cells
  * (AVP 86, §6) bounding cell-mode packets, OAM Emulation Required (AVP 87, §7).
+ *
+ * This file: the control connection (setup, authentication, the send queue, HELLO, StopCCN).
+ * The calls' control side is in calls.ts, the data plane in data-path.ts.
  */
 
 import createDebug from 'debug';
@@ -52,8 +55,9 @@ import {
   fromTyped,
   type MessageFields,
   type TypedMessage,
+  toTyped,
 } from '../avp/messages.js';
-import { encodeAvps } from '../avp/raw.js';
+import { encodeAvps, type RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
 import { readU32 } from '../codec/bytes.js';
 import { parseControl } from '../codec/control.js';
@@ -65,50 +69,43 @@ import {
 } from '../codec/header.js';
 import {
   AvpType,
-  CdnResult,
-  DataSequencing,
   DEFAULT_RECEIVE_WINDOW_SIZE,
   GeneralError,
   MessageType,
-  PseudowireType,
   StopCcnResult,
 } from '../constants.js';
-import { DebugLog } from '../debug.js';
 import { ChannelError, DecodeError, ProtocolError, UsageError } from '../errors.js';
-import {
-  type SessionAction,
-  type SessionEvent,
-  type SessionKind,
-  type SessionState,
-  stepSession,
-} from '../fsm/session.js';
+import type { SessionState } from '../fsm/session.js';
 import {
   stepTunnel,
   type TunnelAction,
   type TunnelEvent,
   type TunnelState,
 } from '../fsm/tunnel.js';
-import type { DownBy, ResultCodes } from '../fsm/types.js';
+import type { ResultCodes } from '../fsm/types.js';
 import {
   checkRuntimeSessionOptions,
-  checkSessionOptionsV3,
-  type IncomingSessionInfo,
   type ResolvedTunnelEngineOptions,
   type RuntimeSessionOptions,
   resolveOptions,
-  resolveSessionOptions,
   type SessionDataOptions,
-  sublayersOf,
   type TunnelEngineOptions,
 } from '../options.js';
-import { DataSequencer } from '../seq/data.js';
 import { Fifo } from '../seq/fifo.js';
 import { type ChannelOutput, ReliableChannel } from '../seq/reliable.js';
 import { addStats, ZERO_SESSION_STATS } from '../stats.js';
+import {
+  announce,
+  closeCall,
+  downAllCalls,
+  openCall,
+  openWaitingCalls,
+  routeSession,
+  sendCircuitStatus,
+  sessionError,
+} from './calls.js';
 import { DataPath } from './data-path.js';
 import {
-  callMessageV3,
-  circuitStatus,
   clean,
   codesOf,
   messageTypeAt,
@@ -116,16 +113,13 @@ import {
   rawU16,
   remoteSessionOf,
   resultValue,
+  withExtraAvps,
 } from './messages.js';
 import {
-  ATM_CELL_MODES,
   type Body,
   checkNow,
-  choosePseudowire,
-  type DataPlane,
   DIGEST_AVP_OFFSET,
   EMPTY,
-  framerFor,
   type Inbound,
   type Outbound,
   PENDING_PER_SESSION,
@@ -134,15 +128,12 @@ import {
   readBigU64,
   SESSION_MESSAGES,
   type SessionRecord,
-  SUBLAYER_KINDS,
-  SUBLAYER_VALUES,
-  sessionRecord,
   statsOf,
   u16,
   u32,
-  type V3Session,
 } from './records.js';
 import {
+  type CloseReason,
   compareTieBreakers,
   type EngineEvent,
   type EngineOutput,
@@ -178,7 +169,7 @@ export class TunnelEngine {
   /** v3: AVPs of our explicit ACK (Message Type 20, plus a zeroed digest when authenticating). */
   readonly #ackAvps: Uint8Array | undefined;
   readonly #channel: ReliableChannel<Body>;
-  // A shared empty map until the first call (see #addSession); the data path reads the same.
+  // A shared empty map until the first call (see addSession); the data path reads the same.
   #sessions: Map<number, SessionRecord> = NO_RECORDS as Map<number, SessionRecord>;
   readonly #localTunnelId: number;
   #peerTunnelId = 0;
@@ -192,7 +183,8 @@ export class TunnelEngine {
   #peerAuthenticated = false;
   readonly #tieBreaker: bigint | undefined;
   #peer: PeerInfo | undefined;
-  #callSerial: number;
+  /** @internal The last Call Serial Number sent (calls.ts). */
+  callSerial: number;
   // the inbound message being processed (for session routing and WEN/SLI)
   #current: Inbound | undefined;
   #out: EngineOutput[] = [];
@@ -250,7 +242,7 @@ export class TunnelEngine {
     const tb = this.#o.tieBreaker;
     this.#tieBreaker = tb === 'random' ? readBigU64(this.#random(8)) : tb;
     const serial = this.#random(4);
-    this.#callSerial = ((serial[0] as number) << 8) | (serial[1] as number);
+    this.callSerial = ((serial[0] as number) << 8) | (serial[1] as number);
   }
 
   /**
@@ -532,32 +524,10 @@ export class TunnelEngine {
     options?: OpenSessionOptions,
   ): { sessionId: number; outputs: EngineOutput[] } {
     checkNow(now);
-    if (this.#state === 'closing' || this.#state === 'closed') {
-      throw new UsageError(`openSession() on a ${this.#state} tunnel`);
-    }
-    if (this.#sessions.size >= this.#o.maxSessions) {
-      throw new UsageError(`maxSessions (${this.#o.maxSessions}) reached`);
-    }
-    this.#checkRoom('openSession()');
-    const resolved = resolveSessionOptions(options, this.#o.session);
-    if (this.#v3) {
-      checkSessionOptionsV3(resolved);
-      const caps = this.#peer?.pseudowireCapabilities;
-      if (this.#state === 'established' && !caps?.includes(resolved.pseudowireType)) {
-        // RFC 3931 §5.4.4: never request a PW type the peer did not advertise.
-        throw new UsageError(
-          `the peer does not support pseudowire type ${resolved.pseudowireType}`,
-        );
-      }
-    }
-    const rec = this.#newSession(this.#o.mode === 'lac' ? 'lac-ic' : 'lns-oc', 0, resolved);
-    this.#addSession(rec);
-    this.#session(rec, { event: 'open' }, now);
+    const rec = openCall(this, now, options);
     if (this.#state === 'idle') {
       this.#initiator = true;
-      this.#tunnel({ event: 'open' }, now);
-    } else if (this.#state === 'established') {
-      this.#session(rec, { event: 'tunnel-open' }, now);
+      this.#tunnel({ event: 'open' }, now); // the call waits for tunnel-up
     }
     return { sessionId: rec.id, outputs: this.#drain() };
   }
@@ -567,16 +537,9 @@ export class TunnelEngine {
    * forgets it while it still waits for the tunnel.
    * @throws UsageError for an unknown session.
    */
-  closeSession(sessionId: number, now: number, reason?: Partial<ResultCodes>): EngineOutput[] {
+  closeSession(sessionId: number, now: number, reason?: CloseReason): EngineOutput[] {
     checkNow(now);
-    const rec = this.#sessions.get(sessionId);
-    if (rec === undefined) throw new UsageError(`no session ${sessionId}`);
-    const codes: ResultCodes = {
-      resultCode: reason?.resultCode ?? CdnResult.Administrative,
-      errorCode: reason?.errorCode,
-      message: reason?.message,
-    };
-    this.#session(rec, { event: 'close', codes: clean(codes) }, now);
+    closeCall(this, sessionId, now, reason);
     return this.#drain();
   }
 
@@ -636,7 +599,7 @@ export class TunnelEngine {
   sendDataOne(
     sessionId: number,
     frame: Uint8Array,
-    inPlace: boolean,
+    inPlace: boolean | 'if-room',
   ): Uint8Array | readonly [Uint8Array, Uint8Array] | null {
     return this.#data.sendOne(sessionId, frame, inPlace);
   }
@@ -703,23 +666,46 @@ export class TunnelEngine {
    */
   setCircuitStatus(sessionId: number, active: boolean, now: number): EngineOutput[] {
     checkNow(now);
+    sendCircuitStatus(this, sessionId, active, now);
+    return this.#drain();
+  }
+
+  /**
+   * Sends a WAN-Error-Notify or Set-Link-Info for an established session carrying `avps` (e.g.
+   * the Call Errors or ACCM of the same message on another call, relayed by a tunnel switch;
+   * RFC 2661 §6.13, §6.14). The engine adds Message Type and, on L2TPv3, the session ids.
+   * @throws UsageError when the session is not established; ChannelError L2TP_ERR_QUEUE_FULL.
+   */
+  notifyPeer(
+    sessionId: number,
+    type: 'WEN' | 'SLI',
+    avps: readonly RawAvp[],
+    now: number,
+  ): EngineOutput[] {
+    checkNow(now);
     const rec = this.#sessions.get(sessionId);
-    if (!this.#v3) throw new UsageError('setCircuitStatus is L2TPv3 only');
     if (rec === undefined || rec.state !== 'established' || this.#state !== 'established') {
       throw new UsageError(`session ${sessionId} is not established`);
     }
-    this.#checkRoom('setCircuitStatus()');
-    this.#send(
-      {
-        type: 'SLI',
-        version: 3,
-        localSessionId: rec.id,
-        remoteSessionId: rec.peerId,
-        circuitStatus: circuitStatus(active),
-      } as ControlMessage,
-      0,
-      now,
-    );
+    this.#checkRoom('notifyPeer()');
+    // Read as a typed message first: what the message requires must be among `avps`.
+    const typeAvp: RawAvp = {
+      mandatory: true,
+      hidden: false,
+      vendorId: 0,
+      attributeType: AvpType.MessageType,
+      value: Uint8Array.of(0, type === 'WEN' ? MessageType.WEN : MessageType.SLI),
+    };
+    let fields: ControlMessage;
+    try {
+      fields = toTyped([typeAvp, ...avps], this.#o.version, { acceptUnknownMandatoryAvps: true });
+    } catch (err) {
+      throw new UsageError(`notifyPeer(${type}): ${(err as Error).message}`);
+    }
+    const m = this.#v3
+      ? { ...fields, localSessionId: rec.id, remoteSessionId: rec.peerId }
+      : fields;
+    this.#send(m as ControlMessage, this.#v3 ? 0 : rec.peerId, now, false, undefined, avps);
     return this.#drain();
   }
 
@@ -771,6 +757,91 @@ export class TunnelEngine {
     let t: SessionStats = { ...this.#retired }; // a snapshot the caller owns
     for (const rec of this.#sessions.values()) t = addStats(t, statsOf(rec));
     return t;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The calls' view of this engine (CallHost, calls.ts). @internal, not API: getters and thin
+  // methods over the fields, so that a tunnel keeps nothing more for its calls.
+
+  /** @internal */
+  get resolvedOptions(): ResolvedTunnelEngineOptions {
+    return this.#o;
+  }
+
+  /** @internal */
+  get sessionRecords(): ReadonlyMap<number, SessionRecord> {
+    return this.#sessions;
+  }
+
+  /** @internal */
+  get peerInfo(): PeerInfo | undefined {
+    return this.#peer;
+  }
+
+  /** @internal */
+  get inbound(): Inbound | undefined {
+    return this.#current;
+  }
+
+  /** @internal */
+  random(n: number): Uint8Array {
+    return this.#random(n);
+  }
+
+  /** @internal */
+  allocateSessionId(): number {
+    return this.#allocateId('session', (i) => this.#sessions.has(i));
+  }
+
+  /** @internal */
+  log(format: string, ...args: unknown[]): void {
+    this.#log(format, ...args);
+  }
+
+  /** @internal */
+  pushEvent(event: EngineEvent): void {
+    this.#event(event);
+  }
+
+  /** @internal */
+  queueControl(
+    m: ControlMessage,
+    sessionId: number,
+    now: number,
+    essential?: boolean,
+    announces?: SessionRecord,
+    extra?: readonly RawAvp[],
+  ): void {
+    this.#send(m, sessionId, now, essential, announces, extra);
+  }
+
+  /** @internal */
+  checkRoom(what: string): void {
+    this.#checkRoom(what);
+  }
+
+  /** @internal */
+  countIgnored(): void {
+    this.#ignored++;
+  }
+
+  /** @internal */
+  addSession(rec: SessionRecord): void {
+    if (this.#sessions === NO_RECORDS) {
+      this.#sessions = new Map();
+      this.#data.sessions = this.#sessions;
+    }
+    this.#sessions.set(rec.id, rec);
+  }
+
+  /** @internal */
+  endSession(rec: SessionRecord): void {
+    this.#sessions.delete(rec.id);
+    this.#data.forget(rec);
+    if (!rec.d.retired) {
+      rec.d.retired = true;
+      this.#retired = addStats(this.#retired, statsOf(rec));
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -847,14 +918,6 @@ export class TunnelEngine {
     );
   }
 
-  #addSession(rec: SessionRecord): void {
-    if (this.#sessions === NO_RECORDS) {
-      this.#sessions = new Map();
-      this.#data.sessions = this.#sessions;
-    }
-    this.#sessions.set(rec.id, rec);
-  }
-
   #touch(now: number): void {
     this.#helloBase = now;
   }
@@ -877,6 +940,7 @@ export class TunnelEngine {
     now: number,
     essential = false,
     announces?: SessionRecord,
+    extra?: readonly RawAvp[],
   ): void {
     if (!essential && this.#pending.length >= this.#maxPending) {
       // Only the peer can get us here (host commands check #hasRoom first): it makes us answer
@@ -888,7 +952,7 @@ export class TunnelEngine {
     const body: Outbound = {
       dir: 'out',
       sessionId,
-      avps: this.#encodeAvps(m),
+      avps: this.#encodeAvps(m, extra),
       name: m.type,
       announces,
     };
@@ -898,7 +962,7 @@ export class TunnelEngine {
   }
 
   // The AVP octets of a message we send: digest placeholder (v3), hidden fields (RFC 2661 §4.3).
-  #encodeAvps(m: ControlMessage): Uint8Array {
+  #encodeAvps(m: ControlMessage, extra?: readonly RawAvp[]): Uint8Array {
     const o = this.#o;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
@@ -919,7 +983,7 @@ export class TunnelEngine {
               ? {}
               : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
-    return encodeAvps(avps);
+    return encodeAvps(extra === undefined ? avps : withExtraAvps(avps, extra));
   }
 
   // Host commands that queue a message refuse at the bound instead of queueing it.
@@ -1067,7 +1131,7 @@ export class TunnelEngine {
           const rec = body.announces;
           if (rec?.connectPending) {
             rec.connectPending = false;
-            if (rec.state === 'established') this.#announce(rec);
+            if (rec.state === 'established') announce(this, rec);
           }
           break;
         }
@@ -1150,26 +1214,12 @@ export class TunnelEngine {
           peerRouterId: p.routerId,
           peerPseudowireCapabilities: p.pseudowireCapabilities,
         });
-        // "Send tunnel-open event to waiting sessions" (RFC 2661 §7.2.1).
-        for (const s of [...this.#sessions.values()]) {
-          if (s.state !== 'wait-tunnel') continue;
-          const type = s.options.pseudowireType;
-          if (this.#v3 && !p.pseudowireCapabilities?.includes(type)) {
-            // RFC 3931 §5.4.4: never request a PW type the peer did not advertise.
-            const codes = {
-              resultCode: CdnResult.UnsupportedPwType,
-              message: `the peer does not support pseudowire type ${type}`,
-            };
-            this.#session(s, { event: 'close', codes }, now);
-          } else this.#session(s, { event: 'tunnel-open' }, now);
-        }
+        openWaitingCalls(this, p, now);
         break;
       }
       case 'tunnel-down':
         if (a.reason.by !== 'local' && a.reason.by !== 'error') this.#dropPending();
-        for (const s of [...this.#sessions.values()]) {
-          this.#session(s, { event: 'tunnel-down', by: a.reason.by }, now);
-        }
+        downAllCalls(this, a.reason.by, now);
         this.#sessions.clear();
         this.#data.clear();
         this.#event({ type: 'tunnel-down', reason: a.reason });
@@ -1186,9 +1236,15 @@ export class TunnelEngine {
         this.#event({ type: 'tunnel-closed', stopCcn: this.#stopOutcome() });
         break;
       case 'route-session':
-        if (this.#current !== undefined) this.#routeSession(this.#current, now);
+        if (this.#current !== undefined) routeSession(this, this.#current, now);
         break;
     }
+  }
+
+  #stopOutcome(): StopCcnOutcome {
+    if (this.#stopAcked) return 'acknowledged';
+    if (this.#stopSent) return 'unacknowledged';
+    return this.#stopWanted ? 'not-sent' : 'none';
   }
 
   #setupMessage(type: 'SCCRQ' | 'SCCRP' | 'SCCCN'): ControlMessage {
@@ -1265,7 +1321,7 @@ export class TunnelEngine {
         message: err.message,
       });
       if (err.scope === 'session' && this.#state === 'established') {
-        this.#sessionError(inb, codes, now);
+        sessionError(this, inb, codes, now);
       } else {
         if (this.#peerTunnelId === 0) {
           this.#peerTunnelId = this.#v3
@@ -1450,464 +1506,5 @@ export class TunnelEngine {
     }
     this.#peerAuthenticated = true;
     return undefined;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Session level
-
-  #newSession(
-    kind: SessionKind,
-    peerId: number,
-    options: ResolvedTunnelEngineOptions['session'],
-  ): SessionRecord {
-    const id = this.#allocateId('session', (i) => this.#sessions.has(i));
-    const d: DataPlane = {
-      recvSeq: options.requireSequenceNumbers,
-      lnsMode: options.lnsMode ?? this.#o.mode === 'lns',
-      reorderTimeoutMs: options.reorderTimeoutMs,
-      mtu: options.mtu,
-      mru: options.mru,
-      pppAddressControl: options.pppAddressControl,
-      log: DebugLog.forSession(this.#localTunnelId, id, options.debugMask),
-      seenSeq: false,
-      base: undefined,
-      txPackets: 0,
-      txBytes: 0,
-      txErrors: 0,
-      rxBytes: 0,
-      rxPriority: 0,
-      rxDropped: 0,
-      rxCookie: 0,
-      rxInvalid: 0,
-      retired: false,
-    };
-    if (this.#v3) {
-      // v3: we send Ns only once the peer's sublayer can carry them (learnSessionV3).
-      const seq = new DataSequencer<Uint8Array>({
-        version: 3,
-        sendSeq: false,
-        recvSeq: d.recvSeq,
-        reorderTimeoutMs: d.reorderTimeoutMs,
-      });
-      const n = options.cookieLength;
-      const v3: V3Session = {
-        cookie: n === 0 ? EMPTY : this.#random(n).slice(0, n),
-        rxSublayer: 'none',
-        peerCookie: EMPTY,
-        txSublayer: 'none',
-        peerWantsSeq: false,
-        peerCircuitActive: true,
-        pwType: options.pseudowireType,
-        framer: undefined,
-        maxCells: undefined,
-        peerMaxCells: undefined,
-        rxAtmFlags: undefined,
-      };
-      // Our calls: checkSessionOptionsV3 vouched for the sublayer; the peer's get it set again.
-      choosePseudowire(v3, options, options.pseudowireType, d.pppAddressControl);
-      return sessionRecord(id, peerId, kind, options, seq, v3, d);
-    }
-    const seq = new DataSequencer<Uint8Array>({
-      version: 2,
-      lnsMode: d.lnsMode,
-      sendSeq: options.sendSequenceNumbers || options.requireSequenceNumbers,
-      recvSeq: d.recvSeq,
-      reorderTimeoutMs: d.reorderTimeoutMs,
-    });
-    return sessionRecord(id, peerId, kind, options, seq, undefined, d);
-  }
-
-  #session(
-    rec: SessionRecord,
-    input: { event: SessionEvent; codes?: ResultCodes | undefined; by?: DownBy },
-    now: number,
-  ): void {
-    const step = stepSession(rec.kind, rec.state, input, { version: this.#o.version });
-    if (step.state !== rec.state) {
-      this.#log('session %d: %s → %s on %s', rec.id, rec.state, step.state, input.event);
-    }
-    rec.state = step.state;
-    for (const a of step.actions) this.#sessionAction(rec, a, now);
-    if (rec.state === 'closed') {
-      this.#sessions.delete(rec.id);
-      this.#data.forget(rec);
-      if (!rec.d.retired) {
-        rec.d.retired = true;
-        this.#retired = addStats(this.#retired, statsOf(rec));
-      }
-    }
-  }
-
-  #sessionAction(rec: SessionRecord, a: SessionAction, now: number): void {
-    switch (a.type) {
-      case 'send': {
-        const cdn = a.message === 'CDN';
-        const codes = cdn ? a.codes : undefined;
-        // A request goes to session 0; everything else to the peer's id (0 if still unknown).
-        const to = a.message === 'ICRQ' || a.message === 'OCRQ' ? 0 : rec.peerId;
-        // Our ICCN / OCCN establishes the call at the peer: up is reported once it has left.
-        const connect = a.message === 'ICCN' || a.message === 'OCCN';
-        this.#send(
-          this.#callMessage(rec, a.message, codes),
-          to,
-          now,
-          cdn,
-          connect ? rec : undefined,
-        );
-        break;
-      }
-      case 'session-up':
-        // Up when the establishing message arrived (peer's ICCN/OCCN), or when ours has left:
-        // #announce runs from #perform then; if it already left (this very step), now.
-        if (!rec.connectPending) this.#announce(rec);
-        break;
-      case 'session-down':
-        this.#event({
-          type: 'session-down',
-          sessionId: rec.id,
-          reason: a.reason,
-          stats: statsOf(rec),
-        });
-        break;
-      case 'notify': {
-        const m = this.#current?.message;
-        if (m?.type === 'SLI' && m.version === 3) {
-          // RFC 3931 §5.4.5: a Circuit Status change (data towards an inactive peer stops).
-          const status = m.circuitStatus;
-          if (rec.v3 !== undefined) this.#learnMaxCells(rec, rec.v3, m);
-          if (status !== undefined && rec.v3 !== undefined) {
-            rec.v3.peerCircuitActive = status.active;
-            this.#event({
-              type: 'circuit-status',
-              sessionId: rec.id,
-              active: status.active,
-              status,
-            });
-          }
-        } else if (m?.type === 'WEN' && m.version === 3) {
-          this.#event({ type: 'wen', sessionId: rec.id, callErrors: m.callErrors });
-        } else if (m?.type === 'SLI') {
-          this.#event({ type: 'sli', sessionId: rec.id, accm: (m as TypedMessage<'SLI', 2>).accm });
-        } else if (m?.type === 'WEN') {
-          const callErrors = (m as TypedMessage<'WEN', 2>).callErrors;
-          this.#event({ type: 'wen', sessionId: rec.id, callErrors });
-        }
-        break;
-      }
-    }
-  }
-
-  #stopOutcome(): StopCcnOutcome {
-    if (this.#stopAcked) return 'acknowledged';
-    if (this.#stopSent) return 'unacknowledged';
-    return this.#stopWanted ? 'not-sent' : 'none';
-  }
-
-  #announce(rec: SessionRecord): void {
-    if (rec.announced) return;
-    rec.announced = true;
-    const call = rec.kind === 'lac-ic' || rec.kind === 'lns-ic' ? 'incoming' : 'outgoing';
-    this.#event({
-      type: 'session-up',
-      sessionId: rec.id,
-      peerSessionId: rec.peerId,
-      call,
-      sequencing: rec.seq.sendSeq,
-    });
-  }
-
-  #callMessage(rec: SessionRecord, type: string, codes: ResultCodes | undefined): ControlMessage {
-    const s = rec.options;
-    if (rec.v3 !== undefined)
-      return callMessageV3(rec, rec.v3, type, codes, () => this.#nextSerial());
-    const m: Record<string, unknown> = { type, version: 2 };
-    switch (type) {
-      case 'ICRQ':
-        m.assignedSessionId = rec.id;
-        m.callSerialNumber = this.#nextSerial();
-        if (s.bearerType !== 0) m.bearerType = s.bearerType;
-        if (s.callingNumber !== undefined) m.callingNumber = stringValue(s.callingNumber);
-        if (s.calledNumber.length > 0) m.calledNumber = stringValue(s.calledNumber);
-        break;
-      case 'OCRQ':
-        m.assignedSessionId = rec.id;
-        m.callSerialNumber = this.#nextSerial();
-        m.minimumBps = s.minimumBps;
-        m.maximumBps = s.maximumBps;
-        m.bearerType = s.bearerType;
-        m.framingType = s.framingType;
-        m.calledNumber = stringValue(s.calledNumber);
-        break;
-      case 'ICRP':
-      case 'OCRP':
-        m.assignedSessionId = rec.id;
-        break;
-      case 'ICCN':
-      case 'OCCN':
-        m.txConnectSpeed = s.connectSpeedBps;
-        m.framingType = s.framingType;
-        if (s.requireSequenceNumbers) m.sequencingRequired = null;
-        break;
-      case 'CDN':
-        m.assignedSessionId = rec.id;
-        m.resultCode = resultValue(codes ?? { resultCode: CdnResult.Administrative });
-        break;
-    }
-    return m as unknown as ControlMessage;
-  }
-
-  #nextSerial(): number {
-    this.#callSerial = (this.#callSerial + 1) >>> 0;
-    return this.#callSerial;
-  }
-
-  // A session-scoped ProtocolError: CDN for a known call, or a bare CDN for a new one.
-  #sessionError(inb: Inbound, codes: ResultCodes, now: number): void {
-    const rec = inb.sid === 0 ? undefined : this.#sessions.get(inb.sid);
-    if (rec !== undefined) {
-      this.#session(rec, { event: 'protocol-error', codes }, now);
-      return;
-    }
-    const peerId = this.#v3
-      ? u32(rawAvpOf(inb.bytes, AvpType.LocalSessionId, this.#o.encap) ?? EMPTY)
-      : rawU16(inb.bytes, AvpType.AssignedSessionId);
-    if (peerId === 0 && inb.sid !== 0) {
-      this.#ignored++; // a message for a call we do not know; nobody to answer
-      return;
-    }
-    this.#bareCdn(peerId, codes, now);
-  }
-
-  #bareCdn(peerSessionId: number, codes: ResultCodes, now: number): void {
-    if (this.#v3) {
-      // RFC 3931 §6.12: both ids; ours is 0 when we never allocated one.
-      const cdn = {
-        type: 'CDN',
-        version: 3,
-        localSessionId: 0,
-        remoteSessionId: peerSessionId,
-        resultCode: resultValue(codes),
-      };
-      this.#send(cdn as ControlMessage, 0, now);
-      return;
-    }
-    this.#send(
-      {
-        type: 'CDN',
-        version: 2,
-        assignedSessionId: 0,
-        resultCode: resultValue(codes),
-      } as ControlMessage,
-      peerSessionId,
-      now,
-    );
-  }
-
-  #routeSession(inb: Inbound, now: number): void {
-    const m = inb.message as ControlMessage;
-    if (m.type === 'ICRQ' || m.type === 'OCRQ') {
-      this.#incomingCall(m as IncomingSessionInfo['request'], now);
-      return;
-    }
-    let rec = inb.sid === 0 ? undefined : this.#sessions.get(inb.sid);
-    if (rec === undefined && m.version === 3 && inb.sid === 0) {
-      // RFC 3931 §5.4.4: Remote Session ID 0 → reverse lookup by the sender's Local Session ID.
-      const peer = (m as { localSessionId?: number }).localSessionId;
-      for (const s of this.#sessions.values()) if (peer !== 0 && s.peerId === peer) rec = s;
-    } else if (rec === undefined && m.type === 'CDN') {
-      const peer = (m as TypedMessage<'CDN', 2>).assignedSessionId;
-      for (const s of this.#sessions.values()) if (peer !== 0 && s.peerId === peer) rec = s;
-    }
-    if (rec === undefined) {
-      // Idle rows: an LNS answers a stray ICRP with CDN (§7.4.2), a LAC a stray OCRP (§7.5.1),
-      // so the peer frees its side; a reply to a call we gave up on (the LAC's ICRP, §7.4.1;
-      // the LNS's OCRP, §7.5.2), ICCN, OCCN, CDN, WEN and SLI are just cleaned up.
-      const lns = this.#o.mode === 'lns';
-      if ((m.type === 'ICRP' && lns) || (m.type === 'OCRP' && !lns)) {
-        const peerId =
-          m.version === 3 ? m.localSessionId : (m as TypedMessage<'ICRP', 2>).assignedSessionId;
-        this.#bareCdn(
-          peerId,
-          {
-            resultCode: CdnResult.GeneralError,
-            errorCode: GeneralError.InvalidSessionId,
-            message: `no session ${inb.sid}`,
-          },
-          now,
-        );
-      } else this.#ignored++;
-      return;
-    }
-    switch (m.type) {
-      case 'ICRP':
-      case 'OCRP': {
-        const expected = m.type === 'ICRP' ? 'lac-ic' : 'lns-oc';
-        let bad: ResultCodes | undefined;
-        if (rec.kind === expected && rec.state === 'wait-reply') {
-          if (m.version === 3) {
-            rec.peerId = m.localSessionId;
-            bad = this.#learnSessionV3(rec, m);
-          } else rec.peerId = (m as TypedMessage<'ICRP', 2>).assignedSessionId;
-        }
-        const event = `recv-${m.type}-${bad === undefined ? 'ok' : 'bad'}` as const;
-        this.#session(rec, { event, codes: bad }, now);
-        break;
-      }
-      case 'ICCN':
-      case 'OCCN': {
-        let bad: ResultCodes | undefined;
-        if (m.version === 3) {
-          if (rec.state === 'wait-connect') bad = this.#learnSessionV3(rec, m);
-        } else if ((m as TypedMessage<'ICCN', 2>).sequencingRequired !== undefined) {
-          // RFC 2661 §4.4.6: Sequencing Required obliges us to send Ns for the whole session.
-          rec.seq.setSendSeq(true);
-        }
-        const event = `recv-${m.type}-${bad === undefined ? 'ok' : 'bad'}` as const;
-        this.#session(rec, { event, codes: bad }, now);
-        break;
-      }
-      case 'CDN':
-        this.#session(rec, { event: 'recv-CDN', codes: codesOf(m.resultCode) }, now);
-        break;
-      case 'WEN':
-      case 'SLI':
-        this.#session(rec, { event: `recv-${m.type}` }, now);
-        break;
-      default:
-        this.#ignored++;
-    }
-  }
-
-  #incomingCall(m: IncomingSessionInfo['request'], now: number): void {
-    const call = m.type === 'ICRQ' ? 'incoming' : 'outgoing';
-    const kind: SessionKind = m.type === 'ICRQ' ? 'lns-ic' : 'lac-oc';
-    const peerSessionId = m.version === 3 ? m.localSessionId : m.assignedSessionId;
-    if (this.#sessions.size >= this.#o.maxSessions) {
-      this.#bareCdn(
-        peerSessionId,
-        { resultCode: CdnResult.NoFacilitiesTemporary, message: 'session limit reached' },
-        now,
-      );
-      return;
-    }
-    const rec = this.#newSession(kind, peerSessionId, this.#o.session);
-    const info: IncomingSessionInfo = {
-      sessionId: rec.id,
-      peerSessionId: rec.peerId,
-      call,
-      request: m,
-    };
-    let refusal: ResultCodes | undefined;
-    if (m.version === 3) {
-      // The call's pseudowire is the one the peer asks for (ours is only a default).
-      const p = rec.v3 as V3Session;
-      choosePseudowire(p, rec.options, m.pseudowireType, rec.d.pppAddressControl);
-      // RFC 3931 §5.4.4: a PW type we did not advertise is refused with Result 14.
-      if (!this.#o.pseudowireCapabilities.includes(m.pseudowireType)) {
-        refusal = {
-          resultCode: CdnResult.UnsupportedPwType,
-          message: `pseudowire type ${m.pseudowireType} not supported`,
-        };
-      } else refusal = this.#learnSessionV3(rec, m);
-    }
-    // Without a hook: an LNS takes incoming calls, a LAC places outgoing ones (RFC 2661 §5.2).
-    const hook = this.#o.acceptSession;
-    const verdict =
-      refusal !== undefined
-        ? refusal
-        : hook === undefined
-          ? (call === 'incoming') === (this.#o.mode === 'lns')
-          : hook(info);
-    const accepted = verdict === true;
-    const codes: ResultCodes | undefined =
-      verdict === true
-        ? undefined
-        : verdict === false
-          ? { resultCode: CdnResult.Administrative, message: 'call refused' }
-          : verdict;
-    this.#event({
-      type: 'incoming-session',
-      sessionId: rec.id,
-      peerSessionId: rec.peerId,
-      call,
-      accepted,
-    });
-    if (accepted) this.#addSession(rec);
-    this.#session(
-      rec,
-      { event: `recv-${m.type}-${accepted ? 'ok' : 'bad'}`, codes: accepted ? undefined : codes },
-      now,
-    );
-    // The LAC's bearer is virtual: the outgoing call is "answered" at once (RFC 2661 §7.5.1).
-    if (accepted && kind === 'lac-oc' && rec.state === 'wait-cs-answer') {
-      this.#session(rec, { event: 'answer' }, now);
-    }
-  }
-
-  // RFC 3931 §5.4.4, §5.4.5: the peer's cookie, sublayer, sequencing wish and circuit status
-  // from ICRQ/ICRP/ICCN (OCRQ/OCRP/OCCN). Returns CDN codes when they cannot be honoured.
-  #learnSessionV3(rec: SessionRecord, m: MessageFields): ResultCodes | undefined {
-    const p = rec.v3 as V3Session;
-    if (m.assignedCookie !== undefined) p.peerCookie = m.assignedCookie.slice();
-    if (m.l2SpecificSublayer !== undefined) {
-      const t = m.l2SpecificSublayer;
-      const kind = SUBLAYER_KINDS[t];
-      if (kind === undefined) {
-        return {
-          resultCode: CdnResult.GeneralError,
-          errorCode: GeneralError.OutOfRange,
-          message: `L2-Specific Sublayer ${t} not supported`,
-        };
-      }
-      p.txSublayer = kind;
-    }
-    // RFC 4454 §4: AAL5 SDU mode needs the ATM sublayer (so an absent AVP, meaning none, fails
-    // too); pseudowires other than ATM cannot carry it.
-    const allowed = sublayersOf(p.pwType);
-    if (!allowed.includes(p.txSublayer)) {
-      return {
-        resultCode: CdnResult.GeneralError,
-        errorCode: GeneralError.OutOfRange,
-        message:
-          `L2-Specific Sublayer ${SUBLAYER_VALUES[p.txSublayer]} cannot carry pseudowire type ` +
-          `${p.pwType} (RFC 4454 §4)`,
-      };
-    }
-    // RFC 4454 §7: a peer that requires OAM emulation needs us to do it too, else Result 22.
-    if (
-      m.oamEmulationRequired !== undefined &&
-      p.pwType === PseudowireType.AtmAal5Sdu &&
-      !rec.options.atmOamEmulation
-    ) {
-      return {
-        resultCode: CdnResult.OamEmulationUnsupported,
-        message: 'OAM emulation required by the peer is not configured here',
-      };
-    }
-    this.#learnMaxCells(rec, p, m);
-    if (m.dataSequencing !== undefined) p.peerWantsSeq = m.dataSequencing !== DataSequencing.None;
-    if (m.circuitStatus !== undefined) p.peerCircuitActive = m.circuitStatus.active;
-    if (p.peerWantsSeq && p.txSublayer === 'none') {
-      return {
-        resultCode: CdnResult.SequencingWithoutSublayer,
-        message: 'Data Sequencing without an L2-Specific Sublayer',
-      };
-    }
-    // Level 1 (non-IP only) is served as level 2: we do not classify frames (§5.4.4 allows it).
-    rec.seq.setSendSeq(
-      p.txSublayer !== 'none' && (p.peerWantsSeq || rec.options.sendSequenceNumbers),
-    );
-    return undefined;
-  }
-
-  // RFC 4454 §6: the peer's ATM Maximum Concatenated Cells bounds the cells we put in one
-  // packet (cell modes only; 0 makes no sense as a limit and is ignored).
-  #learnMaxCells(rec: SessionRecord, p: V3Session, m: MessageFields): void {
-    const n = m.atmMaximumConcatenatedCells;
-    if (n === undefined || n === 0 || n === p.peerMaxCells || !ATM_CELL_MODES.includes(p.pwType)) {
-      return;
-    }
-    p.peerMaxCells = n;
-    p.framer = framerFor(p.pwType, rec.d.pppAddressControl, p.maxCells, n);
   }
 }

@@ -3,11 +3,14 @@
  * message the typed decoder refused, the Circuit Status value and the L2TPv3 call messages
  * (RFC 3931 §6.6–§6.12). Pure functions of their arguments.
  */
+
+import { deriveV3HidingKey, unhideAvps } from '../avp/hidden.js';
 import type { ControlMessage, MessageFields } from '../avp/messages.js';
-import { decodeAvps, findAvp } from '../avp/raw.js';
+import { decodeAvps, findAvp, type RawAvp } from '../avp/raw.js';
 import { type CircuitStatusValue, stringValue } from '../avp/values.js';
 import { decodeControlHeader } from '../codec/header.js';
 import { AvpType, CdnResult, DataSequencing, GeneralError, PseudowireType } from '../constants.js';
+import type { L2tpCrypto } from '../crypto.js';
 import type { ResultCodes } from '../fsm/types.js';
 import { EMPTY, type SessionRecord, SUBLAYER_VALUES, u16, u32, type V3Session } from './records.js';
 export function clean(codes: ResultCodes): ResultCodes {
@@ -153,4 +156,60 @@ export function callMessageV3(
       break;
   }
   return m as unknown as ControlMessage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVPs relayed through a call (callAvps, OpenSessionOptions.extraAvps, CloseReason.avps)
+
+/**
+ * The AVPs of a received control message with hidden values revealed (callAvps). The message
+ * was parsed already, so its AVPs are well formed and revealable; views into `bytes`.
+ */
+export function revealedAvps(
+  bytes: Uint8Array,
+  encap: 'udp' | 'ip',
+  version: 2 | 3,
+  secret: Uint8Array | undefined,
+  crypto: L2tpCrypto | undefined,
+): readonly RawAvp[] {
+  const { avpStart, end } = decodeControlHeader(bytes, encap);
+  const avps = decodeAvps(bytes, avpStart, end);
+  if (secret === undefined || crypto === undefined) return avps;
+  const key = version === 3 ? deriveV3HidingKey(secret, crypto) : secret;
+  return unhideAvps(avps, key, crypto);
+}
+
+// What identifies and secures the call stays the engine's: extra AVPs of these types are left
+// out (ids, Message Type, digest, Random Vector, cookie, sublayer, PW type, sequencing).
+const ENGINE_OWNED = new Set<number>([
+  AvpType.MessageType,
+  AvpType.AssignedSessionId,
+  AvpType.RandomVector,
+  AvpType.MessageDigest,
+  AvpType.LocalSessionId,
+  AvpType.RemoteSessionId,
+  AvpType.AssignedCookie,
+  AvpType.PseudowireType,
+  AvpType.L2SpecificSublayer,
+  AvpType.DataSequencing,
+  AvpType.SequencingRequired,
+  AvpType.CircuitStatus,
+  AvpType.ResultCode,
+]);
+
+/**
+ * `avps` (the engine's message) with `extra` added: an extra AVP of an IETF type the message
+ * has replaces it (all its instances); engine-owned types are never taken from `extra`.
+ */
+export function withExtraAvps(avps: readonly RawAvp[], extra: readonly RawAvp[]): RawAvp[] {
+  const replaced = new Set<number>();
+  const added: RawAvp[] = [];
+  for (const a of extra) {
+    if (a.vendorId === 0 && ENGINE_OWNED.has(a.attributeType)) continue;
+    if (a.vendorId === 0) replaced.add(a.attributeType);
+    added.push(a);
+  }
+  const out = avps.filter((a) => a.vendorId !== 0 || !replaced.has(a.attributeType));
+  for (const a of added) out.push(a);
+  return out;
 }

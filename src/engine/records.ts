@@ -5,6 +5,7 @@
  */
 
 import type { ControlMessage } from '../avp/messages.js';
+import type { RawAvp } from '../avp/raw.js';
 import { readU32 } from '../codec/bytes.js';
 import {
   ATM_FLAGS_MASK,
@@ -65,6 +66,17 @@ export interface SessionRecord extends HeapEntry {
   /** v3 only (see V3Session); undefined on v2. */
   readonly v3: V3Session | undefined;
   readonly d: DataPlane;
+  /** AVPs relayed through this call (OpenSessionOptions.extraAvps, callAvps); mostly none. */
+  extra: CallExtras | undefined;
+}
+
+/** What a call relays: AVPs to add to our messages, and the peer's reply kept for session-up. */
+export interface CallExtras {
+  request?: readonly RawAvp[] | undefined;
+  connect?: readonly RawAvp[] | undefined;
+  cdn?: readonly RawAvp[] | undefined;
+  /** The peer's ICRP / OCRP (callAvps), reported with session-up once our ICCN / OCCN left. */
+  reply?: readonly RawAvp[] | undefined;
 }
 
 /** Receive counters of the sequencers a session retired (they restart at 0 in a new one). */
@@ -175,6 +187,7 @@ export function sessionRecord(
     connectPending: false,
     heapIndex: -1,
     heapDeadline: 0,
+    extra: undefined,
   };
 }
 

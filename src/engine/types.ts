@@ -2,10 +2,11 @@
  * The engine's public vocabulary: the outputs and events a TunnelEngine returns, its counters and
  * per-call option types. No logic beyond the RFC 2661 §4.4.3 tie-breaker comparison.
  */
+import type { RawAvp } from '../avp/raw.js';
 import type { AccmValue, CallErrorsValue, CircuitStatusValue } from '../avp/values.js';
 import type { SublayerKind } from '../codec/header.js';
 import type { TunnelState } from '../fsm/tunnel.js';
-import type { DownReason } from '../fsm/types.js';
+import type { DownReason, ResultCodes } from '../fsm/types.js';
 import type { SessionOptions } from '../options.js';
 import type { ReliableChannelStats } from '../seq/reliable.js';
 import type { StaticSessionStats } from '../stats.js';
@@ -69,9 +70,11 @@ export interface SendFrameOptions {
    * transport one contiguous array (no copy, no scatter/gather): for a frame read at an offset
    * into a larger buffer, or a received frame being echoed or forwarded (its own header precedes
    * it). Those octets must be the caller's to overwrite: never a pooled Node Buffer
-   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it.
+   * (`Buffer.from` / `allocUnsafe`). UsageError when fewer octets than the header precede it;
+   * `'if-room'` sends `[header, frame]` then instead (a forwarder whose received headers may be
+   * shorter than the ones it writes).
    */
-  readonly inPlace?: boolean;
+  readonly inPlace?: boolean | 'if-room';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +138,12 @@ export interface SessionUpEvent {
   readonly call: 'incoming' | 'outgoing';
   /** Whether our data packets carry Ns now. */
   readonly sequencing: boolean;
+  /**
+   * With the `callAvps` option: the AVPs of the peer's message that completed the call (its
+   * ICCN / OCCN, or its ICRP / OCRP for a call we opened), hidden ones revealed; views into the
+   * datagram (copy to keep). Undefined otherwise.
+   */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** A session the host knew about ended (once per session). */
@@ -153,6 +162,8 @@ export interface IncomingSessionEvent {
   readonly peerSessionId: number;
   readonly call: 'incoming' | 'outgoing';
   readonly accepted: boolean;
+  /** With the `callAvps` option: the request's AVPs (see IncomingSessionInfo.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** Set-Link-Info received (RFC 2661 §6.14), passed to the host. */
@@ -160,6 +171,8 @@ export interface SetLinkInfoEvent {
   readonly type: 'sli';
   readonly sessionId: number;
   readonly accm: AccmValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /**
@@ -171,6 +184,8 @@ export interface CircuitStatusEvent {
   readonly sessionId: number;
   readonly active: boolean;
   readonly status: CircuitStatusValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** WAN-Error-Notify received (RFC 2661 §6.13), passed to the host. */
@@ -178,6 +193,8 @@ export interface WanErrorNotifyEvent {
   readonly type: 'wen';
   readonly sessionId: number;
   readonly callErrors: CallErrorsValue;
+  /** With the `callAvps` option: the message's AVPs (see SessionUpEvent.avps). */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /** Everything the engine reports to the host. */
@@ -280,4 +297,21 @@ export interface TunnelEngineStats {
 }
 
 /** Options of a call opened with `openSession` (override the tunnel's `session` defaults). */
-export type OpenSessionOptions = SessionOptions;
+export interface OpenSessionOptions extends SessionOptions {
+  /**
+   * AVPs added to our messages of this call, e.g. relayed from another call by a tunnel switch:
+   * `request` to the ICRQ / OCRQ, `connect` to the ICCN / OCCN. An AVP of a type the engine
+   * writes itself (Call Serial Number, Called Number, Framing Type, Tx Connect Speed …) replaces
+   * the engine's; the ids, Message Type, cookies and sublayer stay the engine's.
+   */
+  readonly extraAvps?: {
+    readonly request?: readonly RawAvp[];
+    readonly connect?: readonly RawAvp[];
+  };
+}
+
+/** Why we clear a call (CDN): Result/Error Code and message, and AVPs to add to the CDN. */
+export interface CloseReason extends Partial<ResultCodes> {
+  /** Added to the CDN, e.g. a relayed Q.931 Cause Code or PPP Disconnect Cause (RFC 3145). */
+  readonly avps?: readonly RawAvp[] | undefined;
+}

@@ -4,6 +4,8 @@
  * Pure types and one tiny helper; no protocol behaviour lives here (RFC 2661 §7).
  */
 
+import type { RawAvp } from '../avp/raw.js';
+
 /** Who or what ended a tunnel or session. */
 export type DownBy = 'local' | 'peer' | 'timeout' | 'error' | 'tie-breaker';
 
@@ -24,6 +26,11 @@ export interface DownReason {
   readonly resultCode?: number | undefined;
   readonly errorCode?: number | undefined;
   readonly message?: string | undefined;
+  /**
+   * The AVPs of the peer's CDN that ended the call (hidden ones revealed), when the tunnel has
+   * the `callAvps` option; undefined otherwise and for every other cause.
+   */
+  readonly avps?: readonly RawAvp[] | undefined;
 }
 
 /**

@@ -20,6 +20,7 @@ export {
 export { nodeCrypto } from './crypto.js';
 // L2TPv3 over IP (protocol 115) on a host-supplied raw socket.
 export * from './ip.js';
+export { nodePppAuthCrypto } from './ppp-crypto.js';
 export {
   openUdpTransport,
   type UdpErrorContext,

@@ -9,8 +9,13 @@ import * as transport from '../../docs/guides/code/custom-transport.js';
 import * as debugging from '../../docs/guides/code/debugging.js';
 import * as pseudowire from '../../docs/guides/code/static-pseudowire.js';
 import * as daemon from '../../docs/guides/code/test-your-daemon.js';
+import * as switching from '../../docs/guides/code/tunnel-switching.js';
 import { main as cli, ExitCode } from '../../src/cli/main.js';
+import { Endpoint } from '../../src/endpoint.js';
 import { UsageError } from '../../src/errors.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
+import { nodeCrypto } from '../../src/node/crypto.js';
+import { UdpTransport } from '../../src/node/udp.js';
 
 const guides = new URL('../../docs/guides/', import.meta.url);
 const fast = { retransmitTimeoutMs: 50, maxRetransmitTimeoutMs: 1000, maxRetransmits: 1 };
@@ -122,6 +127,97 @@ describe('Build an LNS / Build a LAC', () => {
       expect(log[0]).toMatch(/^SCCRQ from unknown LAC 127\.0\.0\.1:\d+ ignored$/);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('Tunnel switching', () => {
+  const secret = 'guide-secret';
+  const loopback = '127.0.0.1';
+
+  it('LAC → TSA → LNS: the call is re-tunnelled to the LNS, every frame comes back', async () => {
+    const lnsLog: string[] = [];
+    const server = await lns.main({
+      address: loopback,
+      port: 0,
+      secrets: { [loopback]: secret },
+      maxCalls: 10,
+      timers: fast,
+      log: (line) => lnsLog.push(line),
+    });
+    const log: string[] = [];
+    const tsa = await switching.main({
+      address: loopback,
+      port: 0,
+      tsaId: 'tsa.example.net',
+      secret,
+      realms: { '*': { address: loopback, port: server.port } },
+      timers: fast,
+      log: (line) => log.push(line),
+    });
+    try {
+      // The LAC guide's program, pointed at the TSA: it cannot tell it is not the LNS.
+      const result = await lac.main({
+        lns: { address: loopback, port: tsa.port },
+        secret,
+        frames: 20,
+        connectTimeoutMs: 2000,
+        timers: fast,
+      });
+      expect(result.peerAuthenticated).toBe(true);
+      expect(result.framesReceived).toBe(20);
+      expect(lnsLog.some((l) => /^tunnel \d+ up: tsa\.example\.net$/.test(l))).toBe(true);
+      expect(log.some((l) => /^call \d+ switched to 127\.0\.0\.1:\d+ as call \d+$/.test(l))).toBe(
+        true,
+      );
+      expect(log.some((l) => /^call \d+ ended by the first half, the other told 3$/.test(l))).toBe(
+        true,
+      );
+      expect(tsa.stats()).toMatchObject({
+        switched: 1,
+        calls: 0,
+        framesToSecond: 20,
+        framesToFirst: 20,
+        framesDropped: 0,
+      });
+    } finally {
+      await tsa.close();
+      await server.close();
+    }
+  });
+
+  it('a call of a realm without an LNS is refused with CDN 2/10 (next hop unreachable)', async () => {
+    const log: string[] = [];
+    const tsa = await switching.main({
+      address: loopback,
+      port: 0,
+      tsaId: 'tsa.example.net',
+      secret,
+      realms: { 'example.net': { address: loopback, port: 9 } },
+      timers: fast,
+      log: (line) => log.push(line),
+    });
+    const transport = await UdpTransport.open({ address: loopback, port: 0 });
+    const endpoint = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      crypto: nodeCrypto,
+    });
+    try {
+      const tunnel = await endpoint.connect(
+        { address: loopback, port: tsa.port },
+        { mode: 'lac', hostName: 'lac.example.net', secret, ...fast },
+      );
+      const call = await tunnel.openSession({ calledNumber: 'bob@elsewhere.example' });
+      const reason = await new Promise((resolve) => call.once('down', resolve));
+      expect(reason).toMatchObject({ by: 'peer', resultCode: 2, errorCode: 10 });
+      expect(log).toContain('call refused: CDN 2/10 next hop unreachable');
+    } finally {
+      endpoint.destroy();
+      await transport.close();
+      await tsa.close();
     }
   });
 });

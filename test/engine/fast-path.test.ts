@@ -178,4 +178,28 @@ describe('sendDataOne agrees with sendFrame', () => {
     const bytes = out[0]?.type === 'transmit' ? flat(out[0].packet) : [];
     expect((bytes[6] as number) * 256 + (bytes[7] as number)).toBe(0); // Ns 0 still unused
   });
+
+  test("inPlace 'if-room': in place when the header fits before the frame, else [header, frame]", () => {
+    const t = twin(5, 1, { session: { sendSequenceNumbers: true } });
+    const id = t.sessions[0] as number;
+    const roomy = new Uint8Array(12 + 2).subarray(12);
+    roomy.set([0xc0, 0x21]);
+    const tight = new Uint8Array(11 + 2).subarray(11);
+    tight.set([0xc0, 0x21]);
+    for (const send of [
+      (f: Uint8Array) => t.engine.sendDataOne(id, f, 'if-room'),
+      (f: Uint8Array) => {
+        const out = t.engine.sendFrame(id, f, t.now, { inPlace: 'if-room' });
+        return out[0]?.type === 'transmit' ? out[0].packet : null;
+      },
+    ]) {
+      const a = send(roomy);
+      expect(a).toBeInstanceOf(Uint8Array);
+      expect((a as Uint8Array).buffer).toBe(roomy.buffer);
+      const b = send(tight) as readonly [Uint8Array, Uint8Array];
+      expect(Array.isArray(b)).toBe(true);
+      expect(b[1]).toBe(tight);
+      expect(flat(a as Uint8Array).slice(12)).toEqual([0xc0, 0x21]);
+    }
+  });
 });

@@ -1,6 +1,7 @@
-// Renders docs/states.md (Mermaid state diagrams) from the transition tables in src/fsm, so the
-// diagrams cannot drift from the code. Used by test/fsm/states-doc.test.ts (which fails when
-// the committed file is stale) and by scripts/gen-states.mjs (which rewrites it).
+// Renders docs/states.md (Mermaid state diagrams) from the transition tables in src/fsm and
+// src/ppp/automaton.ts, so the diagrams cannot drift from the code. Used by
+// test/fsm/states-doc.test.ts (which fails when the committed file is stale) and by
+// scripts/gen-states.mjs (which rewrites it).
 
 import {
   SESSION_EVENTS,
@@ -11,6 +12,7 @@ import {
 } from '../../src/fsm/session.js';
 import { TUNNEL_EVENTS, TUNNEL_STATES, TUNNEL_TRANSITIONS } from '../../src/fsm/tunnel.js';
 import type { Transition } from '../../src/fsm/types.js';
+import { PPP_FSM_EVENTS, PPP_STATES, PPP_TRANSITIONS } from '../../src/ppp/automaton.js';
 
 const id = (state: string) => state.replace(/-/g, '_');
 
@@ -51,8 +53,9 @@ export function renderStatesDoc(): string {
   const out = [
     '# State machines',
     '',
-    '<!-- Generated from src/fsm/tunnel.ts and src/fsm/session.ts by scripts/gen-states.mjs;',
-    '     test/fsm/states-doc.test.ts fails when this file is stale. Do not edit by hand. -->',
+    '<!-- Generated from src/fsm/tunnel.ts, src/fsm/session.ts and src/ppp/automaton.ts by',
+    '     scripts/gen-states.mjs; test/fsm/states-doc.test.ts fails when this file is stale.',
+    '     Do not edit by hand. -->',
     '',
     'Each edge is `event / actions (by who ends it)`. Rows not drawn follow the default rules in',
     'the file headers: a received message with no row is an FSM error (tunnel: StopCCN Result 7;',
@@ -71,5 +74,16 @@ export function renderStatesDoc(): string {
       ...diagram(SESSION_STATES, SESSION_EVENTS, SESSION_TRANSITIONS[kind], 'idle'),
     );
   }
+  out.push(
+    '',
+    '## PPP option negotiation (RFC 1661 §4.1): LCP, IPCP, IPv6CP',
+    '',
+    'The automaton of `l2tp-core/ppp` (`PPP_TRANSITIONS`), one per protocol. Each edge is',
+    '`event / actions` in RFC 1661’s names (§4.3 events, §4.4 actions). A row not drawn is the',
+    'table’s `-`: an illegal event, no transition, counted in `stats().illegal`. The footnote [p] is',
+    'the `passive` option; the restart option [r] is not implemented.',
+    '',
+    ...diagram(PPP_STATES, PPP_FSM_EVENTS, PPP_TRANSITIONS, 'initial'),
+  );
   return `${out.join('\n')}\n`;
 }

@@ -42,6 +42,7 @@ const LAYERS = [
   'engine',
   'shell',
   'static',
+  'switch',
   'config',
   'pw',
   'ports',

@@ -23,6 +23,7 @@ export const LAYERS = {
   'debug.ts': 'shell',
   'static.ts': 'static',
   'keepalive.ts': 'static',
+  'switch/': 'switch',
   'config.ts': 'config',
   'pw/': 'pw',
   'transport.ts': 'ports',

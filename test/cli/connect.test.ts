@@ -1,0 +1,449 @@
+/**
+ * `l2tp-core connect` and `l2tp-core lns --ppp` without root: option parsing and usage errors,
+ * the users file and its verifier, the TUN module missing or refused (exit 1, a clear message),
+ * and both commands in-process over loopback UDP with a TUN double and a recording `ip`: the
+ * commands that configure the TUN, IPv4 packets both ways through the tunnel, the routes, the
+ * teardown on a signal (PPP Terminate, CDN, StopCCN, TUN closed), a wrong password failing at
+ * once with the LNS's message. The real TUN, namespaces, ping and iperf3:
+ * test/interop/ppp-vpn.test.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  type ConnectOptions,
+  parseConnectArgs,
+  parsePeer,
+  runConnect,
+} from '../../src/cli/connect.js';
+import { runLns } from '../../src/cli/lns.js';
+import { ExitCode, main } from '../../src/cli/main.js';
+import {
+  linkLocal,
+  loadTunHost,
+  parseAuthList,
+  parseIpv4Prefix,
+  parseUsersFile,
+  type TunDevice,
+  type TunHost,
+  TunUnavailable,
+  usersVerifier,
+} from '../../src/cli/ppp-host.js';
+import { type LnsOptions, parseLnsArgs, type RunIo } from '../../src/cli/run.js';
+import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
+import type { PapVerifyRequest } from '../../src/ppp/auth/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l2tp-connect-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const USERS = join(dir, 'users');
+writeFileSync(USERS, '# test users\nalice wonderland\n\n"bob smith" "the builder"  # trailing\n');
+
+function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = main(argv, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    readFile: () => new Uint8Array(),
+  });
+  return { code, out, err };
+}
+
+describe('connect: options', () => {
+  const base = ['--peer', '192.0.2.1', '--user', 'alice', '--password', 'pw'];
+
+  it('parses the flags, with defaults', () => {
+    const o = parseConnectArgs([
+      ...base,
+      ...['--route', '10.99.1.7/16', '--route', '0.0.0.0/0', '--auth', 'chap,pap'],
+      ...['--tun', 'vpn0', '--mtu', '1300', '--ipv6', '--lcp-echo', '5', '--secret', 's'],
+    ]) as ConnectOptions;
+    expect(o).toMatchObject({
+      peer: '192.0.2.1',
+      peerPort: 1701,
+      user: 'alice',
+      password: 'pw',
+      auth: ['chap-md5', 'pap'],
+      routes: ['10.99.0.0/16', '0.0.0.0/0'],
+      tun: 'vpn0',
+      mtu: 1300,
+      ipv6: true,
+      echoMs: 5000,
+      echoFailures: 3,
+      secret: 's',
+      setupTimeoutMs: 30_000,
+    });
+    expect(parseConnectArgs(base)).toMatchObject({
+      auth: ['mschapv2', 'chap-md5', 'pap'],
+      tun: 'l2tp-ppp0',
+      mtu: 1400,
+      routes: [],
+      ipv6: false,
+      echoMs: 10_000,
+    });
+  });
+
+  it('--peer HOST[:PORT], [V6]:PORT', () => {
+    expect(parsePeer('lns.example')).toEqual({ host: 'lns.example', port: 1701 });
+    expect(parsePeer('192.0.2.1:1702')).toEqual({ host: '192.0.2.1', port: 1702 });
+    expect(parsePeer('[2001:db8::1]:99')).toEqual({ host: '2001:db8::1', port: 99 });
+    expect(parsePeer('2001:db8::1')).toEqual({ host: '2001:db8::1', port: 1701 });
+    expect(() => parsePeer('a:b:c')).toThrow(/expected HOST/);
+    expect(() => parsePeer('h:0')).toThrow(/1…65535/);
+  });
+
+  it('usage errors exit 2 with the reason; --help exits 0', () => {
+    const cases: [string[], RegExp][] = [
+      [['--user', 'a', '--password', 'b'], /--peer HOST is required/],
+      [['--peer', '192.0.2.1', '--password', 'b'], /--user NAME is required/],
+      [['--peer', '192.0.2.1', '--user', 'a'], /--password PASS is required/],
+      [[...base, '--auth', 'eap'], /--auth: unknown protocol "eap"/],
+      [[...base, '--route', '10.0.0.0/33'], /--route: expected an IPv4 prefix/],
+      [[...base, '--tun', 'a/b'], /--tun: not an interface name/],
+      [[...base, '--version', '3'], /unknown option --version/],
+      [[...base, '--mtu', '100'], /--mtu: expected an integer in 576…65535/],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(['connect', ...args]);
+      expect(r.code, args.join(' ')).toBe(ExitCode.USAGE);
+      expect(r.err).toMatch(message);
+      expect(r.err).toContain('l2tp-core connect --help');
+    }
+    const help = run(['connect', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: l2tp-core connect --peer HOST[:PORT]');
+    expect(help.out).not.toContain('--cookie');
+    expect(help.out).not.toContain('--version 2|3');
+    expect(run(['--help']).out).toContain('connect    an L2TP/PPP VPN client');
+  });
+});
+
+describe('lns --ppp: options', () => {
+  it('parses the PPP flags', () => {
+    const o = parseLnsArgs([
+      ...['--ppp', '--pool', '10.77.0.9/24', '--users', 'u.txt', '--dns', '10.77.0.53'],
+      ...['--auth', 'pap', '--tun', 'vpn0', '--ipv6'],
+    ]) as LnsOptions;
+    expect(o.ppp).toMatchObject({
+      pool: '10.77.0.0/24',
+      users: 'u.txt',
+      dns: ['10.77.0.53'],
+      auth: ['pap'],
+      tun: 'vpn0',
+      mtu: 1400,
+      ipv6: true,
+    });
+    expect((parseLnsArgs([]) as LnsOptions).ppp).toBeUndefined();
+  });
+
+  it('usage errors', () => {
+    const cases: [string[], RegExp][] = [
+      [['--ppp', '--users', 'u'], /--ppp needs --pool/],
+      [['--ppp', '--pool', '10.77.0.0/24'], /--ppp needs --users/],
+      [['--pool', '10.77.0.0/24'], /--pool applies to --ppp only/],
+      [['--ppp', '--pool', '10.0.0.0/4', '--users', 'u'], /\/8 or longer/],
+      [['--ppp', '--pool', '10.0.0.0/24', '--users', 'u', '--version', '3'], /L2TPv2/],
+      [['--ppp', '--pool', '10.0.0.0/24', '--users', 'u', '--dns', 'x'], /--dns: not an IPv4/],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(['lns', ...args]);
+      expect(r.code, args.join(' ')).toBe(ExitCode.USAGE);
+      expect(r.err).toMatch(message);
+    }
+    expect(run(['lns', '--help']).out).toContain('--ppp ');
+  });
+});
+
+describe('ppp-host', () => {
+  it('users file: names and passwords, quotes, comments; errors name the line', () => {
+    const users = parseUsersFile(
+      '# c\nalice wonderland\n  bob\tsecret \n"bob smith" "the builder" # x\n"q\\"x" p\ncarol pa#ss # note\n',
+    );
+    expect([...users]).toEqual([
+      ['alice', 'wonderland'],
+      ['bob', 'secret'],
+      ['bob smith', 'the builder'],
+      ['q"x', 'p'],
+      ['carol', 'pa#ss'],
+    ]);
+    expect(() => parseUsersFile('alice\n')).toThrow(/line 1: expected "name password"/);
+    expect(() => parseUsersFile('a b\nx y z\n')).toThrow(/line 2/);
+    expect(() => parseUsersFile('a b\na c\n')).toThrow(/line 2: a is listed twice/);
+    expect(() => parseUsersFile('"a b\n')).toThrow(/line 1/);
+  });
+
+  it('the verifier names why it refuses', () => {
+    const verify = usersVerifier(new Map([['alice', 'wonderland']]), nodePppAuthCrypto);
+    const pap = (name: string, password: string): PapVerifyRequest => ({
+      type: 'verify',
+      method: 'pap',
+      token: 1,
+      peerName: name,
+      peerNameBytes: new TextEncoder().encode(name),
+      password,
+      passwordBytes: new TextEncoder().encode(password),
+    });
+    expect(verify(pap('alice', 'wonderland'))).toEqual({ ok: true });
+    expect(verify(pap('alice', 'x'))).toEqual({ ok: false, message: 'wrong password for alice' });
+    expect(verify(pap('eve', 'x'))).toEqual({ ok: false, message: 'unknown user eve' });
+  });
+
+  it('prefixes, auth lists, link-local addresses', () => {
+    expect(parseIpv4Prefix('--x', '10.1.2.3/8')).toMatchObject({ text: '10.0.0.0/8' });
+    expect(parseIpv4Prefix('--x', '10.1.2.3')).toMatchObject({ text: '10.1.2.3/32' });
+    expect(parseAuthList('MS-CHAPv2, pap,pap')).toEqual(['mschapv2', 'pap']);
+    expect(linkLocal(Uint8Array.of(0, 1, 0, 0, 0xab, 0xcd, 0, 0x10))).toBe('fe80::1:0:abcd:10');
+  });
+
+  it('a missing TUN module: TunUnavailable with how to build it', async () => {
+    const err = await loadTunHost({ L2TP_CORE_TUN_MODULE: join(dir, 'nope.mjs') }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TunUnavailable);
+    expect((err as Error).message).toMatch(
+      /cannot load .*nope\.mjs.*npm ci --prefix examples\/linux-host/,
+    );
+    writeFileSync(join(dir, 'empty.mjs'), 'export const x = 1;\n');
+    await expect(loadTunHost({ L2TP_CORE_TUN_MODULE: join(dir, 'empty.mjs') })).rejects.toThrow(
+      /exports no openTun/,
+    );
+  });
+});
+
+// --- in-process runs with a TUN double ------------------------------------------------------------
+
+class FakeTun implements TunDevice {
+  readonly written: Uint8Array[] = [];
+  closed = false;
+  #handler: ((p: Uint8Array) => void) | undefined;
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+  write(packet: Uint8Array): void {
+    this.written.push(packet.slice());
+  }
+  onPacket(handler: (p: Uint8Array) => void): () => void {
+    this.#handler = handler;
+    return () => {
+      this.#handler = undefined;
+    };
+  }
+  /** A packet the kernel routes into the TUN. */
+  inject(p: Uint8Array): void {
+    this.#handler?.(p);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+class FakeHost implements TunHost {
+  readonly ipCalls: string[] = [];
+  tun: FakeTun | undefined;
+  readonly refuse: string | undefined;
+  constructor(refuse?: string) {
+    this.refuse = refuse;
+  }
+  openTun(name: string): TunDevice {
+    if (this.refuse !== undefined) throw new Error(this.refuse);
+    this.tun = new FakeTun(name);
+    return this.tun;
+  }
+  async ip(args: readonly string[]): Promise<void> {
+    this.ipCalls.push(args.join(' '));
+  }
+  async enableIpv6(): Promise<void> {}
+}
+
+function testIo(tunHost: TunHost) {
+  let out = '';
+  let err = '';
+  let signal: ((s: string) => void) | undefined;
+  const io: RunIo & { tunHost: TunHost } = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    isTTY: false,
+    onSignal: (h) => {
+      signal = h;
+      return () => {
+        signal = undefined;
+      };
+    },
+    wallClockMs: () => Date.now(),
+    tunHost,
+  };
+  const events = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const event = async (name: string, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = events().find((x) => x.event === name);
+      if (e !== undefined) return e;
+      if (Date.now() > deadline) throw new Error(`no ${name}:\n${out}\n${err}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    io,
+    events,
+    event,
+    out: () => out,
+    err: () => err,
+    signal: (s = 'SIGINT') => signal?.(s),
+  };
+}
+
+function ipv4(src: string, dst: string, payload: number[]): Uint8Array {
+  const p = new Uint8Array(20 + payload.length);
+  p[0] = 0x45;
+  p[2] = p.length >> 8;
+  p[3] = p.length & 0xff;
+  p[8] = 64;
+  p[9] = 17;
+  p.set(src.split('.').map(Number), 12);
+  p.set(dst.split('.').map(Number), 16);
+  p.set(payload, 20);
+  return p;
+}
+
+async function startLns(extra: readonly string[] = []) {
+  const host = new FakeHost();
+  const t = testIo(host);
+  const o = parseLnsArgs([
+    ...['--ppp', '--pool', '10.77.0.0/24', '--users', USERS, '--dns', '10.77.0.53'],
+    ...['--local', '127.0.0.1', '--port', '0', '--json', '--retransmit-ms', '200'],
+    ...extra,
+  ]) as LnsOptions;
+  const done = runLns(o, t.io);
+  const listening = await t.event('listening');
+  const port = Number(String(listening.local).split(':')[1]);
+  return { host, t, done, port };
+}
+
+describe('connect ↔ lns --ppp in-process (loopback UDP, TUN double)', () => {
+  it('no TUN permission: exit 1 naming root / CAP_NET_ADMIN, nothing sent', async () => {
+    const t = testIo(new FakeHost('ioctl TUNSETIFF: Operation not permitted'));
+    const o = parseConnectArgs([
+      ...['--peer', '127.0.0.1:9', '--user', 'a', '--password', 'b'],
+    ]) as ConnectOptions;
+    expect(await runConnect(o, t.io)).toBe(ExitCode.RUNTIME_FAILURE);
+    expect(t.err()).toContain(
+      'l2tp-core connect: cannot create TUN device l2tp-ppp0: ioctl TUNSETIFF: Operation not permitted (needs root or CAP_NET_ADMIN)',
+    );
+    expect(t.out()).toBe('');
+  });
+
+  it('an unreadable users file: lns exits 2', async () => {
+    const t = testIo(new FakeHost());
+    const o = parseLnsArgs([
+      ...['--ppp', '--pool', '10.77.0.0/24', '--users', join(dir, 'missing')],
+    ]) as LnsOptions;
+    expect(await runLns(o, t.io)).toBe(ExitCode.USAGE);
+    expect(t.err()).toMatch(/--users .*missing: ENOENT/);
+  });
+
+  it('up, TUN configured, packets both ways, routes; SIGINT tears everything down', async () => {
+    const lns = await startLns();
+    expect(lns.host.ipCalls).toEqual([
+      'link set dev l2tp0 mtu 1400',
+      'addr add 10.77.0.1/24 dev l2tp0',
+      'link set dev l2tp0 up',
+    ]);
+    const host = new FakeHost();
+    const c = testIo(host);
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${lns.port}`, '--user', 'bob smith', '--password', 'the builder'],
+      ...['--route', '10.99.0.0/24', '--tun', 'vpn0', '--json', '--retransmit-ms', '200'],
+    ]) as ConnectOptions;
+    const done = runConnect(o, c.io);
+    const up = await c.event('ppp-up');
+    expect(up).toMatchObject({
+      tun: 'vpn0',
+      local: '10.77.0.2',
+      peer: '10.77.0.1',
+      dns: ['10.77.0.53'],
+      auth: 'mschapv2',
+    });
+    expect(host.ipCalls).toEqual([
+      'link set dev vpn0 mtu 1400',
+      'addr add 10.77.0.2 peer 10.77.0.1 dev vpn0',
+      'link set dev vpn0 up',
+      'route replace 10.99.0.0/24 dev vpn0',
+    ]);
+    expect(await lns.t.event('ppp-up')).toMatchObject({ user: 'bob smith', address: '10.77.0.2' });
+    const ctun = host.tun as FakeTun;
+    const stun = lns.host.tun as FakeTun;
+    const out = ipv4('10.77.0.2', '10.99.0.1', [1, 2, 3]);
+    ctun.inject(out);
+    const back = ipv4('10.99.0.1', '10.77.0.2', [4, 5]);
+    for (let i = 0; i < 200 && stun.written.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(stun.written).toEqual([out]);
+    stun.inject(back);
+    for (let i = 0; i < 200 && ctun.written.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(ctun.written).toEqual([back]);
+
+    c.signal();
+    expect(await done).toBe(ExitCode.OK);
+    expect(ctun.closed).toBe(true);
+    const names = c.events().map((e) => e.event);
+    expect(names).toEqual(expect.arrayContaining(['ppp-down', 'session-down', 'tunnel-down']));
+    expect(c.events().find((e) => e.event === 'disconnected')).toMatchObject({
+      packetsToPeer: 1,
+      packetsFromPeer: 1,
+      exitCode: 0,
+    });
+    expect(await lns.t.event('ppp-down')).toMatchObject({ by: 'peer', code: 'peer-terminate' });
+    lns.t.signal();
+    expect(await lns.done).toBe(ExitCode.OK);
+    expect(stun.closed).toBe(true);
+    expect(await lns.t.event('ppp-summary')).toMatchObject({ toPort: 1, fromPort: 1 });
+  });
+
+  it('no protocol in common: LCP refuses, exit 1 naming it', async () => {
+    const lns = await startLns(['--auth', 'mschapv2']);
+    const c = testIo(new FakeHost());
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${lns.port}`, '--user', 'alice', '--password', 'wonderland'],
+      ...['--auth', 'chap', '--json', '--timeout', '10'],
+    ]) as ConnectOptions;
+    expect(await runConnect(o, c.io)).toBe(ExitCode.RUNTIME_FAILURE);
+    // The LNS clears the call with its PPP reason in the CDN's message.
+    expect(c.err()).toMatch(/PPP auth-refused: the peer Nak’d every authentication protocol/);
+    lns.t.signal();
+    expect(await lns.done).toBe(ExitCode.OK);
+  });
+
+  it('a wrong password: exit 1 at once with the LNS’s message, TUN closed', async () => {
+    const lns = await startLns();
+    const host = new FakeHost();
+    const c = testIo(host);
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${lns.port}`, '--user', 'alice', '--password', 'nope'],
+      ...['--auth', 'pap', '--json'],
+    ]) as ConnectOptions;
+    const t0 = Date.now();
+    expect(await runConnect(o, c.io)).toBe(ExitCode.RUNTIME_FAILURE);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(c.err()).toMatch(/authentication failed: .*wrong password for alice/);
+    expect(String((await c.event('auth-failed')).message)).toContain('wrong password for alice');
+    expect(host.tun?.closed).toBe(true);
+    expect(host.ipCalls).toEqual([]); // never configured
+    lns.t.signal();
+    expect(await lns.done).toBe(ExitCode.OK);
+  });
+});

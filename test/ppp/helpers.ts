@@ -1,0 +1,136 @@
+// Test helpers for src/ppp: a seeded randomBytes, and a lossless in-order wire between two
+// engines with a manual clock (each frame delivered when `pump` runs; `run` also fires timers).
+
+import { decodeFrame } from '../../src/ppp/frame.js';
+import type { PppEvent, PppOutput } from '../../src/ppp/types.js';
+import { SeededRandom } from '../../src/testing/random.js';
+
+/** A deterministic randomBytes. */
+export function seededBytes(seed: number): (n: number) => Uint8Array {
+  const r = new SeededRandom(seed);
+  return (n) => r.bytes(n);
+}
+
+/** randomBytes returning the given 4-octet words in turn (then repeating the last). */
+export function scriptedBytes(...words: number[]): (n: number) => Uint8Array {
+  let i = 0;
+  return (n) => {
+    const w = words[Math.min(i++, words.length - 1)] as number;
+    const out = new Uint8Array(n);
+    for (let k = 0; k < n; k++) out[k] = (w >>> (8 * (3 - (k % 4)))) & 0xff;
+    return out;
+  };
+}
+
+/** A PppLink-like engine made a Station. */
+export function linkStation(link: {
+  handleFrame(frame: Uint8Array, now: number): PppOutput[];
+  handleTimeout(now: number): PppOutput[];
+  nextDeadline(): number | undefined;
+}): Station {
+  return {
+    frame: (f, now) => link.handleFrame(f, now),
+    timeout: (now) => link.handleTimeout(now),
+    deadline: () => link.nextDeadline(),
+  };
+}
+
+/** Something that takes frames (whole PPP frames) and time. */
+export interface Station {
+  frame(frame: Uint8Array, now: number): PppOutput[];
+  timeout(now: number): PppOutput[];
+  deadline(): number | undefined;
+}
+
+/** An engine handling one protocol's packets, made a Station (frames are unwrapped). */
+export function packetStation(engine: {
+  handlePacket(information: Uint8Array, now: number): PppOutput[];
+  handleTimeout(now: number): PppOutput[];
+  nextDeadline(): number | undefined;
+}): Station {
+  return {
+    frame: (f, now) => engine.handlePacket(decodeFrame(f).information, now),
+    timeout: (now) => engine.handleTimeout(now),
+    deadline: () => engine.nextDeadline(),
+  };
+}
+
+/** What one side did: its frames (in order), its events. */
+export interface Log {
+  readonly sent: Uint8Array[];
+  readonly events: PppEvent[];
+  /** Network-layer packets the station delivered (`data` outputs). */
+  readonly data: { protocol: number; data: Uint8Array }[];
+}
+
+/**
+ * Two stations joined by a wire. `deliver(from, outputs)` queues transmits for the other side;
+ * `pump()` delivers until quiet; `run(untilMs)` also fires deadlines. `drop` may discard frames.
+ */
+export class Wire {
+  now = 0;
+  readonly logs: [Log, Log] = [
+    { sent: [], events: [], data: [] },
+    { sent: [], events: [], data: [] },
+  ];
+  readonly #q: { to: 0 | 1; frame: Uint8Array }[] = [];
+  drop: (from: 0 | 1, frame: Uint8Array) => boolean = () => false;
+
+  readonly stations: [Station, Station];
+
+  constructor(stations: [Station, Station]) {
+    this.stations = stations;
+  }
+
+  deliver(from: 0 | 1, outputs: readonly PppOutput[]): void {
+    for (const o of outputs) {
+      if (o.type === 'transmit') {
+        this.logs[from].sent.push(o.frame);
+        if (!this.drop(from, o.frame)) this.#q.push({ to: from === 0 ? 1 : 0, frame: o.frame });
+      } else if (o.type === 'event') {
+        this.logs[from].events.push(o.event);
+      } else {
+        this.logs[from].data.push({ protocol: o.protocol, data: o.data });
+      }
+    }
+  }
+
+  pump(maxFrames = 10_000): void {
+    for (let n = 0; n < maxFrames; n++) {
+      const next = this.#q.shift();
+      if (next === undefined) return;
+      this.deliver(next.to, this.stations[next.to].frame(next.frame, this.now));
+    }
+    throw new Error('wire: too many frames');
+  }
+
+  /** Pumps, then jumps to deadlines up to `untilMs` (inclusive), pumping after each. */
+  run(untilMs: number, maxSteps = 10_000): void {
+    this.pump();
+    for (let n = 0; n < maxSteps; n++) {
+      const d = [this.stations[0].deadline(), this.stations[1].deadline()];
+      let t: number | undefined;
+      for (const x of d) if (x !== undefined && (t === undefined || x < t)) t = x;
+      if (t === undefined || t > untilMs) {
+        this.now = Math.max(this.now, untilMs);
+        return;
+      }
+      this.now = Math.max(this.now, t);
+      for (const i of [0, 1] as const) {
+        const di = this.stations[i].deadline();
+        if (di !== undefined && di <= this.now) this.deliver(i, this.stations[i].timeout(this.now));
+      }
+      this.pump();
+    }
+    throw new Error('wire: too many steps');
+  }
+
+  events(side: 0 | 1, type?: PppEvent['type']): PppEvent[] {
+    return this.logs[side].events.filter((e) => type === undefined || e.type === type);
+  }
+}
+
+/** Lower-case hex of bytes with spaces. */
+export function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
