@@ -3,8 +3,11 @@
  * call to an LNS (as a LAC, RFC 2661 §5.4), runs PPP on it as the client (PppSession: LCP with
  * Echo keepalive, PAP / CHAP-MD5 / MS-CHAPv2 with `--user` / `--password`, IPCP for an address
  * and name servers, IPv6CP with `--ipv6`), then gives the host a TUN device with the address
- * (`ip addr add LOCAL peer PEER`), the MTU, the routes asked for with `--route` and, with
- * `--ipv6`, the link-local addresses from the interface identifiers; packets flow TUN ↔ PPP
+ * (`ip addr add LOCAL peer PEER`), the MTU, the routes asked for with `--route` (IPv6 ones via
+ * the LNS's link-local address) and, with `--ipv6`, the link-local address from the interface
+ * identifiers and the global address the LNS's Router Advertisement gives (its /64 prefix and
+ * our interface identifier, RFC 5072 §5; the advertisement itself is not passed to the kernel,
+ * which would configure addresses and routes of its own); packets flow TUN ↔ PPP
  * until Ctrl-C / SIGTERM (or `--duration`), when PPP is terminated (LCP Terminate-Request), the
  * call cleared (CDN), the tunnel closed (StopCCN) and the TUN removed.
  * Exit codes: 0 closed on request, 1 a runtime failure (no TUN device or no permission for one,
@@ -16,7 +19,8 @@
 import { isIP } from 'node:net';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
 import { nodePppAuthCrypto } from '../node/ppp-crypto.js';
-import { PppSession, type PppUpInfo } from '../ppp/session.js';
+import { formatIpv6 } from '../ppp/ipv6-nd.js';
+import { type PppIpv6Prefix, PppSession, type PppUpInfo } from '../ppp/session.js';
 import type { AuthProtocol, PppReason } from '../ppp/types.js';
 import { describeReason, type Session, type Tunnel } from '../tunnel.js';
 import { type ArgValues, CliUsage, parseCommandArgs } from './args.js';
@@ -25,7 +29,7 @@ import {
   loadTunHost,
   openTunDevice,
   parseAuthList,
-  parseIpv4Prefix,
+  parseRoutePrefix,
   type TunDevice,
   type TunHost,
   TunUnavailable,
@@ -61,7 +65,7 @@ export interface ConnectOptions extends CommonOptions {
   readonly password: string;
   /** Protocols we agree to authenticate with (the server picks). */
   readonly auth: readonly AuthProtocol[];
-  /** IPv4 prefixes routed through the tunnel (`network/bits`). */
+  /** IPv4 and IPv6 prefixes routed through the tunnel (`network/bits`). */
   readonly routes: readonly string[];
   readonly tun: string;
   readonly mtu: number;
@@ -96,11 +100,12 @@ Connect options:
   --password PASS       PPP password (required)
   --auth LIST           protocols we agree to, e.g. mschapv2 or pap,chap,mschapv2
                         (default: all three; the LNS chooses)
-  --route PREFIX        route PREFIX (e.g. 10.99.0.0/16 or 0.0.0.0/0) through the tunnel,
-                        repeatable
+  --route PREFIX        route PREFIX (e.g. 10.99.0.0/16, 0.0.0.0/0, or with --ipv6
+                        2001:db8:77::/48) through the tunnel, repeatable
   --tun NAME            the TUN interface (default l2tp-ppp0)
   --mtu N               MTU of the TUN and the MRU asked for (default 1400)
-  --ipv6                IPv6CP too: link-local addresses from the interface identifiers
+  --ipv6                IPv6CP too: link-local addresses from the interface identifiers,
+                        and a global one from the LNS's Router Advertisement, if it sends one
   --lcp-echo SEC        LCP Echo-Request every SEC seconds, 0 = never (default 10)
   --lcp-echo-failures N unanswered echoes before the link counts as lost (default 3)
   --timeout SEC         give up when the link is not up after SEC seconds (default 30)
@@ -170,6 +175,10 @@ export function parseConnectArgs(args: readonly string[]): ConnectOptions | 'hel
   const password = need('password', 'PASS');
   if (user === '') throw new CliUsage('--user: empty name');
   const timeout = s('timeout');
+  const v6Route = ((values.route as string[] | undefined) ?? []).find((r) => r.includes(':'));
+  if (v6Route !== undefined && values.ipv6 !== true) {
+    throw new CliUsage(`--route ${v6Route}: an IPv6 route needs --ipv6`);
+  }
   return {
     ...common(values as ArgValues, '2'),
     peer: peer.host,
@@ -178,7 +187,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectOptions | 'hel
     password,
     auth: parseAuthList(s('auth') ?? 'mschapv2,chap,pap'),
     routes: ((values.route as string[] | undefined) ?? []).map(
-      (r) => parseIpv4Prefix('--route', r).text,
+      (r) => parseRoutePrefix('--route', r).text,
     ),
     tun: tunName(s('tun') ?? 'l2tp-ppp0'),
     mtu: s('mtu') === undefined ? 1400 : integer('--mtu', s('mtu') as string, 576, 65535),
@@ -190,6 +199,13 @@ export function parseConnectArgs(args: readonly string[]): ConnectOptions | 'hel
         : integer('--lcp-echo-failures', s('lcp-echo-failures') as string, 1, 100),
     setupTimeoutMs: timeout === undefined ? 30_000 : seconds('--timeout', timeout) || 1,
   };
+}
+
+/** An ICMPv6 Router Advertisement (no extension headers), by its type alone. */
+function isRouterAdvertisement(packet: Uint8Array): boolean {
+  return (
+    packet.length > 40 && (packet[0] as number) >> 4 === 6 && packet[6] === 58 && packet[40] === 134
+  );
 }
 
 /** How the run ended, for the exit code and the last line. */
@@ -334,9 +350,39 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
       why: `the PPP link ended: ${reason.code}${reason.message ? ` (${reason.message})` : ''}`,
     });
   });
+  // The TUN is configured once ('up'); a global IPv6 address from a Router Advertisement is
+  // added after that, however early the advertisement came.
+  let configured: Promise<void> | undefined;
+  const pendingPrefixes: PppIpv6Prefix[] = [];
+  const addAddress6 = async (p: PppIpv6Prefix) => {
+    const address = formatIpv6(p.address);
+    await tunHost.ip(['-6', 'addr', 'add', `${address}/64`, 'dev', tun.name, 'nodad']);
+    const prefix = `${formatIpv6(p.prefix)}/64`;
+    const router = formatIpv6(p.router);
+    reporter.event(
+      'ipv6-address',
+      { tun: tun.name, address, prefix, router },
+      `IPv6 ${address}/64 on ${tun.name} (prefix ${prefix} advertised by ${router})`,
+    );
+  };
+  const onPrefix = (p: PppIpv6Prefix) => {
+    if (!o.ipv6) return;
+    if (configured === undefined) {
+      pendingPrefixes.push(p);
+      return;
+    }
+    void configured
+      .then(() => (outcome === undefined ? addAddress6(p) : undefined))
+      .catch((err: unknown) =>
+        reporter.note(`l2tp-core connect: cannot add the IPv6 address: ${(err as Error).message}`),
+      );
+  };
+  ppp.on('ipv6-prefix', onPrefix);
   ppp.on('up', (info) => {
     linkUp = info;
-    void configure(info).then(
+    configured = configure(info);
+    for (const p of pendingPrefixes.splice(0)) onPrefix(p);
+    void configured.then(
       () => {
         if (outcome !== undefined) return;
         // Forwarding: packets the kernel routes into the TUN go to the LNS, and back.
@@ -346,6 +392,8 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
         });
         const onPacket = (packet: Uint8Array) => {
           counters.fromPeer++;
+          // Router Advertisements are ours ('ipv6-prefix'): the kernel would autoconfigure too.
+          if (isRouterAdvertisement(packet)) return;
           tun.write(packet);
         };
         ppp.on('packet', onPacket);
@@ -381,7 +429,12 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
       await tunHost.ip(['-6', 'addr', 'add', ll, 'dev', tun.name, 'nodad']);
     }
     for (const r of o.routes) {
-      await tunHost.ip(['route', 'replace', r, 'dev', tun.name]);
+      const via =
+        r.includes(':') && info.ipv6cp?.peerInterfaceId !== undefined
+          ? ['via', linkLocal(info.ipv6cp.peerInterfaceId)]
+          : [];
+      const family = r.includes(':') ? ['-6'] : [];
+      await tunHost.ip([...family, 'route', 'replace', r, ...via, 'dev', tun.name]);
     }
   };
 

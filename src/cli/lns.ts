@@ -212,7 +212,9 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
       echoMaxMissed: p.echoFailures,
       mru: p.mtu,
       ipv6: p.ipv6,
+      ...(p.ipv6Pool === undefined ? {} : { ipv6Pool: p.ipv6Pool }),
     });
+    const global6 = server.localAddress6;
     const bits = p.pool.split('/')[1] as string;
     const local6 =
       server.localInterfaceId === undefined ? undefined : linkLocal(server.localInterfaceId);
@@ -226,6 +228,10 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
       await tunHost.ip(['link', 'set', 'dev', tun.name, 'up']);
       if (local6 !== undefined) {
         await tunHost.ip(['-6', 'addr', 'add', `${local6}/64`, 'dev', tun.name, 'nodad']);
+      }
+      if (global6 !== undefined) {
+        // The pool's first /64 is ours: its ::1 with the pool's length routes the pool here.
+        await tunHost.ip(['-6', 'addr', 'add', global6, 'dev', tun.name, 'nodad']);
       }
     } catch (err) {
       reporter.note(`l2tp-core lns: cannot configure ${tun.name}: ${(err as Error).message}`);
@@ -250,10 +256,12 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
           ...(info.ipv6cp?.peerInterfaceId === undefined
             ? {}
             : { address6: linkLocal(info.ipv6cp.peerInterfaceId) }),
+          ...(server?.ipv6PrefixOf(ppp) === undefined ? {} : { prefix6: server.ipv6PrefixOf(ppp) }),
         },
         `PPP ${where(ppp)} up: ${JSON.stringify(info.peerName ?? '')} at ${info.ipcp.peerAddress}` +
           `${info.lcp.authenticatePeer === undefined ? '' : ` (${info.lcp.authenticatePeer})`}` +
-          `${info.ipv6cp?.peerInterfaceId === undefined ? '' : `, ${linkLocal(info.ipv6cp.peerInterfaceId)}`}`,
+          `${info.ipv6cp?.peerInterfaceId === undefined ? '' : `, ${linkLocal(info.ipv6cp.peerInterfaceId)}`}` +
+          `${server?.ipv6PrefixOf(ppp) === undefined ? '' : `, prefix ${server.ipv6PrefixOf(ppp)}`}`,
       ),
     );
     server.on('auth', (ppp, ok, message, peerName) => {
@@ -296,10 +304,12 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
         auth: p.auth,
         dns: p.dns,
         ...(local6 === undefined ? {} : { address6: local6 }),
+        ...(global6 === undefined ? {} : { global6, ipv6Pool: server.ipv6Pool }),
       },
       `PPP on ${tun.name}: ${server.localAddress}/${bits}, pool ${p.pool}, ${users.size} users, ` +
         `${p.auth.join(',')}${p.dns.length > 0 ? `, DNS ${p.dns.join(' ')}` : ''}` +
-        `${local6 === undefined ? '' : `, IPv6 ${local6}`}`,
+        `${local6 === undefined ? '' : `, IPv6 ${local6}`}` +
+        `${global6 === undefined ? '' : ` and ${global6}, IPv6 pool ${server.ipv6Pool}`}`,
     );
   }
 

@@ -10,13 +10,14 @@ import { execFile } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chapMd5Response } from '../ppp/auth/chap.js';
 import type { PppAuthCrypto } from '../ppp/auth/crypto.js';
 import { generateNtResponse, msChapV2UserName, ntPasswordHash } from '../ppp/auth/mschapv2.js';
 import type { AnyVerifyResult } from '../ppp/auth/phase.js';
 import type { VerifyRequest } from '../ppp/auth/types.js';
+import { formatIpv6, parseIpv6 } from '../ppp/ipv6-nd.js';
 import type { IpPacketPort } from '../ppp/server.js';
 import type { AuthProtocol } from '../ppp/types.js';
 import { CliUsage } from './args.js';
@@ -183,6 +184,42 @@ export function parseIpv4Prefix(flag: string, text: string, minBits = 0): Ipv4Pr
   const network = n - (n % size);
   const address = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join('.');
   return { address, bits, text: `${address}/${bits}` };
+}
+
+/** An IPv6 prefix `ADDR/N`, normalized (host bits cleared, RFC 5952 text). */
+export interface Ipv6Prefix {
+  readonly address: string;
+  readonly bits: number;
+  /** `network/bits`. */
+  readonly text: string;
+}
+
+/** Parses `ADDR/N` (or a bare address as /128) with `minBits` ≤ N ≤ `maxBits`. @throws CliUsage */
+export function parseIpv6Prefix(
+  flag: string,
+  text: string,
+  minBits = 0,
+  maxBits = 128,
+): Ipv6Prefix {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text);
+  const bits = m?.[2] === undefined ? 128 : Number(m[2]);
+  const bytes = m === null || !isIPv6(m[1] as string) ? undefined : parseIpv6(m[1] as string);
+  if (bytes === undefined || bits > maxBits || bits < minBits) {
+    throw new CliUsage(
+      `${flag}: expected an IPv6 prefix like 2001:db8:77::/48 (/${minBits}…/${maxBits}), got ${text}`,
+    );
+  }
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, bits - 8 * i));
+    bytes[i] = (bytes[i] as number) & ((0xff00 >> keep) & 0xff);
+  }
+  const address = formatIpv6(bytes);
+  return { address, bits, text: `${address}/${bits}` };
+}
+
+/** `--route`: an IPv4 prefix, or an IPv6 one when the text has a ':'. @throws CliUsage */
+export function parseRoutePrefix(flag: string, text: string): Ipv4Prefix | Ipv6Prefix {
+  return text.includes(':') ? parseIpv6Prefix(flag, text) : parseIpv4Prefix(flag, text);
 }
 
 /** One line of a users file. */

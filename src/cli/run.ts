@@ -25,7 +25,7 @@ import type { DatagramTransport } from '../transport.js';
 import type { Tunnel } from '../tunnel.js';
 import { type ArgValues, CliUsage, type OptionSpec, parseCommandArgs } from './args.js';
 import { openFileSink, PcapWriter, recordingTransport } from './pcap-writer.js';
-import { parseAuthList, parseIpv4Prefix } from './ppp-host.js';
+import { parseAuthList, parseIpv4Prefix, parseIpv6Prefix } from './ppp-host.js';
 import { Reporter, type Summary } from './progress.js';
 
 /** Exit codes of `lac` and `lns` (and every other command). */
@@ -144,6 +144,8 @@ export interface LnsPppOptions {
   readonly mtu: number;
   /** `--ipv6`: IPv6CP on every call, link-local addresses on the TUN. */
   readonly ipv6: boolean;
+  /** `--ipv6-pool PREFIX`: a /64 of it for every call by Router Advertisements (implies ipv6). */
+  readonly ipv6Pool: string | undefined;
   /** `--lcp-echo SEC` in ms (0 = off) and `--lcp-echo-failures N`. */
   readonly echoMs: number;
   readonly echoFailures: number;
@@ -240,6 +242,9 @@ of examples/linux-host):
   --tun NAME            the TUN interface (default l2tp0)
   --mtu N               MTU of the TUN and the MRU asked for (default 1400)
   --ipv6                IPv6CP too: link-local addresses from the interface identifiers
+  --ipv6-pool PREFIX    IPv6 prefix /16…/63, e.g. 2001:db8:77::/48 (implies --ipv6): every
+                        call gets a /64 of it by a Router Advertisement; the first /64's ::1
+                        is the LNS's own, on the TUN with the pool's route
   --lcp-echo SEC        LCP Echo-Request every SEC seconds, 0 = never (default 10)
   --lcp-echo-failures N unanswered echoes before the link is down (default 3)
 
@@ -385,6 +390,7 @@ export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
       tun: { type: 'string' },
       mtu: { type: 'string' },
       ipv6: { type: 'boolean' },
+      'ipv6-pool': { type: 'string' },
       'lcp-echo': { type: 'string' },
       'lcp-echo-failures': { type: 'string' },
     },
@@ -410,6 +416,7 @@ const LNS_PPP_ONLY = [
   'tun',
   'mtu',
   'ipv6',
+  'ipv6-pool',
   'lcp-echo',
   'lcp-echo-failures',
 ];
@@ -431,6 +438,10 @@ function lnsPpp(v: ArgValues, version: 2 | 3 | undefined): LnsPppOptions | undef
   for (const d of dns) {
     if (isIP(d) !== 4) throw new CliUsage(`--dns: not an IPv4 address: ${d}`);
   }
+  const ipv6Pool =
+    s('ipv6-pool') === undefined
+      ? undefined
+      : parseIpv6Prefix('--ipv6-pool', s('ipv6-pool') as string, 16, 63).text;
   return {
     pool: parseIpv4Prefix('--pool', pool, 8).text,
     users,
@@ -438,7 +449,8 @@ function lnsPpp(v: ArgValues, version: 2 | 3 | undefined): LnsPppOptions | undef
     dns,
     tun: tunName(s('tun') ?? 'l2tp0'),
     mtu: s('mtu') === undefined ? 1400 : integer('--mtu', s('mtu') as string, 576, 65535),
-    ipv6: v.ipv6 === true,
+    ipv6: v.ipv6 === true || ipv6Pool !== undefined,
+    ipv6Pool,
     echoMs: s('lcp-echo') === undefined ? 10_000 : seconds('--lcp-echo', s('lcp-echo') as string),
     echoFailures:
       s('lcp-echo-failures') === undefined

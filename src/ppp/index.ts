@@ -1,7 +1,8 @@
 /**
  * `l2tp-core/ppp`: a sans-I/O PPP engine for the calls L2TP carries. The frame and control packet
  * codec (RFC 1661 §5–§6, RFC 1662's FF 03), the RFC 1661 §4 option negotiation automaton as a
- * table, LCP (with keepalive and loopback detection), IPCP with RFC 1877's name servers, IPv6CP,
+ * table, LCP (with keepalive and loopback detection), IPCP with RFC 1877's name servers, IPv6CP
+ * (and the Router Advertisements of RFC 4861 that give a PPP peer a global IPv6 prefix),
  * a link that composes them with a pluggable authentication phase, the authentication protocols
  * (PAP, CHAP-MD5, MS-CHAPv2), and the shell that runs PPP on an L2TP call (PppSession) and an
  * LNS's PPP with an address pool and IP routing (PppServer). Re-exports only; the Node crypto
@@ -67,6 +68,7 @@ export {
   type IpcpOptions,
   parseIpv4,
 } from './ipcp.js';
+export * from './ipv6-nd.js';
 export { createIpv6cp, Ipv6cpNegotiator, Ipv6cpOption, type Ipv6cpOptions } from './ipv6cp.js';
 export {
   authOption,

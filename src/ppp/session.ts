@@ -17,6 +17,7 @@ import type { PppAuthCrypto } from './auth/crypto.js';
 import { type AnyVerifyResult, PppAuthPhase } from './auth/phase.js';
 import type { VerifyRequest } from './auth/types.js';
 import { PppProtocol } from './frame.js';
+import { parseRouterAdvertisement } from './ipv6-nd.js';
 import { PppLink } from './link.js';
 import type {
   AuthProtocol,
@@ -74,12 +75,36 @@ export interface PppUpInfo {
   readonly peerName: string | undefined;
 }
 
+/**
+ * Client: a global IPv6 address formed by stateless autoconfiguration (RFC 4862 §5.5.3) from a
+ * Router Advertisement's Prefix Information option (A=1, a /64) and our IPv6CP interface id.
+ */
+export interface PppIpv6Prefix {
+  /** The address: the prefix's 64 bits, then our interface identifier (16 octets). */
+  readonly address: Uint8Array;
+  /** The /64 prefix (16 octets, the low 64 bits zero). */
+  readonly prefix: Uint8Array;
+  readonly length: 64;
+  /** The advertising router's link-local address (the peer). */
+  readonly router: Uint8Array;
+  /** Seconds, 0xffffffff = infinity (RFC 4861 §4.6.2). */
+  readonly validLifetime: number;
+  readonly preferredLifetime: number;
+  /** The advertisement's Router Lifetime (0: the peer is not offered as a default router). */
+  readonly routerLifetime: number;
+}
+
 /** Events of a {@link PppSession}. */
 export interface PppSessionEvents {
   /** IPCP is up (and IPv6CP, when enabled): packets may flow. */
   up: [info: PppUpInfo];
   /** An IPv4 (0x0021) or IPv6 (0x0057) packet arrived (a view: copy to keep). */
   packet: [packet: Uint8Array, protocol: number];
+  /**
+   * Client with IPv6CP up: a Router Advertisement of the peer gave a new /64 prefix (A=1), once
+   * per prefix. The advertisement is still emitted as a 'packet' as well.
+   */
+  'ipv6-prefix': [info: PppIpv6Prefix];
   /** The authentication phase ended: ok, the peer's name (server), the message. */
   auth: [ok: boolean, message: string | undefined, peerName: string | undefined];
   /** The link is over (LCP finished); the L2TP call is being closed. Once. */
@@ -105,6 +130,8 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   #up = false;
   #down: PppReason | undefined;
   #opened = false;
+  /** Client: the /64 prefixes (hex) already reported by 'ipv6-prefix'. */
+  readonly #prefixes = new Set<string>();
 
   /**
    * Starts PPP on `session` now if it is up, else as soon as it comes up (e.g. straight from
@@ -224,6 +251,9 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
         if (this.session.isUp) this.session.send(out.frame);
         return;
       case 'data':
+        if (out.protocol === PppProtocol.Ipv6 && this.#o.role === 'client') {
+          this.#routerAdvertisement(out.data);
+        }
         this.emit('packet', out.data, out.protocol);
         return;
       case 'event':
@@ -260,6 +290,36 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
         return;
       default:
         return;
+    }
+  }
+
+  // RFC 5072 §5 / RFC 4862 §5.5.3: an autonomous /64 prefix + our interface identifier.
+  #routerAdvertisement(packet: Uint8Array): void {
+    const id = this.#ipv6Up?.localInterfaceId;
+    if (id === undefined || packet[6] !== 58 || packet[40] !== 134) return;
+    const ra = parseRouterAdvertisement(packet);
+    if (ra === undefined) return;
+    for (const pi of ra.prefixes) {
+      if (!pi.autonomous || pi.length !== 64 || pi.validLifetime === 0) continue;
+      if (pi.preferredLifetime > pi.validLifetime) continue; // RFC 4862 §5.5.3 c)
+      if (pi.prefix[0] === 0xfe && ((pi.prefix[1] as number) & 0xc0) === 0x80) continue; // b)
+      const prefix = new Uint8Array(16);
+      prefix.set(pi.prefix.subarray(0, 8));
+      let key = '';
+      for (const b of prefix.subarray(0, 8)) key += b.toString(16).padStart(2, '0');
+      if (this.#prefixes.has(key)) continue;
+      this.#prefixes.add(key);
+      const address = prefix.slice();
+      address.set(id, 8);
+      this.emit('ipv6-prefix', {
+        address,
+        prefix,
+        length: 64,
+        router: ra.source,
+        validLifetime: pi.validLifetime,
+        preferredLifetime: pi.preferredLifetime,
+        routerLifetime: ra.routerLifetime,
+      });
     }
   }
 

@@ -24,6 +24,8 @@ import {
   loadTunHost,
   parseAuthList,
   parseIpv4Prefix,
+  parseIpv6Prefix,
+  parseRoutePrefix,
   parseUsersFile,
   type TunDevice,
   type TunHost,
@@ -104,6 +106,8 @@ describe('connect: options', () => {
       [['--peer', '192.0.2.1', '--user', 'a'], /--password PASS is required/],
       [[...base, '--auth', 'eap'], /--auth: unknown protocol "eap"/],
       [[...base, '--route', '10.0.0.0/33'], /--route: expected an IPv4 prefix/],
+      [[...base, '--route', '2001:db8::/48'], /--route 2001:db8::\/48: an IPv6 route needs --ipv6/],
+      [[...base, '--ipv6', '--route', '2001:db8::/129'], /--route: expected an IPv6 prefix/],
       [[...base, '--tun', 'a/b'], /--tun: not an interface name/],
       [[...base, '--version', '3'], /unknown option --version/],
       [[...base, '--mtu', '100'], /--mtu: expected an integer in 576…65535/],
@@ -139,6 +143,10 @@ describe('lns --ppp: options', () => {
       ipv6: true,
     });
     expect((parseLnsArgs([]) as LnsOptions).ppp).toBeUndefined();
+    const v6 = parseLnsArgs([
+      ...['--ppp', '--pool', '10.77.0.0/24', '--users', 'u', '--ipv6-pool', '2001:DB8:77:5::/48'],
+    ]) as LnsOptions;
+    expect(v6.ppp).toMatchObject({ ipv6: true, ipv6Pool: '2001:db8:77::/48' });
   });
 
   it('usage errors', () => {
@@ -149,6 +157,11 @@ describe('lns --ppp: options', () => {
       [['--ppp', '--pool', '10.0.0.0/4', '--users', 'u'], /\/8 or longer/],
       [['--ppp', '--pool', '10.0.0.0/24', '--users', 'u', '--version', '3'], /L2TPv2/],
       [['--ppp', '--pool', '10.0.0.0/24', '--users', 'u', '--dns', 'x'], /--dns: not an IPv4/],
+      [
+        ['--ppp', '--pool', '10.0.0.0/24', '--users', 'u', '--ipv6-pool', '2001:db8::/64'],
+        /--ipv6-pool: expected an IPv6 prefix like 2001:db8:77::\/48 \(\/16…\/63\)/,
+      ],
+      [['--ipv6-pool', '2001:db8::/48'], /--ipv6-pool applies to --ppp only/],
     ];
     for (const [args, message] of cases) {
       const r = run(['lns', ...args]);
@@ -198,6 +211,13 @@ describe('ppp-host', () => {
     expect(parseIpv4Prefix('--x', '10.1.2.3')).toMatchObject({ text: '10.1.2.3/32' });
     expect(parseAuthList('MS-CHAPv2, pap,pap')).toEqual(['mschapv2', 'pap']);
     expect(linkLocal(Uint8Array.of(0, 1, 0, 0, 0xab, 0xcd, 0, 0x10))).toBe('fe80::1:0:abcd:10');
+    expect(parseIpv6Prefix('--x', '2001:db8:ff:ff::1/52')).toMatchObject({
+      text: '2001:db8:ff::/52',
+    });
+    expect(parseIpv6Prefix('--x', '::1')).toMatchObject({ text: '::1/128' });
+    expect(parseRoutePrefix('--x', '::/0').text).toBe('::/0');
+    expect(parseRoutePrefix('--x', '10.1.0.0/16').text).toBe('10.1.0.0/16');
+    expect(() => parseIpv6Prefix('--x', '2001:db8::/48', 56, 63)).toThrow(/\/56…\/63/);
   });
 
   it('a missing TUN module: TunUnavailable with how to build it', async () => {
@@ -412,6 +432,40 @@ describe('connect ↔ lns --ppp in-process (loopback UDP, TUN double)', () => {
     expect(await lns.done).toBe(ExitCode.OK);
     expect(stun.closed).toBe(true);
     expect(await lns.t.event('ppp-summary')).toMatchObject({ toPort: 1, fromPort: 1 });
+  });
+
+  it('--ipv6-pool: the LNS address and route, the client’s global address and IPv6 route', async () => {
+    const lns = await startLns(['--ipv6-pool', '2001:db8:77::/48']);
+    const ready = await lns.t.event('ppp-ready');
+    expect(ready).toMatchObject({ global6: '2001:db8:77::1/48', ipv6Pool: '2001:db8:77::/48' });
+    expect(lns.host.ipCalls).toContain('-6 addr add 2001:db8:77::1/48 dev l2tp0 nodad');
+    const host = new FakeHost();
+    const c = testIo(host);
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${lns.port}`, '--user', 'alice', '--password', 'wonderland'],
+      ...['--ipv6', '--route', '2001:db8:77::/48', '--tun', 'vpn0', '--json'],
+      ...['--retransmit-ms', '200'],
+    ]) as ConnectOptions;
+    const done = runConnect(o, c.io);
+    const up = await c.event('ppp-up');
+    const got = await c.event('ipv6-address');
+    const iid = String(up.local6).slice('fe80::'.length);
+    expect(got).toMatchObject({
+      tun: 'vpn0',
+      address: `2001:db8:77:1:${iid}`,
+      prefix: '2001:db8:77:1::/64',
+      router: up.peer6,
+    });
+    expect(host.ipCalls).toContain(`-6 route replace 2001:db8:77::/48 via ${up.peer6} dev vpn0`);
+    expect(host.ipCalls.at(-1)).toBe(`-6 addr add 2001:db8:77:1:${iid}/64 dev vpn0 nodad`);
+    expect(await lns.t.event('ppp-up')).toMatchObject({ prefix6: '2001:db8:77:1::/64' });
+    // The Router Advertisement went to connect, not to the kernel through the TUN.
+    expect((host.tun as FakeTun).written).toEqual([]);
+    c.signal();
+    expect(await done).toBe(ExitCode.OK);
+    lns.t.signal();
+    expect(await lns.done).toBe(ExitCode.OK);
+    expect(await lns.t.event('ppp-summary')).toMatchObject({ routerAdvertisements: 1 });
   });
 
   it('no protocol in common: LCP refuses, exit 1 naming it', async () => {

@@ -1,11 +1,13 @@
 /**
  * The L2TP VPN of issue #16, both ends l2tp-core, with no kernel L2TP or PPP: two network
  * namespaces joined by a veth (examples/linux-host/testbed.mjs), `l2tp-core lns --ppp` in A
- * (pool 10.77.0.0/24, a users file, TUN l2tp0 with 10.77.0.1/24, IPv6CP) and
- * `l2tp-core connect` in B (MS-CHAPv2, a route to 10.99.0.0/24 — an address on A's loopback —,
- * IPv6CP), both the built CLI as a user runs it. Then: the addresses, DNS server and link-local
- * addresses that IPCP / IPv6CP agreed on; `ping` both ways over IPv4 (and through the route) and
- * over IPv6 link-local; iperf3 TCP from B to A for 3 s (the rate is printed); SIGINT on connect
+ * (pool 10.77.0.0/24, a users file, TUN l2tp0 with 10.77.0.1/24, IPv6CP and the IPv6 pool
+ * 2001:db8:77::/48 with 2001:db8:77::1/48 on l2tp0) and `l2tp-core connect` in B (MS-CHAPv2, a
+ * route to 10.99.0.0/24 — an address on A's loopback —, IPv6CP, a route to 2001:db8:77::/48),
+ * both the built CLI as a user runs it. Then: the addresses, DNS server and link-local addresses
+ * that IPCP / IPv6CP agreed on, the global address 2001:db8:77:1::<id> the LNS's Router
+ * Advertisement gave; `ping` both ways over IPv4 (and through the route), over IPv6 link-local
+ * and between the global addresses; iperf3 TCP from B to A for 3 s (the rate is printed); SIGINT on connect
  * terminates PPP, the call and the tunnel and removes the TUN; a wrong password makes connect
  * exit 1 at once with the LNS's own message. Skipped with the reason when not root or without
  * namespaces / /dev/net/tun; fails instead on CI, and whenever ping, iperf3 or the TUN addon
@@ -135,6 +137,7 @@ describe.skipIf(SKIP)('L2TP/PPP VPN: l2tp-core lns --ppp ↔ l2tp-core connect i
   let lns: NsCli;
   let client: NsCli;
   let up: Record<string, unknown>;
+  let global6: Record<string, unknown>;
 
   beforeAll(() => {
     buildCli();
@@ -145,20 +148,27 @@ describe.skipIf(SKIP)('L2TP/PPP VPN: l2tp-core lns --ppp ↔ l2tp-core connect i
     expect(missingTools()).toEqual([]);
   });
 
-  it('connect with MS-CHAPv2: address, DNS and link-local addresses from the LNS', async () => {
+  it('connect with MS-CHAPv2: address, DNS, link-local and global IPv6 addresses from the LNS', async () => {
     bed = Testbed.create();
     // Behind the LNS: an address only reachable through the --route the client adds.
     spawnSync('ip', ['-n', bed.a, 'addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
     lns = start(bed.a, [
       ...['lns', '--ppp', '--pool', '10.77.0.0/24', '--users', USERS],
-      ...['--dns', '10.77.0.53', '--ipv6', '--local', '192.168.1.1', '--json'],
+      ...['--dns', '10.77.0.53', '--ipv6-pool', '2001:db8:77::/48'],
+      ...['--local', '192.168.1.1', '--json'],
     ]);
     const ready = await lns.event('ppp-ready');
-    expect(ready).toMatchObject({ tun: 'l2tp0', address: '10.77.0.1/24', users: 2 });
+    expect(ready).toMatchObject({
+      tun: 'l2tp0',
+      address: '10.77.0.1/24',
+      users: 2,
+      global6: '2001:db8:77::1/48',
+    });
     await lns.event('listening');
     client = start(bed.b, [
       ...['connect', '--peer', '192.168.1.1', '--user', 'alice', '--password', 'wonderland'],
       ...['--auth', 'mschapv2', '--route', '10.99.0.0/24', '--ipv6', '--tun', 'vpn0', '--json'],
+      ...['--route', '2001:db8:77::/48'],
     ]);
     up = await client.event('ppp-up');
     expect(up).toMatchObject({
@@ -167,7 +177,7 @@ describe.skipIf(SKIP)('L2TP/PPP VPN: l2tp-core lns --ppp ↔ l2tp-core connect i
       peer: '10.77.0.1',
       dns: ['10.77.0.53'],
       auth: 'mschapv2',
-      routes: ['10.99.0.0/24'],
+      routes: ['10.99.0.0/24', '2001:db8:77::/48'],
       mtu: 1400,
     });
     expect(up.peer6).toBe(ready.address6);
@@ -175,14 +185,25 @@ describe.skipIf(SKIP)('L2TP/PPP VPN: l2tp-core lns --ppp ↔ l2tp-core connect i
     const serverSide = await lns.event('ppp-up');
     expect(serverSide).toMatchObject({ user: 'alice', address: '10.77.0.2', auth: 'mschapv2' });
     expect(serverSide.address6).toBe(up.local6);
+    expect(serverSide.prefix6).toBe('2001:db8:77:1::/64');
+    global6 = await client.event('ipv6-address');
+    const iid = String(up.local6).slice('fe80::'.length);
+    expect(global6).toMatchObject({
+      address: `2001:db8:77:1:${iid}`,
+      prefix: '2001:db8:77:1::/64',
+      router: up.peer6,
+    });
     const addr = await inNs(bed.b, 'ip', ['-o', 'addr', 'show', 'dev', 'vpn0']);
     expect(addr.out).toContain('inet 10.77.0.2 peer 10.77.0.1/32');
     expect(addr.out).toContain(`inet6 ${up.local6}/64`);
+    expect(addr.out).toContain(`inet6 ${global6.address}/64`);
+    const route6 = await inNs(bed.b, 'ip', ['-6', 'route', 'show', '2001:db8:77::/48']);
+    expect(route6.out).toContain(`via ${up.peer6} dev vpn0`);
     const route = await inNs(bed.b, 'ip', ['route', 'show', '10.99.0.0/24']);
     expect(route.out).toContain('dev vpn0');
   });
 
-  it('ping both ways over IPv4 (and through the route) and over IPv6 link-local', async () => {
+  it('ping both ways over IPv4 (and through the route), IPv6 link-local and global', async () => {
     const b = bed as Testbed;
     const results = {
       'client → 10.77.0.1': await b.ping(b.b, '10.77.0.1', 5),
@@ -190,6 +211,8 @@ describe.skipIf(SKIP)('L2TP/PPP VPN: l2tp-core lns --ppp ↔ l2tp-core connect i
       'lns → 10.77.0.2': await b.ping(b.a, '10.77.0.2', 5),
       [`client → ${up.peer6}`]: await b.ping(b.b, `${up.peer6}%vpn0`, 3),
       [`lns → ${up.local6}`]: await b.ping(b.a, `${up.local6}%l2tp0`, 3),
+      'client → 2001:db8:77::1': await b.ping(b.b, '2001:db8:77::1', 3),
+      [`lns → ${global6.address}`]: await b.ping(b.a, String(global6.address), 3),
     };
     for (const [what, r] of Object.entries(results)) {
       expect(r.received, `${what}\n${r.output}`).toBe(r.transmitted);
