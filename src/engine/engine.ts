@@ -887,16 +887,22 @@ export class TunnelEngine {
   // (RFC 3931 §5.4.3, §5.4.4); linear scan of the 16-bit space as fallback.
   #allocateId(kind: 'tunnel' | 'session', local: (id: number) => boolean): number {
     const taken = (id: number) => id === 0 || local(id) || this.#o.isIdInUse(kind, id);
+    // The common path (the first draw is free) runs the same code as a retry, so a rare
+    // collision does not meet code without type feedback (a deoptimization of the caller).
     if (this.#v3) {
-      for (let i = 0; i < 16; i++) {
-        const id = u32(this.#random(4).subarray(0, 4));
-        if (!taken(id)) return id;
+      let id = 0;
+      for (let tries = 0; taken(id); tries++) {
+        if (tries === 16) break;
+        id = u32(this.#random(4).subarray(0, 4));
       }
-    }
-    for (let i = 0; i < 16; i++) {
-      const id = u16(this.#random(2).subarray(0, 2));
       if (!taken(id)) return id;
     }
+    let id = 0;
+    for (let tries = 0; taken(id); tries++) {
+      if (tries === 16) break;
+      id = u16(this.#random(2).subarray(0, 2));
+    }
+    if (!taken(id)) return id;
     const start = u16(this.#random(2).subarray(0, 2));
     for (let k = 0; k < 0x10000; k++) {
       const id = (start + k) & 0xffff;
