@@ -41,6 +41,7 @@ import {
   type CommonOptions,
   closeTunnels,
   common,
+  DEFAULT_SOCKBUF,
   delay,
   endText,
   host,
@@ -52,6 +53,7 @@ import {
   reasonFields,
   resolvePeer,
   seconds,
+  sockbuf,
   startEndpoint,
   tunName,
   tunnelOptions,
@@ -75,6 +77,8 @@ export interface ConnectOptions extends CommonOptions {
   readonly echoFailures: number;
   /** From the first SCCRQ until the link is up. */
   readonly setupTimeoutMs: number;
+  /** `--sockbuf`: SO_RCVBUF and SO_SNDBUF of the socket (0: the system's); default 4 MiB. */
+  readonly sockbuf?: number | undefined;
 }
 
 /** What connect needs from the process: RunIo, and the TUN host (loaded when absent). */
@@ -109,6 +113,8 @@ Connect options:
   --lcp-echo SEC        LCP Echo-Request every SEC seconds, 0 = never (default 10)
   --lcp-echo-failures N unanswered echoes before the link counts as lost (default 3)
   --timeout SEC         give up when the link is not up after SEC seconds (default 30)
+  --sockbuf BYTES       SO_RCVBUF and SO_SNDBUF of the UDP socket (default 4194304; the
+                        kernel caps them at net.core.rmem_max / wmem_max; 0 = system's)
   --secret S            L2TP tunnel secret (tunnel authentication), when the LNS has one
   --local, --port       default: an ephemeral port on any address
 
@@ -160,6 +166,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectOptions | 'hel
       'lcp-echo': { type: 'string' },
       'lcp-echo-failures': { type: 'string' },
       timeout: { type: 'string' },
+      sockbuf: { type: 'string' },
     },
     false,
   );
@@ -198,6 +205,7 @@ export function parseConnectArgs(args: readonly string[]): ConnectOptions | 'hel
         ? 3
         : integer('--lcp-echo-failures', s('lcp-echo-failures') as string, 1, 100),
     setupTimeoutMs: timeout === undefined ? 30_000 : seconds('--timeout', timeout) || 1,
+    sockbuf: sockbuf(s('sockbuf')),
   };
 }
 
@@ -207,6 +215,8 @@ function isRouterAdvertisement(packet: Uint8Array): boolean {
     packet.length > 40 && (packet[0] as number) >> 4 === 6 && packet[6] === 58 && packet[40] === 134
   );
 }
+
+const IN_PLACE = { inPlace: true } as const;
 
 /** How the run ended, for the exit code and the last line. */
 type Outcome = { readonly kind: 'requested' } | { readonly kind: 'failed'; readonly why: string };
@@ -236,7 +246,7 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
   }
   const family6 = peerAddress.includes(':');
   const bind = { address: o.local ?? (family6 ? '::' : '0.0.0.0'), port: o.port ?? 0 };
-  const run = await openRun(o, io, bind);
+  const run = await openRun(o, io, bind, o.sockbuf ?? DEFAULT_SOCKBUF);
   if (run === undefined) {
     tun.close();
     return RunExit.FAILED;
@@ -387,7 +397,8 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
         if (outcome !== undefined) return;
         // Forwarding: packets the kernel routes into the TUN go to the LNS, and back.
         const unsubscribe = tun.onPacket((packet) => {
-          if (ppp.send(packet)) counters.toPeer++;
+          // The TUN's packets own their headroom (TunDevice): the headers go in place.
+          if (ppp.send(packet, IN_PLACE)) counters.toPeer++;
           else counters.dropped++;
         });
         const onPacket = (packet: Uint8Array) => {

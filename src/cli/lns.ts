@@ -34,6 +34,7 @@ import {
 import {
   afterDatagrams,
   closeTunnels,
+  DEFAULT_SOCKBUF,
   delay,
   endText,
   type LnsOptions,
@@ -86,7 +87,7 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
       return RunExit.FAILED;
     }
   }
-  const run = await openRun(o, io, bind);
+  const run = await openRun(o, io, bind, o.sockbuf ?? DEFAULT_SOCKBUF);
   if (run === undefined) {
     tun?.close();
     return RunExit.FAILED;
@@ -201,6 +202,7 @@ export async function runLns(o: LnsOptions, io: LnsIo): Promise<number> {
     server = new PppServer({
       pool: p.pool,
       port: tun,
+      portInPlace: true, // the TUN's packets own their headroom (TunDevice)
       clock: nodeClock,
       timers: nodeTimers,
       randomBytes: nodeRandomBytes,

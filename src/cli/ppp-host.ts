@@ -23,6 +23,13 @@ import type { AuthProtocol } from '../ppp/types.js';
 import { CliUsage } from './args.js';
 
 /** A TUN interface as an IP packet port (IFF_TUN | IFF_NO_PI). */
+/**
+ * A TUN device. The packets it hands `onPacket` handlers are the CLI's to keep and the octets
+ * before each in its buffer the CLI's to overwrite: the PPP and L2TP headers are written there
+ * and the datagram sent without a copy (examples/linux-host/tun.mjs leaves 288 octets of
+ * headroom). A module that reads into a shared buffer hands out copies (byteOffset 0 is fine:
+ * the packet is copied behind new headers then).
+ */
 export interface TunDevice extends IpPacketPort {
   /** The interface name the kernel gave. */
   readonly name: string;

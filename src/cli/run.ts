@@ -128,6 +128,8 @@ export interface LnsOptions extends CommonOptions {
   readonly metrics: { readonly address: string; readonly port: number } | undefined;
   /** `--ppp`: terminate PPP on every call (lns.ts, ppp-host.ts); undefined: echo frames. */
   readonly ppp: LnsPppOptions | undefined;
+  /** `--sockbuf`: SO_RCVBUF and SO_SNDBUF of the socket (0: the system's); default 4 MiB. */
+  readonly sockbuf?: number | undefined;
 }
 
 /** `l2tp-core lns --ppp` options. */
@@ -228,6 +230,8 @@ LNS options:
                         127.0.0.1; [::1]:PORT for IPv6; needs the prom-client package)
   --local, --port       default 0.0.0.0, port 1701
   --version 2|3         accept only this version (default: both)
+  --sockbuf BYTES       SO_RCVBUF and SO_SNDBUF of the UDP socket (default 4194304; the
+                        kernel caps them at net.core.rmem_max / wmem_max; 0 = system's)
 
 PPP termination (a user-space L2TP VPN server; root or CAP_NET_ADMIN, and the TUN addon
 of examples/linux-host):
@@ -249,6 +253,14 @@ of examples/linux-host):
   --lcp-echo-failures N unanswered echoes before the link is down (default 3)
 
 ${COMMON_HELP}`;
+
+/** `lns` and `connect`: SO_RCVBUF / SO_SNDBUF asked for by default (the kernel caps them). */
+export const DEFAULT_SOCKBUF = 4 * 1024 * 1024;
+
+/** `--sockbuf BYTES` (0: the system's defaults); undefined when not given. @throws CliUsage */
+export function sockbuf(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : integer('--sockbuf', text, 0, 1 << 30);
+}
 
 export function integer(flag: string, text: string, min: number, max: number): number {
   const n = Number(text);
@@ -393,6 +405,7 @@ export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
       'ipv6-pool': { type: 'string' },
       'lcp-echo': { type: 'string' },
       'lcp-echo-failures': { type: 'string' },
+      sockbuf: { type: 'string' },
     },
     false,
   );
@@ -405,6 +418,7 @@ export function parseLnsArgs(args: readonly string[]): LnsOptions | 'help' {
     maxSessions: max === undefined ? undefined : integer('--max-sessions', max, 0, 65535),
     metrics: metrics === undefined ? undefined : listenAddress('--metrics', metrics),
     ppp: lnsPpp(values, options.version),
+    sockbuf: sockbuf(values.sockbuf as string | undefined),
   };
 }
 
@@ -610,6 +624,8 @@ export async function openRun(
   o: CommonOptions,
   io: RunIo,
   bind: { readonly address: string; readonly port: number },
+  /** SO_RCVBUF and SO_SNDBUF in bytes (capped by the kernel); 0 or undefined: the system's. */
+  bufferSize?: number,
 ): Promise<RunContext | undefined> {
   const t0 = nodeClock.now();
   const elapsed = () => nodeClock.now() - t0;
@@ -627,6 +643,7 @@ export async function openRun(
     udp = await UdpTransport.open({
       address: bind.address,
       port: bind.port,
+      ...(bufferSize ? { receiveBufferSize: bufferSize, sendBufferSize: bufferSize } : {}),
       onError: (err, ctx) =>
         reporter.note(
           `udp ${ctx.op} error${ctx.peer ? ` (${endText(ctx.peer)})` : ''}: ${err.message}`,

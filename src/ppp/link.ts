@@ -37,9 +37,18 @@
  * No clock, randomness or I/O inside: an implementation takes `randomBytes` in its constructor.
  */
 
+import { headroomOf, withHeadroom } from '../codec/view.js';
 import { DecodeError, UsageError } from '../errors.js';
 import type { PppAutomaton } from './automaton.js';
-import { decodeFrame, defaultFraming, encodeFrame, type PppFraming, PppProtocol } from './frame.js';
+import {
+  decodeFrame,
+  defaultFraming,
+  encodeFrame,
+  frameHeaderLength,
+  type PppFraming,
+  PppProtocol,
+  writeFrameHeader,
+} from './frame.js';
 import { createIpcp, type IpcpOptions } from './ipcp.js';
 import { createIpv6cp, type Ipv6cpOptions } from './ipv6cp.js';
 import { LcpEngine, type LcpOptions } from './lcp.js';
@@ -292,6 +301,46 @@ export class PppLink {
     }
     if (ncp.state !== 'opened') throw new UsageError(`${ncp.name} is not opened`);
     return encodeFrame(protocol, packet, this.#framing);
+  }
+
+  /**
+   * {@link encapsulate} without a copy: writes the frame header (FF 03 when the link adds it,
+   * the Protocol field, 1 octet with PFC) into the octets just before `packet` in its buffer and
+   * returns the frame, a view from the header to the packet's end. Undefined when fewer octets
+   * than the header precede `packet` (`encapsulate` then). The caller must own those octets:
+   * never a pooled Node Buffer or a view into someone else's data.
+   * @throws UsageError when that protocol's NCP is not Opened.
+   */
+  encapsulateInPlace(protocol: number, packet: Uint8Array): Uint8Array | undefined {
+    const ncp = this.#ncpFor(protocol);
+    if (ncp === undefined || ncp === 'disabled' || ncp.protocol === protocol) {
+      throw new UsageError(`cannot send protocol 0x${protocol.toString(16)} on this link`);
+    }
+    if (ncp.state !== 'opened') throw new UsageError(`${ncp.name} is not opened`);
+    const h = frameHeaderLength(protocol, this.#framing);
+    const room = headroomOf(packet);
+    if (room < h) return undefined;
+    const frame = withHeadroom(packet, h, room);
+    writeFrameHeader(frame, protocol, this.#framing);
+    return frame;
+  }
+
+  /**
+   * The fast path of {@link handleFrame} for network-layer data: when `frame` is an IPv4
+   * (0x0021) or IPv6 (0x0057) frame (with or without FF 03, PFC or not) and LCP and that
+   * protocol's NCP are Opened, the offset of its Information field in `frame` (the protocol is
+   * then `frame[offset - 1]`); handleFrame would return exactly one `data` output for it and
+   * change nothing. Else -1: hand the frame to handleFrame.
+   */
+  dataOffset(frame: Uint8Array): number {
+    let at = 0;
+    if (frame[0] === 0xff && frame[1] === 0x03) at = 2;
+    let p = frame[at];
+    if (p === 0 && frame.length > at + 1) p = frame[++at];
+    if (p !== PppProtocol.Ipv4 && p !== PppProtocol.Ipv6) return -1;
+    const ncp = p === PppProtocol.Ipv4 ? this.#ipcp : this.#ipv6cp;
+    if (ncp === undefined || ncp.state !== 'opened' || this.#lcp.state !== 'opened') return -1;
+    return at + 1;
   }
 
   #drop(out: PppOutput[]): PppOutput[] {

@@ -46,6 +46,8 @@ export interface IpPacketPort {
   onPacket(handler: (packet: Uint8Array) => void): () => void;
 }
 
+const IN_PLACE = { inPlace: true } as const;
+
 /** Options of a {@link PppServer}. */
 export interface PppServerOptions
   extends Omit<
@@ -69,6 +71,12 @@ export interface PppServerOptions
   readonly ipv6Pool?: string;
   /** The host's network side; without one, only session-to-session packets are routed. */
   readonly port?: IpPacketPort;
+  /**
+   * The port's packets own the octets before them in their buffers (a TUN reader that leaves
+   * headroom, as examples/linux-host/tun.mjs does): they are sent with `inPlace` (PppSession.send),
+   * the PPP and L2TP headers written there, no copy. Default false.
+   */
+  readonly portInPlace?: boolean;
 }
 
 /** Counters of a {@link PppServer}. */
@@ -230,7 +238,7 @@ export class PppServer extends EventEmitter<PppServerEvents> {
       session.close({ resultCode: 4, message: 'no /64 left in the IPv6 pool' });
       return undefined;
     }
-    const { pool: _p, port: _q, interfaceId: _i, ipv6Pool: _v, ...rest } = this.#o;
+    const { pool: _p, port: _q, interfaceId: _i, ipv6Pool: _v, portInPlace: _o, ...rest } = this.#o;
     const ppp = new PppSession(session, {
       ...rest,
       ...(this.#interfaceId === undefined ? {} : { ipv6: true }),
@@ -386,7 +394,7 @@ export class PppServer extends EventEmitter<PppServerEvents> {
       const dst = ipv4Destination(packet);
       to = dst === undefined ? undefined : this.#byAddress.get(dst);
     }
-    if (to === undefined || !to.send(packet)) {
+    if (to === undefined || !to.send(packet, this.#o.portInPlace === true ? IN_PLACE : undefined)) {
       this.#unroutable++;
       return;
     }

@@ -66,6 +66,17 @@ export interface PppSessionOptions {
   readonly mru?: number;
 }
 
+/** Options of {@link PppSession.send}. */
+export interface PppSendOptions {
+  /**
+   * Write the PPP and L2TP headers into the octets just before the packet in its buffer (no
+   * copy) when there are enough of them. They must be the caller's to overwrite. Default false.
+   */
+  readonly inPlace?: boolean;
+}
+
+const IF_ROOM = { inPlace: 'if-room' } as const;
+
 /** What the link agreed on when IPCP (and IPv6CP, when enabled) came up. */
 export interface PppUpInfo {
   readonly lcp: LcpValues;
@@ -177,7 +188,13 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
             : { interfaceId: options.interfaceId }
           : false,
     });
-    session.on('frame', (frame) => this.#run((now) => this.link.handleFrame(frame, now)));
+    session.on('frame', (frame) => {
+      // The fast path: IPv4/IPv6 data on an open NCP is one 'packet' and changes no state (no
+      // output array, no timer re-arm); everything else goes through the link's handleFrame.
+      const at = this.link.dataOffset(frame);
+      if (at >= 0) this.#data(frame.subarray(at), frame[at - 1] as number);
+      else this.#run((now) => this.link.handleFrame(frame, now));
+    });
     session.once('down', (call) => {
       // Read before lowerDown: LCP's own lower-down would overwrite it.
       const peerTerminate = this.#lcpDown;
@@ -222,13 +239,27 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   /**
    * Sends an IP packet (IPv4 or IPv6 by its version nibble). Dropped (false) when that
    * protocol's NCP is not open or the link is over.
+   *
+   * `inPlace`: write the PPP header (and then the L2TP header) into the octets just before
+   * `packet` in its buffer and send one contiguous array, no copy (e.g. a TUN reader that leaves
+   * headroom before every packet, as examples/linux-host/tun.mjs does). Those octets must be the
+   * caller's to overwrite: never a pooled Node Buffer (`Buffer.from` / `allocUnsafe`) or a view
+   * into a frame someone else still reads. Without enough of them the packet is copied behind a
+   * new header, as without `inPlace`. Default false.
    */
-  send(packet: Uint8Array): boolean {
+  send(packet: Uint8Array, options?: PppSendOptions): boolean {
     if (this.#down !== undefined || packet.length === 0) return false;
     const v6 = (packet[0] as number) >> 4 === 6;
     if (v6 ? this.#ipv6Up === undefined : this.#ipcpUp === undefined) return false;
-    const frame = this.link.encapsulate(v6 ? PppProtocol.Ipv6 : PppProtocol.Ipv4, packet);
-    this.session.send(frame);
+    const protocol = v6 ? PppProtocol.Ipv6 : PppProtocol.Ipv4;
+    if (options?.inPlace === true) {
+      const frame = this.link.encapsulateInPlace(protocol, packet);
+      if (frame !== undefined) {
+        this.session.send(frame, IF_ROOM);
+        return true;
+      }
+    }
+    this.session.send(this.link.encapsulate(protocol, packet));
     return true;
   }
 
@@ -251,10 +282,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
         if (this.session.isUp) this.session.send(out.frame);
         return;
       case 'data':
-        if (out.protocol === PppProtocol.Ipv6 && this.#o.role === 'client') {
-          this.#routerAdvertisement(out.data);
-        }
-        this.emit('packet', out.data, out.protocol);
+        this.#data(out.data, out.protocol);
         return;
       case 'event':
         break;
@@ -291,6 +319,13 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
       default:
         return;
     }
+  }
+
+  #data(packet: Uint8Array, protocol: number): void {
+    if (protocol === PppProtocol.Ipv6 && this.#o.role === 'client') {
+      this.#routerAdvertisement(packet);
+    }
+    this.emit('packet', packet, protocol);
   }
 
   // RFC 5072 §5 / RFC 4862 §5.5.3: an autonomous /64 prefix + our interface identifier.

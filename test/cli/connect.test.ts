@@ -90,6 +90,17 @@ describe('connect: options', () => {
     });
   });
 
+  it('--sockbuf BYTES on connect and lns (default: 4 MiB when the socket is opened)', () => {
+    expect((parseConnectArgs(base) as ConnectOptions).sockbuf).toBeUndefined();
+    expect(parseConnectArgs([...base, '--sockbuf', '1048576'])).toMatchObject({
+      sockbuf: 1_048_576,
+    });
+    expect(parseConnectArgs([...base, '--sockbuf', '0'])).toMatchObject({ sockbuf: 0 });
+    expect(() => parseConnectArgs([...base, '--sockbuf', '4M'])).toThrow(/--sockbuf/);
+    expect((parseLnsArgs(['--sockbuf', '8388608']) as LnsOptions).sockbuf).toBe(8_388_608);
+    expect((parseLnsArgs([]) as LnsOptions).sockbuf).toBeUndefined();
+  });
+
   it('--peer HOST[:PORT], [V6]:PORT', () => {
     expect(parsePeer('lns.example')).toEqual({ host: 'lns.example', port: 1701 });
     expect(parsePeer('192.0.2.1:1702')).toEqual({ host: '192.0.2.1', port: 1702 });
