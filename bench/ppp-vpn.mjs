@@ -18,8 +18,8 @@
 //      plain  A and B: bench/ppp-vpn-plain.mjs, a TUN ↔ node:dgram forwarder through the same
 //             TUN module, the same addresses and MTU (A 10.77.0.1/24, B 10.77.0.2 peer
 //             10.77.0.1), the same UDP addresses (A binds 192.168.1.1:1701, B an ephemeral
-//             port), no socket buffer sizes set on either (the CLI sets none: both get the
-//             system's defaults).
+//             port), no socket buffer sizes set (the CLI asks for 4 MiB since `--sockbuf`;
+//             before it, none: both got the system's defaults).
 //    Then `iperf3 -s -B 10.77.0.1` in A, a WARMUP-second iperf3 from B (JIT warm-up, not
 //    counted), and the measured `iperf3 -c 10.77.0.1 -t DURATION -J` in B (TCP, B → A): the
 //    receiver's bits/s; around it, each Node process's CPU time (/proc/PID/stat utime + stime),
@@ -29,7 +29,8 @@
 //    ROUNDS rounds, the order alternating; medians, and the median of the per-round ratios.
 // Env: ONLY=cost|vpn, ROUNDS (5), DURATION (5 s), WARMUP (1 s), COST_ROUNDS (9), SOCKBUF (an
 // experiment: SO_RCVBUF and SO_SNDBUF of N bytes on every UDP socket of both cases, through the
-// preload bench/ppp-vpn-sockbuf.mjs, since the CLI has no option for them; default 0: none set),
+// preload bench/ppp-vpn-sockbuf.mjs; default 0: none set by the preload — the CLI itself asks for
+// 4 MiB since `--sockbuf` (builds before it: the system's), the plain forwarder for none),
 // COST_N (200000), L2TP_CORE_DIST (the build to run, default dist/), PROFILE_DIR (a directory:
 // every Node child runs with --cpu-prof --cpu-prof-dir under it and the top self-time functions of each
 // profile are printed; the numbers of such a run include the profiler's overhead).
@@ -117,6 +118,25 @@ async function pppCost() {
       }
       return x;
     },
+    // The shortcuts of PppSession (builds that have them): the header written into the TUN
+    // packet's headroom (`send(packet, { inPlace: true })`), and the receive fast path.
+    ...(typeof client.encapsulateInPlace === 'function'
+      ? {
+          'in place': (pkt, n) => {
+            let x = 0;
+            for (let i = 0; i < n; i++) x += client.encapsulateInPlace(IPV4, pkt).length;
+            return x;
+          },
+          'fast receive': (frame, n) => {
+            let x = 0;
+            for (let i = 0; i < n; i++) {
+              const at = server.dataOffset(frame);
+              x += frame.subarray(at).length + frame[at - 1];
+            }
+            return x;
+          },
+        }
+      : {}),
     'raw copy': (pkt, n) => {
       let x = 0;
       for (let i = 0; i < n; i++) {
@@ -136,7 +156,15 @@ async function pppCost() {
     // small on-heap array would make V8 move its bytes out once, at the first subarray).
     const frame = Buffer.from(client.encapsulate(IPV4, pkt));
     check(server.handleFrame(frame, 0)[0]?.type === 'data', 'a data output');
-    const input = { encapsulate: pkt, handleFrame: frame, 'raw copy': pkt };
+    const roomy = new Uint8Array(288 + size).subarray(288); // as tun.mjs hands packets out
+    roomy.set(pkt);
+    const input = {
+      encapsulate: pkt,
+      handleFrame: frame,
+      'in place': roomy,
+      'fast receive': frame,
+      'raw copy': pkt,
+    };
     const names = Object.keys(loops);
     const ns = Object.fromEntries(names.map((k) => [k, []]));
     for (const k of names) loops[k](input[k], COST_N / 4); // warm-up
@@ -156,13 +184,23 @@ async function pppCost() {
   console.log(
     `\nPPP layer in memory (${COST_ROUNDS} rounds × ${fmt(COST_N)} packets, process CPU ns per packet, medians):`,
   );
+  const fast = results[0]?.['in place'] !== undefined;
   table([
-    ['packet', 'encapsulate', 'handleFrame', 'PPP both', 'raw copy', 'PPP − copy'],
+    [
+      'packet',
+      'encapsulate',
+      'handleFrame',
+      'PPP both',
+      ...(fast ? ['in place', 'fast receive'] : []),
+      'raw copy',
+      'PPP − copy',
+    ],
     ...results.map((r) => [
       `${r.size} B`,
       fmt(r.encapsulate),
       fmt(r.handleFrame),
       fmt(r.encapsulate + r.handleFrame),
+      ...(fast ? [fmt(r['in place']), fmt(r['fast receive'])] : []),
       fmt(r['raw copy']),
       fmt(r.encapsulate + r.handleFrame - r['raw copy']),
     ]),
@@ -409,7 +447,7 @@ async function vpnVsPlain() {
     `\niperf3 TCP B → A, ${DURATION} s (+${WARMUP} s warm-up) per case and round, ${ROUNDS} rounds; ` +
       (SOCKBUF > 0
         ? `UDP socket buffers: SO_RCVBUF = SO_SNDBUF = ${SOCKBUF} on both (bench/ppp-vpn-sockbuf.mjs)`
-        : `UDP socket buffers: system defaults on both (rmem_default ${rmem}, wmem_default ${wmem})`),
+        : `UDP socket buffers: the CLI's own (4 MiB since --sockbuf, else the system's), the plain forwarder's system defaults (rmem_default ${rmem}, wmem_default ${wmem})`),
   );
   const got = { vpn: [], plain: [] };
   const ratios = [];
