@@ -500,7 +500,9 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       dest.tunnel.version === 3 && dest.tunnel.pseudowireCapabilities === undefined
         ? { pseudowireCapabilities: [PseudowireType.Ppp] }
         : {};
-    const tunnel = endpoint.tunnel(dest.peer, { ...dest.tunnel, ...pw, mode, callAvps: true });
+    // Calls the next hop opens on this tunnel are First calls like any other (routed onwards).
+    const options = this.#firstOptions({ ...dest.tunnel, ...pw, mode });
+    const tunnel = endpoint.tunnel(dest.peer, options);
     const pool: SecondTunnel = { key, tunnel, calls: new Set(), idle: undefined };
     this.#seconds.set(key, pool);
     tunnel.on('close', () => {
@@ -508,7 +510,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       this.#stopIdle(pool);
     });
     tunnel.on('error', (err) => this.#error(err));
-    this.#watchNotifications(tunnel);
+    this.#watchFirst(tunnel);
     return pool;
   }
 

@@ -490,3 +490,27 @@ describe('sequencing is regenerated (draft §3.1 "Sequencing Required")', () => 
     expect(up.session.options?.sendSeq).toBe(true); // RFC 2661 §4.4.6: the LNS now sends Ns
   });
 });
+
+describe('calls the next hop opens on a Second tunnel', () => {
+  test('are First calls too: routed (here refused with 2/10), never left hanging', async () => {
+    const seen: string[] = [];
+    const c = await chain((info) => {
+      seen.push(`${info.call} ${info.calledNumber ?? ''}`);
+      return info.call === 'incoming'
+        ? { peer: LNS, tunnel: { version: 2, hostName: 'tsa-out' } }
+        : { refuse: 'unreachable' };
+    });
+    await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'in' }));
+    expect(await c.net.until(() => c.lnsSessions.length === 1)).toBe(true);
+    // The LNS places an outgoing call (OCRQ) back through the tunnel the TSA opened to it.
+    const lnsTunnel = [...c.lns.tunnels.values()][0] as Tunnel;
+    const out = lnsTunnel.beginSession({ calledNumber: '5550199' });
+    expect(await c.net.until(() => out.downReason !== undefined, 60_000)).toBe(true);
+    expect(seen).toEqual(['incoming in', 'outgoing 5550199']);
+    expect(out.downReason).toMatchObject({
+      by: 'peer',
+      resultCode: 2,
+      errorCode: GeneralError.NextHopUnreachable,
+    });
+  });
+});
