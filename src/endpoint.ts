@@ -23,7 +23,7 @@ import { AvpType, MessageType } from './constants.js';
 import type { L2tpCrypto } from './crypto.js';
 import { DeadlineHeap } from './engine/deadlines.js';
 import { TunnelEngine } from './engine/index.js';
-import { L2tpError, UsageError } from './errors.js';
+import { emitOrThrow, L2tpError, UsageError } from './errors.js';
 import type { TunnelEngineOptions } from './options.js';
 import { pooledRandomBytes } from './random-pool.js';
 import type {
@@ -361,18 +361,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return [...dialing].filter((t) => t.engine.state === 'wait-ctl-reply');
   }
 
-  // A host fault no promise took: to the endpoint's 'error' listeners; thrown (as node:events
-  // does with an unheard 'error') when neither they nor the tunnel's (`heard`) exist, so that
-  // it never goes unnoticed.
+  // A host fault no promise took: to the endpoint's 'error' listeners; thrown when neither
+  // they nor the tunnel's (`heard`) exist (emitOrThrow).
   #fault(error: Error, heard: boolean): void {
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', error);
-      return;
-    }
-    if (heard) return;
-    queueMicrotask(() => {
-      throw error;
-    });
+    if (heard && this.listenerCount('error') === 0) return;
+    emitOrThrow(this, error);
   }
 
   #receive(bytes: Uint8Array, from: PeerAddress): void {

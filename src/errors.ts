@@ -120,3 +120,25 @@ export class UsageError extends L2tpError {
 
 /** The reliable control channel failed or refused work. */
 export class ChannelError extends L2tpError {}
+
+/** What {@link emitOrThrow} needs of an emitter (eventemitter3's and node:events' both fit). */
+export interface ErrorEmitter {
+  /** How many 'error' listeners there are. */
+  listenerCount(event: 'error'): number;
+  /** Calls them with the error. */
+  emit(event: 'error', error: Error): boolean;
+}
+
+/**
+ * A host fault that no caller took: to the emitter's 'error' listeners, else thrown from a
+ * microtask, as node:events does with an unheard 'error', so that it never goes unnoticed.
+ */
+export function emitOrThrow(emitter: ErrorEmitter, error: Error): void {
+  if (emitter.listenerCount('error') > 0) {
+    emitter.emit('error', error);
+    return;
+  }
+  queueMicrotask(() => {
+    throw error;
+  });
+}

@@ -25,7 +25,7 @@
 
 import { EventEmitter } from 'eventemitter3';
 import type { Endpoint } from '../endpoint.js';
-import { UsageError } from '../errors.js';
+import { emitOrThrow, UsageError } from '../errors.js';
 import type { Session, Tunnel } from '../tunnel.js';
 import { formatIpv4, parseIpv4 } from './ipcp.js';
 import {
@@ -402,11 +402,7 @@ export class PppServer extends EventEmitter<PppServerEvents> {
   }
 
   #error(err: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else
-      queueMicrotask(() => {
-        throw err;
-      });
+    emitOrThrow(this, err);
   }
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { EventEmitter } from 'eventemitter3';
-import { UsageError } from '../errors.js';
+import { emitOrThrow, UsageError } from '../errors.js';
 import type { Clock, TimerHandle, TimerHost } from '../transport.js';
 import type { Session } from '../tunnel.js';
 import type { PppAuthCrypto } from './auth/crypto.js';
@@ -397,12 +397,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   }
 
   #hostError(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else
-      queueMicrotask(() => {
-        throw error;
-      });
+    emitOrThrow(this, err instanceof Error ? err : new Error(String(err)));
   }
 
   #finish(reason: PppReason): void {

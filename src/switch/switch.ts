@@ -17,7 +17,7 @@ import { AvpType, CdnResult, GeneralError, PseudowireType } from '../constants.j
 import type { IncomingTunnelInfo, TunnelOptions } from '../endpoint.js';
 import { type Endpoint, Endpoint as EndpointClass, type EndpointOptions } from '../endpoint.js';
 import type { OpenSessionOptions } from '../engine/index.js';
-import { UsageError } from '../errors.js';
+import { emitOrThrow, UsageError } from '../errors.js';
 import type { DownReason, ResultCodes } from '../fsm/types.js';
 import type { IncomingSessionInfo, SessionVerdict } from '../options.js';
 import type { DatagramTransport, PeerAddress, TimerHandle } from '../transport.js';
@@ -673,11 +673,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   }
 
   #error(err: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else
-      queueMicrotask(() => {
-        throw err;
-      });
+    emitOrThrow(this, err);
   }
 }
 
