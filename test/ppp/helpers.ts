@@ -2,6 +2,7 @@
 // engines with a manual clock (each frame delivered when `pump` runs; `run` also fires timers).
 
 import { decodeFrame } from '../../src/ppp/frame.js';
+import type { IpPacketPort } from '../../src/ppp/server.js';
 import type { PppEvent, PppOutput } from '../../src/ppp/types.js';
 import { SeededRandom } from '../../src/testing/random.js';
 
@@ -133,4 +134,22 @@ export class Wire {
 /** Lower-case hex of bytes with spaces. */
 export function hexOf(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** An IpPacketPort in memory: what the server writes is kept; `inject` plays the host. */
+export class MemPort implements IpPacketPort {
+  readonly written: Uint8Array[] = [];
+  #handler: ((p: Uint8Array) => void) | undefined;
+  write(packet: Uint8Array): void {
+    this.written.push(packet.slice());
+  }
+  onPacket(handler: (p: Uint8Array) => void): () => void {
+    this.#handler = handler;
+    return () => {
+      this.#handler = undefined;
+    };
+  }
+  inject(p: Uint8Array): void {
+    this.#handler?.(p);
+  }
 }

@@ -8,32 +8,16 @@ import { Endpoint } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import type { VerifyRequest } from '../../src/ppp/auth/types.js';
-import { type IpPacketPort, PppServer } from '../../src/ppp/server.js';
+import { PppServer } from '../../src/ppp/server.js';
 import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { AuthProtocol } from '../../src/ppp/types.js';
 import { VirtualNet } from '../switch/net.js';
+import { MemPort } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const LAC2 = { address: '10.0.0.5', port: 1701 };
 const LNS = { address: '10.0.0.3', port: 1701 };
 const USERS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
-
-class MemPort implements IpPacketPort {
-  readonly written: Uint8Array[] = [];
-  #handler: ((p: Uint8Array) => void) | undefined;
-  write(packet: Uint8Array): void {
-    this.written.push(packet.slice());
-  }
-  onPacket(handler: (p: Uint8Array) => void): () => void {
-    this.#handler = handler;
-    return () => {
-      this.#handler = undefined;
-    };
-  }
-  inject(p: Uint8Array): void {
-    this.#handler?.(p);
-  }
-}
 
 /** A minimal IPv4 header (checksum not filled: nothing here checks it) and a payload. */
 function ipv4(src: string, dst: string, payload: number[]): Uint8Array {

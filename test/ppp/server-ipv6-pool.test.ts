@@ -16,30 +16,14 @@ import {
   parseIpv6,
   parseRouterAdvertisement,
 } from '../../src/ppp/ipv6-nd.js';
-import { type IpPacketPort, PppServer } from '../../src/ppp/server.js';
+import { PppServer } from '../../src/ppp/server.js';
 import { type PppIpv6Prefix, PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import { VirtualNet } from '../switch/net.js';
+import { MemPort } from './helpers.js';
 
 const LNS = { address: '10.0.0.3', port: 1701 };
 const SERVER_ID = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0, 0x01);
 const POOL = '2001:db8:77::/48';
-
-class MemPort implements IpPacketPort {
-  readonly written: Uint8Array[] = [];
-  #handler: ((p: Uint8Array) => void) | undefined;
-  write(packet: Uint8Array): void {
-    this.written.push(packet.slice());
-  }
-  onPacket(handler: (p: Uint8Array) => void): () => void {
-    this.#handler = handler;
-    return () => {
-      this.#handler = undefined;
-    };
-  }
-  inject(p: Uint8Array): void {
-    this.#handler?.(p);
-  }
-}
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const addr = (text: string) => Uint8Array.from(Buffer.from(text.replace(/[: ]/g, ''), 'hex'));

@@ -9,7 +9,6 @@ import { Endpoint } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import {
-  type IpPacketPort,
   ipv6LinkLocalInterfaceId,
   PppServer,
   type PppServerOptions,
@@ -17,27 +16,11 @@ import {
 import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { PppReason } from '../../src/ppp/types.js';
 import { VirtualNet } from '../switch/net.js';
+import { MemPort } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const LNS = { address: '10.0.0.3', port: 1701 };
 const SERVER_ID = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0, 0x01);
-
-class MemPort implements IpPacketPort {
-  readonly written: Uint8Array[] = [];
-  #handler: ((p: Uint8Array) => void) | undefined;
-  write(packet: Uint8Array): void {
-    this.written.push(packet.slice());
-  }
-  onPacket(handler: (p: Uint8Array) => void): () => void {
-    this.#handler = handler;
-    return () => {
-      this.#handler = undefined;
-    };
-  }
-  inject(p: Uint8Array): void {
-    this.#handler?.(p);
-  }
-}
 
 /** An IPv6 header (next header 59, no payload) from `src` to `dst` (16 octets each). */
 function ipv6(src: Uint8Array, dst: Uint8Array): Uint8Array {
