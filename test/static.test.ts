@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { nodeClock } from '../src/node/clock.js';
 import { UdpTransport } from '../src/node/udp.js';
+import { decodeEthernet } from '../src/pw/ethernet.js';
 import {
   KERNEL_STAT_NAMES,
   StaticSession,
@@ -40,6 +41,19 @@ function bytes(...values: number[]): Uint8Array {
   return out;
 }
 const ETH_MIN = 14;
+
+/**
+ * Random frames the Ethernet framer accepts: 14 to 40 octets, but one whose EtherType field holds
+ * a VLAN TPID must also hold the tag (and a second tag's), else `send` refuses it as truncated.
+ */
+const ethernetFrame = fc.uint8Array({ minLength: ETH_MIN, maxLength: 40 }).filter((f) => {
+  try {
+    decodeEthernet(f);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 /** The header of a packet `send` must have built (fails the test when it refused the frame). */
 function hdr(packet: readonly [Uint8Array, Uint8Array] | undefined): Uint8Array {
@@ -317,6 +331,16 @@ describe('StaticSession: validation like the kernel', () => {
     s.setSendSeq(false); // switching off is always fine
   });
 
+  it('refuses a frame whose VLAN tag is cut short (tx_errors), and sends it whole', () => {
+    const s = new StaticSession({ ...HOST1 });
+    const cut = bytes(...new Array(12).fill(0), 0x81, 0x00, 0x00, 0x05); // 16 octets, tag needs 18
+    expect(s.send(cut, 0)).toBeUndefined();
+    expect(s.stats()).toMatchObject({ txPackets: 0, txErrors: 1 });
+    const whole = bytes(...new Array(12).fill(0), 0x81, 0x00, 0x00, 0x05, 0x08, 0x00);
+    expect(s.send(whole, 0)).toBeDefined();
+    expect(s.stats()).toMatchObject({ txPackets: 1, txErrors: 1 });
+  });
+
   it('accepts ids 1 and 2^32 − 1 and empty cookies', () => {
     const s = new StaticSession({
       tunnel_id: 1,
@@ -345,7 +369,7 @@ describe('StaticSession: validation like the kernel', () => {
     fc.constantFrom('udp' as const, 'ip' as const),
     fc.constantFrom('none' as const, 'default' as const),
     fc.boolean(),
-    fc.array(fc.uint8Array({ minLength: ETH_MIN, maxLength: 40 }), { minLength: 1, maxLength: 6 }),
+    fc.array(ethernetFrame, { minLength: 1, maxLength: 6 }),
   ])(
     'any 32-bit ids, cookies, encap and sublayer: frames arrive intact, in order, counted',
     (a, b, ca, cb, encap, l2spec_type, seq, frames) => {
