@@ -154,9 +154,11 @@ for (let round = 0; round < ROUNDS; round++) {
   l2tp.push(lr);
   raw.push(rr);
   ratios.push(lr.cpuMs / rr.cpuMs);
+  const mainOf = (r) => (r.mainMs === undefined ? '' : `, main thread ${r.mainMs} ms`);
   console.log(
-    `  round ${round + 1}: LNS ${lr.cpuMs.toFixed(0)} ms CPU (${lr.rx} in / ${lr.tx} out,` +
-      ` ${(lr.wallMs / 1000).toFixed(1)} s wall), raw ${rr.cpuMs.toFixed(0)} ms CPU`,
+    `  round ${round + 1}: LNS ${lr.cpuMs.toFixed(0)} ms CPU${mainOf(lr)} (${lr.rx} in /` +
+      ` ${lr.tx} out, ${(lr.wallMs / 1000).toFixed(1)} s wall), raw ${rr.cpuMs.toFixed(0)} ms` +
+      ` CPU${mainOf(rr)}`,
   );
 }
 
@@ -175,6 +177,13 @@ rows.push([
   `${((m(l2tp, (r) => r.cpuMs) * 1000) / m(l2tp, (r) => r.rx)).toFixed(1)} µs`,
   '',
 ]);
+if (l2tp[0].mainMs !== undefined) {
+  rows.push([
+    'LNS CPU of the main thread (rest: V8 compiler, GC)',
+    `${(m(l2tp, (r) => r.mainMs) / 1000).toFixed(2)} s`,
+    '',
+  ]);
+}
 rows.push(['LNS wall, whole setup', `${(m(l2tp, (r) => r.wallMs) / 1000).toFixed(2)} s`, '']);
 rows.push([
   `baseline: raw UDP responder, ${shape.rx} requests (${shape.rxSize} B → ${shape.txSize} B)`,

@@ -57,6 +57,10 @@ import {
 } from './records.js';
 import type { CloseReason, EngineEvent, OpenSessionOptions } from './types.js';
 
+// The state machines' context, one per version (not an object per step).
+const V2_CONTEXT = { version: 2 } as const;
+const V3_CONTEXT = { version: 3 } as const;
+
 /**
  * What the calls need of their TunnelEngine, which is the host (its members are `@internal`):
  * getters over its fields and thin methods, so a tunnel carries nothing more for its calls.
@@ -76,7 +80,7 @@ export interface CallHost {
   callSerial: number;
   random(n: number): Uint8Array;
   allocateSessionId(): number;
-  log(format: string, ...args: unknown[]): void;
+  log(format: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void;
   pushEvent(event: EngineEvent): void;
   /** Queues a control message (see TunnelEngine #send for `essential` and `announces`). */
   queueControl(
@@ -285,7 +289,7 @@ function newSession(
 
 /** One input to a call's state machine, its actions performed; a closed call is let go. */
 export function stepCall(h: CallHost, rec: SessionRecord, input: CallInput, now: number): void {
-  const step = stepSession(rec.kind, rec.state, input, { version: h.version });
+  const step = stepSession(rec.kind, rec.state, input, h.version === 3 ? V3_CONTEXT : V2_CONTEXT);
   if (step.state !== rec.state) {
     h.log('session %d: %s → %s on %s', rec.id, rec.state, step.state, input.event);
   }
@@ -593,13 +597,6 @@ function incomingCall(h: CallHost, m: IncomingSessionInfo['request'], now: numbe
   }
   const rec = newSession(h, kind, peerSessionId, o.session);
   const avps = o.callAvps ? revealed(h, h.inbound as Inbound) : undefined;
-  const info: IncomingSessionInfo = {
-    sessionId: rec.id,
-    peerSessionId: rec.peerId,
-    call,
-    request: m,
-    ...(avps === undefined ? {} : { avps }),
-  };
   let refusal: ResultCodes | undefined;
   if (m.version === 3) {
     // The call's pseudowire is the one the peer asks for (ours is only a default).
@@ -620,7 +617,7 @@ function incomingCall(h: CallHost, m: IncomingSessionInfo['request'], now: numbe
       ? refusal
       : hook === undefined
         ? (call === 'incoming') === (o.mode === 'lns')
-        : hook(info);
+        : hook(incomingInfo(rec, call, m, avps));
   const accepted = verdict === true;
   const codes: ResultCodes | undefined =
     verdict === true
@@ -628,25 +625,40 @@ function incomingCall(h: CallHost, m: IncomingSessionInfo['request'], now: numbe
       : verdict === false
         ? { resultCode: CdnResult.Administrative, message: 'call refused' }
         : verdict;
-  h.pushEvent({
+  const event: Extract<EngineEvent, { type: 'incoming-session' }> = {
     type: 'incoming-session',
     sessionId: rec.id,
     peerSessionId: rec.peerId,
     call,
     accepted,
-    ...(avps === undefined ? {} : { avps }),
-  });
+  };
+  if (avps !== undefined) (event as { avps?: readonly RawAvp[] }).avps = avps;
+  h.pushEvent(event);
   if (accepted) h.addSession(rec);
-  stepCall(
-    h,
-    rec,
-    { event: `recv-${m.type}-${accepted ? 'ok' : 'bad'}`, codes: accepted ? undefined : codes },
-    now,
-  );
+  const input =
+    m.type === 'ICRQ'
+      ? accepted
+        ? 'recv-ICRQ-ok'
+        : 'recv-ICRQ-bad'
+      : accepted
+        ? 'recv-OCRQ-ok'
+        : 'recv-OCRQ-bad';
+  stepCall(h, rec, { event: input, codes: accepted ? undefined : codes }, now);
   // The LAC's bearer is virtual: the outgoing call is "answered" at once (RFC 2661 §7.5.1).
   if (accepted && kind === 'lac-oc' && rec.state === 'wait-cs-answer') {
     stepCall(h, rec, { event: 'answer' }, now);
   }
+}
+
+// What the acceptSession hook is shown (made only when there is a hook).
+function incomingInfo(
+  rec: SessionRecord,
+  call: IncomingSessionInfo['call'],
+  request: IncomingSessionInfo['request'],
+  avps: readonly RawAvp[] | undefined,
+): IncomingSessionInfo {
+  const info: IncomingSessionInfo = { sessionId: rec.id, peerSessionId: rec.peerId, call, request };
+  return avps === undefined ? info : { ...info, avps };
 }
 
 // RFC 3931 §5.4.4, §5.4.5: the peer's cookie, sublayer, sequencing wish and circuit status

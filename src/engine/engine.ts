@@ -51,13 +51,14 @@ import {
 import { padHiddenValuesTo } from '../avp/hidden.js';
 import {
   type ControlMessage,
+  encodeTypedAvps,
   type FieldName,
   fromTyped,
   type MessageFields,
   type TypedMessage,
   toTyped,
 } from '../avp/messages.js';
-import { encodeAvps, type RawAvp } from '../avp/raw.js';
+import { avpsLength, encodeAvps, type RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
 import { readU32 } from '../codec/bytes.js';
 import { parseControl } from '../codec/control.js';
@@ -166,8 +167,13 @@ export class TunnelEngine {
   /** v3: our Control Message Authentication Nonce, when authenticating. */
   readonly #ourNonce: Uint8Array | undefined;
   #peerNonce: Uint8Array | undefined;
-  /** v3: AVPs of our explicit ACK (Message Type 20, plus a zeroed digest when authenticating). */
-  readonly #ackAvps: Uint8Array | undefined;
+  /**
+   * v3: our explicit ACK (Message Type 20, plus a zeroed digest when authenticating) after room
+   * for the header; every transmission sends a copy.
+   */
+  readonly #ackPacket: Uint8Array | undefined;
+  /** Octets of our control header (12; 16 for L2TPv3 over IP, with the zero Session ID). */
+  readonly #controlHeaderLength: number;
   readonly #channel: ReliableChannel<Body>;
   // A shared empty map until the first call (see addSession); the data path reads the same.
   #sessions: Map<number, SessionRecord> = NO_RECORDS as Map<number, SessionRecord>;
@@ -236,8 +242,12 @@ export class TunnelEngine {
     this.#data.out = this.#out;
     // RFC 3931 §5.4.1: a cryptographically random nonce; at least 16 octets recommended.
     this.#ourNonce = this.#auth ? this.#random(16).slice(0, 16) : undefined;
-    this.#ackAvps = this.#v3
-      ? encodeAvps(fromTyped(this.#withDigest({ type: 'ACK', version: 3 } as ControlMessage)))
+    this.#controlHeaderLength = controlHeaderLength(this.#o.version, this.#o.encap);
+    this.#ackPacket = this.#v3
+      ? encodeTypedAvps(
+          this.#withDigest({ type: 'ACK', version: 3 } as ControlMessage),
+          this.#controlHeaderLength,
+        )
       : undefined;
     const tb = this.#o.tieBreaker;
     this.#tieBreaker = tb === 'random' ? readBigU64(this.#random(8)) : tb;
@@ -794,8 +804,9 @@ export class TunnelEngine {
   }
 
   /** @internal */
-  log(format: string, ...args: unknown[]): void {
-    this.#log(format, ...args);
+  log(format: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
+    // biome-ignore lint/complexity/noArguments: the count only, without a rest array (see #log)
+    if (controlLog.enabled) this.#logN(arguments.length - 1, format, a, b, c, d);
   }
 
   /** @internal */
@@ -911,17 +922,26 @@ export class TunnelEngine {
     throw new UsageError(`no free ${kind} id`);
   }
 
-  // One l2tp:control line, prefixed with the tunnel and its peer; free when the namespace is off.
-  #log(format: string, ...args: unknown[]): void {
-    if (!controlLog.enabled) return;
+  // One l2tp:control line, prefixed with the tunnel and its peer. Up to four arguments and no
+  // rest parameter: this runs several times per message, and an array per call is garbage
+  // (and TurboFan work) when the namespace is off, which it nearly always is.
+  #log(format: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
+    // biome-ignore lint/complexity/noArguments: the count only, without a rest array
+    if (controlLog.enabled) this.#logN(arguments.length - 1, format, a, b, c, d);
+  }
+
+  // `n` arguments are given: debug would print a missing one as "undefined".
+  #logN(n: number, format: string, a: unknown, b: unknown, c: unknown, d: unknown): void {
     const l = this.#logLabel;
     const label = typeof l === 'string' ? l : `${l.address}:${l.port}`;
-    controlLog(
-      `tunnel %d%s: ${format}`,
-      this.#localTunnelId,
-      label === '' ? '' : ` ${label}`,
-      ...args,
-    );
+    const prefix = `tunnel %d%s: ${format}`;
+    const id = this.#localTunnelId;
+    const peer = label === '' ? '' : ` ${label}`;
+    if (n === 0) controlLog(prefix, id, peer);
+    else if (n === 1) controlLog(prefix, id, peer, a);
+    else if (n === 2) controlLog(prefix, id, peer, a, b);
+    else if (n === 3) controlLog(prefix, id, peer, a, b, c);
+    else controlLog(prefix, id, peer, a, b, c, d);
   }
 
   #touch(now: number): void {
@@ -958,7 +978,8 @@ export class TunnelEngine {
     const body: Outbound = {
       dir: 'out',
       sessionId,
-      avps: this.#encodeAvps(m, extra),
+      packet: this.#encodePacket(m, extra),
+      sent: false,
       name: m.type,
       announces,
     };
@@ -967,15 +988,20 @@ export class TunnelEngine {
     this.#flush(now, false);
   }
 
-  // The AVP octets of a message we send: digest placeholder (v3), hidden fields (RFC 2661 §4.3).
-  #encodeAvps(m: ControlMessage, extra?: readonly RawAvp[]): Uint8Array {
+  // A message we send, with room for its control header (see Outbound.packet): the AVPs with
+  // a digest placeholder (v3) and hidden fields (RFC 2661 §4.3). Plain messages, nearly all of
+  // them, are encoded in one pass into the packet's array (encodeTypedAvps).
+  #encodePacket(m: ControlMessage, extra?: readonly RawAvp[]): Uint8Array {
     const o = this.#o;
+    const room = this.#controlHeaderLength;
     const message = this.#withDigest(m);
     const fields = message as MessageFields;
     const hide: FieldName[] =
       o.hiddenFields.length === 0
         ? NO_FIELDS
         : o.hiddenFields.filter((f) => fields[f] !== undefined);
+    const plain = hide.length === 0 || o.secret === undefined || o.crypto === undefined;
+    if (plain && extra === undefined) return encodeTypedAvps(message, room);
     const avps =
       hide.length === 0 || o.secret === undefined || o.crypto === undefined
         ? fromTyped(message)
@@ -989,7 +1015,10 @@ export class TunnelEngine {
               ? {}
               : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
           });
-    return encodeAvps(extra === undefined ? avps : withExtraAvps(avps, extra));
+    const all = extra === undefined ? avps : withExtraAvps(avps, extra);
+    const packet = new Uint8Array(room + avpsLength(all));
+    encodeAvps(all, packet, room);
+    return packet;
   }
 
   // Host commands that queue a message refuse at the bound instead of queueing it.
@@ -1044,38 +1073,37 @@ export class TunnelEngine {
     this.#pending.clear();
   }
 
-  #transmitControl(
-    sessionId: number,
-    ns: number,
-    nr: number,
-    avps: Uint8Array,
-    name: string,
-  ): void {
+  // A message sent beside the reliable channel (ZLB, v3 ACK, a last StopCCN); `shared`: the
+  // packet is a template kept by the engine, sent as a copy.
+  #oneOff(packet: Uint8Array, name: string, shared: boolean): Outbound {
+    return { dir: 'out', sessionId: 0, packet, sent: shared, name, announces: undefined };
+  }
+
+  // Sends one transmission of `body` with the header for (Ns, Nr) written into its room.
+  #transmitControl(body: Outbound, ns: number, nr: number): void {
+    const packet = body.sent ? body.packet.slice() : body.packet;
+    body.sent = true;
     if (this.#v3) {
-      this.#transmitControlV3(ns, nr, avps, name);
+      this.#transmitControlV3(packet, ns, nr, body.name);
       return;
     }
-    const packet = new Uint8Array(12 + avps.length);
     const header = {
       version: 2,
       tunnelId: this.#peerTunnelId,
-      sessionId,
+      sessionId: body.sessionId,
       ns,
       nr,
       length: packet.length,
     } as const;
     encodeControlHeader(header, packet, 0, 'udp');
-    packet.set(avps, 12);
     this.#out.push({ type: 'transmit', packet });
   }
 
   // RFC 3931 §3.2.1: the peer's Control Connection ID (0 until known); over IP the header is
   // preceded by the zero Session ID, which neither Length nor the digest covers (§4.1.1.2).
-  #transmitControlV3(ns: number, nr: number, avps: Uint8Array, name: string): void {
+  #transmitControlV3(packet: Uint8Array, ns: number, nr: number, name: string): void {
     const encap = this.#o.encap;
     const start = encap === 'ip' ? 4 : 0;
-    const headerLength = controlHeaderLength(3, encap);
-    const packet = new Uint8Array(headerLength + avps.length);
     const length = packet.length - start;
     encodeControlHeader(
       { version: 3, connectionId: this.#peerTunnelId, ns, nr, length },
@@ -1083,7 +1111,6 @@ export class TunnelEngine {
       0,
       encap,
     );
-    packet.set(avps, headerLength);
     const { secret, crypto } = this.#o;
     if (this.#auth && secret !== undefined && crypto !== undefined) {
       // The digest covers the header too (Nr changes on retransmission): computed per send.
@@ -1124,7 +1151,7 @@ export class TunnelEngine {
         case 'transmit': {
           const body = o.body;
           if (body.dir !== 'out') break;
-          this.#transmitControl(body.sessionId, o.ns, o.nr, body.avps, body.name);
+          this.#transmitControl(body, o.ns, o.nr);
           this.#log(
             '%s %s Ns %d Nr %d',
             o.retransmission ? 'retransmit' : 'tx',
@@ -1143,9 +1170,12 @@ export class TunnelEngine {
         }
         case 'ack':
           // ZLB (RFC 2661 §5.8), or an explicit ACK on v3 (RFC 3931 §4.2, §6.15).
-          if (this.#ackAvps !== undefined)
-            this.#transmitControl(0, o.ns, o.nr, this.#ackAvps, 'ACK');
-          else this.#transmitControl(0, o.ns, o.nr, new Uint8Array(0), 'ZLB');
+          if (this.#ackPacket !== undefined) {
+            this.#transmitControl(this.#oneOff(this.#ackPacket, 'ACK', true), o.ns, o.nr);
+          } else {
+            const zlb = new Uint8Array(this.#controlHeaderLength);
+            this.#transmitControl(this.#oneOff(zlb, 'ZLB', false), o.ns, o.nr);
+          }
           break;
         case 'deliver':
           if (o.body.dir === 'in') this.#onControl(o.body, now);
@@ -1195,7 +1225,8 @@ export class TunnelEngine {
             // close-unanswered: sent once beside the channel (its window holds the SCCRQ), with
             // the next Ns; the engine ends at once, nothing will be retransmitted.
             const st = this.#channel.stats();
-            this.#transmitControl(0, st.nextNs, st.nr, this.#encodeAvps(stop), 'StopCCN');
+            const once = this.#oneOff(this.#encodePacket(stop), 'StopCCN', false);
+            this.#transmitControl(once, st.nextNs, st.nr);
             this.#stopSent = true;
           } else this.#send(stop, 0, now, true);
         } else this.#send(this.#setupMessage(a.message), 0, now);

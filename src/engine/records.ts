@@ -29,7 +29,14 @@ import type { SessionStats } from './types.js';
 export interface Outbound {
   readonly dir: 'out';
   readonly sessionId: number;
-  readonly avps: Uint8Array;
+  /**
+   * The message as sent: room for the control header (written per transmission: Ns and Nr
+   * change), then the AVPs. Its first transmission sends this array itself; later ones a copy,
+   * as the transport may still hold the first.
+   */
+  readonly packet: Uint8Array;
+  /** Transmitted once already (retransmissions copy `packet`). */
+  sent: boolean;
   readonly name: string;
   /**
    * The call this message establishes (our ICCN / OCCN): its session-up is reported when the
