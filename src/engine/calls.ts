@@ -62,7 +62,7 @@ const V2_CONTEXT = { version: 2 } as const;
 const V3_CONTEXT = { version: 3 } as const;
 
 /**
- * What the calls need of their TunnelEngine, which is the host (its members are `@internal`):
+ * What the calls need of their TunnelEngine, which is the host (its members are internal):
  * getters over its fields and thin methods, so a tunnel carries nothing more for its calls.
  */
 export interface CallHost {

@@ -295,7 +295,7 @@ describe('exports subpaths, loaded by name from the unpacked tarball', () => {
     writeFileSync(
       join(project, 'consumer.mts'),
       `import * as fc from 'fast-check';
-import { classify, type L2tpErrorCode, ReliableChannel } from 'l2tp-core';
+import { classify, type L2tpErrorCode, ReliableChannel, type Tunnel } from 'l2tp-core';
 import { rawAvpArbitrary } from 'l2tp-core/arbitraries';
 import { nodeClock, nodeCrypto, UdpTransport } from 'l2tp-core/node';
 import { L2TP_METRICS, type L2tpMetrics, registerL2tpMetrics } from 'l2tp-core/metrics';
@@ -323,6 +323,9 @@ const wrong: string = nodeClock.now();
 const badCode: L2tpErrorCode = 'NOT_A_CODE';
 // @ts-expect-error the endpoint is required
 registerL2tpMetrics(registry, { perSession: true });
+declare const tunnel: Tunnel;
+// @ts-expect-error internal members (the Endpoint routes datagrams) are stripped from the types
+tunnel.handleDatagram(new Uint8Array(12));
 export { badCode, nodeTimers, wrong };
 `,
     );
