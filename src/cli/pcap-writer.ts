@@ -9,6 +9,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseIpv6 } from '../ppp/ipv6-nd.js';
 import type {
   DatagramData,
   DatagramHandler,
@@ -159,30 +160,9 @@ function ipv4Bytes(address: string): Uint8Array {
   return Uint8Array.from(address.split('.').map(Number));
 }
 
-/** 16 bytes of an IPv6 literal (zone id dropped; embedded IPv4 tail allowed). */
+/** 16 bytes of an IPv6 literal (zone id dropped; embedded IPv4 tail allowed; :: if unreadable). */
 export function ipv6Bytes(address: string): Uint8Array {
-  let text = address.replace(/%.*$/, '');
-  const out = new Uint8Array(16);
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4?.[1] !== undefined) {
-    const b = ipv4Bytes(v4[1]);
-    const hi = ((b[0] as number) << 8) | (b[1] as number);
-    const lo = ((b[2] as number) << 8) | (b[3] as number);
-    text = `${text.slice(0, v4.index)}${hi.toString(16)}:${lo.toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups =
-    tail === undefined
-      ? left
-      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  groups.slice(0, 8).forEach((g, i) => {
-    const n = Number.parseInt(g, 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 0xff;
-  });
-  return out;
+  return parseIpv6(address.replace(/%.*$/, '')) ?? new Uint8Array(16);
 }
 
 /** One's-complement sum of 16-bit big-endian words, folded to 16 bits (RFC 1071). */

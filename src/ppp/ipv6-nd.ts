@@ -190,9 +190,20 @@ export function parseRouterAdvertisement(packet: Uint8Array): RouterAdvertisemen
   };
 }
 
-/** Parses an IPv6 address text (`::` compression; no zone, no embedded IPv4); undefined if bad. */
+/**
+ * Parses an IPv6 address text (RFC 4291 §2.2: `::` compression, and a dotted IPv4 address in
+ * the last 32 bits as in `::ffff:192.0.2.1`; no zone); undefined if bad.
+ */
 export function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split('::');
+  let hex = text;
+  const v4 = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4 !== null) {
+    const b = v4.slice(2, 6).map(Number);
+    if (b.some((x) => x > 255)) return undefined;
+    const [b0, b1, b2, b3] = b as [number, number, number, number];
+    hex = `${v4[1]}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const halves = hex.split('::');
   if (halves.length > 2) return undefined;
   const groups = (s: string) => (s === '' ? [] : s.split(':'));
   const head = groups(halves[0] as string);

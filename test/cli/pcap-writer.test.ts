@@ -77,6 +77,7 @@ describe('udpPacket', () => {
   it('ipv6Bytes reads embedded IPv4 tails and full forms', () => {
     expect(ipv6Bytes('::ffff:1.2.3.4')).toEqual(hex`00000000 00000000 0000ffff 01020304`);
     expect(ipv6Bytes('2001:db8:0:0:1:0:0:1')).toEqual(hex`20010db8 00000000 00010000 00000001`);
+    expect(ipv6Bytes('fe80::1%eth0')).toEqual(hex`fe800000 00000000 00000000 00000001`);
   });
 
   test.prop([

@@ -273,6 +273,12 @@ describe('PppServer: an IPv6 prefix pool by Router Advertisements', () => {
     expect(parseIpv6('1::2::3')).toBeUndefined();
     expect(parseIpv6('1:2:3:4:5:6:7')).toBeUndefined();
     expect(parseIpv6('12345::')).toBeUndefined();
+    // RFC 4291 §2.2: a dotted IPv4 address in the last 32 bits.
+    expect(formatIpv6(parseIpv6('::ffff:192.0.2.1') as Uint8Array)).toBe('::ffff:c000:201');
+    expect(formatIpv6(parseIpv6('1:2:3:4:5:6:1.2.3.4') as Uint8Array)).toBe('1:2:3:4:5:6:102:304');
+    expect(parseIpv6('::1.2.3.256')).toBeUndefined();
+    expect(parseIpv6('1:2:3:4:5:6:7:1.2.3.4')).toBeUndefined(); // nine groups' worth
+    expect(parseIpv6('fe80::1%eth0')).toBeUndefined(); // no zone
     const ra = buildRouterAdvertisement({
       source: linkLocal(SERVER_ID),
       destination: addr('ff02 0000 0000 0000 0000 0000 0000 0001'),
