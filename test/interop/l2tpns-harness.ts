@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FREERADIUS, writeFreeRadiusConfig } from './freeradius-config.js';
 
 /** l2tpns's own IPCP address and tun0 address: ping it through the tunnel. */
 export const L2TPNS_PEER_ADDRESS = '192.0.2.1';
@@ -57,7 +58,6 @@ export interface L2tpnsAvailability {
 let availability: L2tpnsAvailability | undefined;
 
 const L2TPNS = '/usr/sbin/l2tpns';
-const FREERADIUS = '/usr/sbin/freeradius';
 const RADIUS_SECRET = 'l2tp-core-radius-secret';
 
 function packageVersion(pkg: string): string | undefined {
@@ -480,98 +480,14 @@ async function writeConfig(dir: string, subnet: string, o: L2tpnsOptions): Promi
   await writeFile(join(dir, 'etc', 'ip_pool'), `${L2TPNS_POOL}\n`);
   await writeFile(join(dir, 'etc', 'users'), '');
   await writeFile(join(dir, 'pgids'), '');
-  const users = Object.entries(o.users)
-    .map(([name, password]) => `${name} Cleartext-Password := "${password}"\n`)
-    .join('');
-  await writeFile(join(dir, 'radius', 'users'), users);
-  await writeFile(join(dir, 'radius', 'acct_users'), '');
-  await writeFile(join(dir, 'radius', 'radiusd.conf'), radiusConfig(join(dir, 'radius')));
-}
-
-// A whole freeradius configuration in one file: one client (l2tpns on 127.0.0.1; RADIUS from
-// l2tpns may also come from its bind address), PAP and CHAP against a users file, accounting
-// accepted and dropped.
-function radiusConfig(d: string): string {
-  return `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${d}
-raddbdir = ${d}
-radacctdir = ${d}
-name = freeradius
-confdir = ${d}
-modconfdir = ${d}
-run_dir = ${d}
-db_dir = ${d}
-libdir = /usr/lib/freeradius
-pidfile = ${d}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-	destination = stdout
-	auth = yes
-	auth_badpass = yes
-	auth_goodpass = yes
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = no
-}
-client l2tpns {
-	ipaddr = 0.0.0.0/0
-	secret = ${RADIUS_SECRET}
-	require_message_authenticator = no
-	limit_proxy_state = no
-}
-modules {
-	pap {
-	}
-	chap {
-	}
-	files {
-		filename = ${d}/users
-		acctusersfile = ${d}/acct_users
-	}
-	always ok {
-		rcode = ok
-	}
-}
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = 1812
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = 1813
-	}
-	authorize {
-		chap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-	}
-	preacct {
-		ok
-	}
-	accounting {
-		ok
-	}
-}
-`;
+  // One client (l2tpns on 127.0.0.1; RADIUS from l2tpns may also come from its bind address),
+  // PAP and CHAP against the users, accounting accepted and dropped.
+  await writeFreeRadiusConfig(join(dir, 'radius'), {
+    client: { name: 'l2tpns', ipaddr: '0.0.0.0/0', secret: RADIUS_SECRET },
+    requireMessageAuthenticator: false,
+    authPort: 1812,
+    acctPort: 1813,
+    logLogins: true,
+    users: o.users,
+  });
 }

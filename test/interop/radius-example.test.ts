@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,10 +30,10 @@ import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { AuthProtocol, PppReason } from '../../src/ppp/types.js';
 import type { PeerAddress } from '../../src/transport.js';
 import { ensureBuilt } from '../package/dist.js';
+import { FREERADIUS, writeFreeRadiusConfig } from './freeradius-config.js';
 import { ProcessLog } from './l2tpns-harness.js';
 import { onCi } from './xl2tpd-harness.js';
 
-const FREERADIUS = '/usr/sbin/freeradius';
 const SECRET = 'radius-example-secret';
 const USERS: Readonly<Record<string, string>> = { alice: 'wonderland', bob: 'builder' };
 const REJECT_MESSAGE = 'RADIUS refused';
@@ -63,91 +63,6 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-// A whole freeradius configuration in one file: one client (anyone on 127.0.0.1), PAP, CHAP and
-// MS-CHAP against a users file, and a Reply-Message on every reject.
-function radiusConfig(d: string, port: number): string {
-  return `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${d}
-raddbdir = ${d}
-radacctdir = ${d}
-name = freeradius
-confdir = ${d}
-modconfdir = ${d}
-run_dir = ${d}
-db_dir = ${d}
-libdir = /usr/lib/freeradius
-pidfile = ${d}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-	destination = stdout
-	auth = yes
-	auth_badpass = no
-	auth_goodpass = no
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = no
-}
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = ${SECRET}
-	require_message_authenticator = yes
-	limit_proxy_state = no
-}
-modules {
-	pap {
-	}
-	chap {
-	}
-	mschap {
-	}
-	files {
-		filename = ${d}/users
-	}
-}
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = ${port}
-	}
-	authorize {
-		chap
-		mschap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-		Auth-Type MS-CHAP {
-			mschap
-		}
-	}
-	post-auth {
-		Post-Auth-Type REJECT {
-			update reply {
-				Reply-Message := "${REJECT_MESSAGE} %{User-Name}"
-			}
-		}
-	}
-}
-`;
-}
-
 class FreeRadius {
   readonly log = new ProcessLog('freeradius');
   #process: ChildProcess | undefined;
@@ -158,11 +73,16 @@ class FreeRadius {
   async start(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'l2tp-core-radius-'));
     this.port = await freeUdpPort();
-    const users = Object.entries(USERS)
-      .map(([name, password]) => `${name} Cleartext-Password := "${password}"\n`)
-      .join('');
-    await writeFile(join(this.dir, 'users'), users);
-    await writeFile(join(this.dir, 'radiusd.conf'), radiusConfig(this.dir, this.port));
+    // One client (anyone on 127.0.0.1), PAP, CHAP and MS-CHAP against the users, and a
+    // Reply-Message on every reject.
+    await writeFreeRadiusConfig(this.dir, {
+      client: { name: 'localhost', ipaddr: '127.0.0.1', secret: SECRET },
+      requireMessageAuthenticator: true,
+      authPort: this.port,
+      mschap: true,
+      rejectMessage: REJECT_MESSAGE,
+      users: USERS,
+    });
     // detached: its own process group, signalled as a group on stop.
     const p = spawn(FREERADIUS, ['-X', '-d', this.dir], {
       detached: true,
