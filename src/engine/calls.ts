@@ -394,14 +394,15 @@ export function announce(h: CallHost, rec: SessionRecord): void {
         : (rec.extra?.reply ?? []);
     if (rec.extra !== undefined) rec.extra.reply = undefined;
   }
-  h.pushEvent({
+  const event: Extract<EngineEvent, { type: 'session-up' }> = {
     type: 'session-up',
     sessionId: rec.id,
     peerSessionId: rec.peerId,
     call,
     sequencing: rec.seq.sendSeq,
-    ...(avps === undefined ? {} : { avps }),
-  });
+  };
+  if (avps !== undefined) (event as { avps?: readonly RawAvp[] }).avps = avps;
+  h.pushEvent(event);
 }
 
 function callMessage(
