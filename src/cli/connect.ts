@@ -19,6 +19,7 @@
 import { isIP } from 'node:net';
 import { nodeClock, nodeRandomBytes, nodeTimers } from '../node/clock.js';
 import { nodePppAuthCrypto } from '../node/ppp-crypto.js';
+import { sameBytes } from '../ppp/frame.js';
 import { formatIpv6 } from '../ppp/ipv6-nd.js';
 import { type PppIpv6Prefix, PppSession, type PppUpInfo } from '../ppp/session.js';
 import type { AuthProtocol, PppReason } from '../ppp/types.js';
@@ -364,9 +365,13 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
   // added after that, however early the advertisement came.
   let configured: Promise<void> | undefined;
   const pendingPrefixes: PppIpv6Prefix[] = [];
+  // Global IPv6 addresses added from Router Advertisements (dropped by a renegotiation that
+  // changes our interface identifier; the next advertisement adds the new ones).
+  const globals6: string[] = [];
   const addAddress6 = async (p: PppIpv6Prefix) => {
     const address = formatIpv6(p.address);
     await tunHost.ip(['-6', 'addr', 'add', `${address}/64`, 'dev', tun.name, 'nodad']);
+    globals6.push(`${address}/64`);
     const prefix = `${formatIpv6(p.prefix)}/64`;
     const router = formatIpv6(p.router);
     reporter.event(
@@ -416,6 +421,41 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
       },
       (err: unknown) =>
         finish({ kind: 'failed', why: `cannot configure ${tun.name}: ${(err as Error).message}` }),
+    );
+  });
+
+  // RFC 1661 §4.3: the peer renegotiated while up. The TUN follows what changed; packets flow
+  // again as soon as the link is back (the forwarding set up on 'up' stays).
+  ppp.on('renegotiated', (info) => {
+    const before = linkUp;
+    linkUp = info;
+    if (before === undefined || configured === undefined) return;
+    const commands = reconfigureCommands(before, info, { ...o, tun: tun.name }, globals6);
+    if (!sameInterfaceId(before, info)) globals6.length = 0;
+    configured = configured.then(async () => {
+      for (const c of commands) await tunHost.ip(c);
+    });
+    void configured.then(
+      () =>
+        reporter.event(
+          'ppp-renegotiated',
+          {
+            tun: tun.name,
+            local: info.ipcp.localAddress,
+            peer: info.ipcp.peerAddress ?? null,
+            mtu: Math.min(o.mtu, info.lcp.mtu),
+            reconfigured: commands.length > 0,
+          },
+          `PPP renegotiated: ${info.ipcp.localAddress}` +
+            `${info.ipcp.peerAddress === undefined ? '' : ` peer ${info.ipcp.peerAddress}`}` +
+            `, mtu ${Math.min(o.mtu, info.lcp.mtu)}` +
+            `${commands.length > 0 ? `, ${tun.name} reconfigured` : ', nothing changed'}`,
+        ),
+      (err: unknown) =>
+        finish({
+          kind: 'failed',
+          why: `cannot reconfigure ${tun.name}: ${(err as Error).message}`,
+        }),
     );
   });
 
@@ -526,4 +566,71 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
   endpoint.destroy();
   await run.finish();
   return exitCode;
+}
+
+function sameInterfaceId(a: PppUpInfo, b: PppUpInfo): boolean {
+  const x = a.ipv6cp?.localInterfaceId;
+  const y = b.ipv6cp?.localInterfaceId;
+  return x === undefined || y === undefined ? x === y : sameBytes(x, y);
+}
+
+/**
+ * The `ip` commands that take the TUN from what `before` configured to `after` (a PPP
+ * renegotiation): the MTU, the IPv4 address pair, the IPv6 link-local address and the routes,
+ * each only when it changed. `globals` are the addresses added from Router Advertisements;
+ * they go when our interface identifier changed. Empty when nothing changed.
+ */
+export function reconfigureCommands(
+  before: PppUpInfo,
+  after: PppUpInfo,
+  o: {
+    readonly tun: string;
+    readonly mtu: number;
+    readonly ipv6: boolean;
+    readonly routes: readonly string[];
+  },
+  globals: readonly string[],
+): string[][] {
+  const tun = o.tun;
+  const commands: string[][] = [];
+  const mtu = Math.min(o.mtu, after.lcp.mtu);
+  if (mtu !== Math.min(o.mtu, before.lcp.mtu)) {
+    commands.push(['link', 'set', 'dev', tun, 'mtu', String(mtu)]);
+  }
+  const b4 = before.ipcp;
+  const a4 = after.ipcp;
+  const v4 = b4.localAddress !== a4.localAddress || b4.peerAddress !== a4.peerAddress;
+  if (v4) {
+    const pair = (ip: PppUpInfo['ipcp']) => [
+      ip.localAddress,
+      ...(ip.peerAddress === undefined ? [] : ['peer', ip.peerAddress]),
+    ];
+    commands.push(['addr', 'del', ...pair(b4), 'dev', tun]);
+    commands.push(['addr', 'add', ...pair(a4), 'dev', tun]);
+  }
+  let v6 = false;
+  if (o.ipv6) {
+    const bl = before.ipv6cp?.localInterfaceId;
+    const al = after.ipv6cp?.localInterfaceId;
+    if (!sameInterfaceId(before, after)) {
+      for (const g of globals) commands.push(['-6', 'addr', 'del', g, 'dev', tun]);
+      if (bl !== undefined) commands.push(['-6', 'addr', 'del', `${linkLocal(bl)}/64`, 'dev', tun]);
+      if (al !== undefined) {
+        commands.push(['-6', 'addr', 'add', `${linkLocal(al)}/64`, 'dev', tun, 'nodad']);
+      }
+      v6 = true;
+    }
+    const bp = before.ipv6cp?.peerInterfaceId;
+    const ap = after.ipv6cp?.peerInterfaceId;
+    if (bp === undefined || ap === undefined ? bp !== ap : !sameBytes(bp, ap)) v6 = true;
+  }
+  // Routes through the device: put back what the address change may have taken with it.
+  for (const r of o.routes) {
+    const six = r.includes(':');
+    if (six ? !v6 : !v4) continue;
+    const peer = after.ipv6cp?.peerInterfaceId;
+    const via = six && peer !== undefined ? ['via', linkLocal(peer)] : [];
+    commands.push([...(six ? ['-6'] : []), 'route', 'replace', r, ...via, 'dev', tun]);
+  }
+  return commands;
 }

@@ -105,6 +105,8 @@ export interface PppServerStats {
 export interface PppServerEvents {
   /** A session's link is up with its address. */
   up: [ppp: PppSession, info: PppUpInfo];
+  /** A session's link negotiated again and is back up (see PppSession 'renegotiated'). */
+  renegotiated: [ppp: PppSession, info: PppUpInfo];
   /** A session's link ended (its address is free again). */
   down: [ppp: PppSession, reason: PppReason];
   /** A session's authentication phase ended: ok, the message, the name the peer gave. */
@@ -253,12 +255,23 @@ export class PppServer extends EventEmitter<PppServerEvents> {
     let v6Key: string | undefined;
     ppp.on('error', (e) => this.#error(e));
     ppp.on('auth', (ok, message, peerName) => this.emit('auth', ppp, ok, message, peerName));
-    ppp.on('up', (info) => {
-      const id = info.ipv6cp?.peerInterfaceId;
-      if (id !== undefined) {
-        v6Key = hex(id);
-        this.#byInterfaceId.set(v6Key, ppp);
+    // The peer's interface identifier routes link-local IPv6 to this session.
+    const learn = (info: PppUpInfo) => {
+      if (v6Key !== undefined && this.#byInterfaceId.get(v6Key) === ppp) {
+        this.#byInterfaceId.delete(v6Key);
       }
+      const id = info.ipv6cp?.peerInterfaceId;
+      v6Key = id === undefined ? undefined : hex(id);
+      if (v6Key !== undefined) this.#byInterfaceId.set(v6Key, ppp);
+    };
+    ppp.on('renegotiated', (info) => {
+      learn(info);
+      this.emit('renegotiated', ppp, info);
+      // The client may have a new interface identifier: its global address comes from the RA.
+      if (v6 !== undefined && info.ipv6cp !== undefined) this.#advertise(ppp, v6);
+    });
+    ppp.on('up', (info) => {
+      learn(info);
       this.emit('up', ppp, info);
       if (v6 !== undefined && info.ipv6cp !== undefined) this.#advertise(ppp, v6);
     });

@@ -16,7 +16,7 @@ import type { Session } from '../tunnel.js';
 import type { PppAuthCrypto } from './auth/crypto.js';
 import { type AnyVerifyResult, PppAuthPhase } from './auth/phase.js';
 import type { VerifyRequest } from './auth/types.js';
-import { PppProtocol } from './frame.js';
+import { PppProtocol, sameBytes } from './frame.js';
 import { parseRouterAdvertisement } from './ipv6-nd.js';
 import { PppLink } from './link.js';
 import type {
@@ -107,8 +107,15 @@ export interface PppIpv6Prefix {
 
 /** Events of a {@link PppSession}. */
 export interface PppSessionEvents {
-  /** IPCP is up (and IPv6CP, when enabled): packets may flow. */
+  /** IPCP is up (and IPv6CP, when enabled): packets may flow. Once. */
   up: [info: PppUpInfo];
+  /**
+   * After 'up', the link negotiated again and is back up with these values, which may differ
+   * (a new address, MTU or interface identifier): the peer restarted LCP or an NCP while Opened
+   * (RFC 1661 §4.3), which takes the NCPs down and up again. Packets offered meanwhile were
+   * refused. Once per renegotiation.
+   */
+  renegotiated: [info: PppUpInfo];
   /** An IPv4 (0x0021) or IPv6 (0x0057) packet arrived (a view: copy to keep). */
   packet: [packet: Uint8Array, protocol: number];
   /**
@@ -139,6 +146,10 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   /** Why LCP last left Opened (e.g. the peer's Terminate-Request), while the link winds down. */
   #lcpDown: PppReason | undefined;
   #up = false;
+  /** After 'up', an NCP or LCP went down: the next time all are up is a 'renegotiated'. */
+  #stale = false;
+  /** What 'up' or the last 'renegotiated' reported. */
+  #upInfo: PppUpInfo | undefined;
   #down: PppReason | undefined;
   #opened = false;
   /** Client: the /64 prefixes (hex) already reported by 'ipv6-prefix'. */
@@ -299,6 +310,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
         if (e.protocol === 'lcp') this.#lcpDown = e.reason;
         else if (e.protocol === 'ipcp') this.#ipcpUp = undefined;
         else if (e.protocol === 'ipv6cp') this.#ipv6Up = undefined;
+        if (this.#up) this.#stale = true;
         return;
       case 'auth':
         this.#peerName = e.peerName;
@@ -359,15 +371,27 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   }
 
   #maybeUp(): void {
-    if (this.#up || this.#ipcpUp === undefined) return;
+    if (this.#ipcpUp === undefined || (this.#up && !this.#stale)) return;
     if (this.#o.ipv6 === true && this.#ipv6Up === undefined && !this.#ipv6Gone) return;
-    this.#up = true;
-    this.emit('up', {
+    const info: PppUpInfo = {
       lcp: this.link.lcp.values as LcpValues,
       ipcp: this.#ipcpUp,
       ipv6cp: this.#ipv6Up,
       peerName: this.#peerName,
-    });
+    };
+    const before = this.#upInfo;
+    this.#upInfo = info;
+    if (this.#up) {
+      this.#stale = false;
+      // A new interface identifier makes new addresses from the prefixes already seen.
+      const was = before?.ipv6cp?.localInterfaceId;
+      const now = info.ipv6cp?.localInterfaceId;
+      if (was === undefined || now === undefined || !sameBytes(was, now)) this.#prefixes.clear();
+      this.emit('renegotiated', info);
+      return;
+    }
+    this.#up = true;
+    this.emit('up', info);
   }
 
   // The authenticator asks whether the peer's credentials are good: the host decides (async).

@@ -15,6 +15,7 @@ import {
   type ConnectOptions,
   parseConnectArgs,
   parsePeer,
+  reconfigureCommands,
   runConnect,
 } from '../../src/cli/connect.js';
 import { runLns } from '../../src/cli/lns.js';
@@ -33,8 +34,14 @@ import {
   usersVerifier,
 } from '../../src/cli/ppp-host.js';
 import { type LnsOptions, parseLnsArgs, type RunIo } from '../../src/cli/run.js';
+import { Endpoint } from '../../src/endpoint.js';
+import { nodeClock, nodeRandomBytes, nodeTimers } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
+import { UdpTransport } from '../../src/node/udp.js';
 import type { PapVerifyRequest } from '../../src/ppp/auth/types.js';
+import { PppServer } from '../../src/ppp/server.js';
+import type { PppSession, PppUpInfo } from '../../src/ppp/session.js';
+import { MemPort } from '../ppp/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l2tp-connect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -510,5 +517,118 @@ describe('connect ↔ lns --ppp in-process (loopback UDP, TUN double)', () => {
     expect(host.ipCalls).toEqual([]); // never configured
     lns.t.signal();
     expect(await lns.done).toBe(ExitCode.OK);
+  });
+});
+
+describe('connect: a PPP renegotiation reconfigures the TUN where it changed', () => {
+  const id = (last: number) => Uint8Array.of(2, 0, 0, 0, 0, 0, 0, last);
+  const info = (o: {
+    local?: string;
+    peer?: string;
+    mtu?: number;
+    id?: number;
+    peerId?: number;
+  }): PppUpInfo =>
+    ({
+      lcp: { mtu: o.mtu ?? 1500 },
+      ipcp: { localAddress: o.local ?? '10.77.0.2', peerAddress: o.peer ?? '10.77.0.1' },
+      ipv6cp:
+        o.id === undefined
+          ? undefined
+          : { localInterfaceId: id(o.id), peerInterfaceId: id(o.peerId ?? 1) },
+      peerName: undefined,
+    }) as unknown as PppUpInfo;
+  const opts = {
+    tun: 'vpn0',
+    mtu: 1400,
+    ipv6: true,
+    routes: ['10.99.0.0/24', '2001:db8:99::/48'],
+  };
+  const cmds = (a: PppUpInfo, b: PppUpInfo, globals: string[] = []) =>
+    reconfigureCommands(a, b, opts, globals).map((c) => c.join(' '));
+
+  it('nothing changed: no command', () => {
+    expect(cmds(info({ id: 5 }), info({ id: 5 }), ['2001:db8:77:1::5/64'])).toEqual([]);
+  });
+
+  it('a new IPv4 address: the pair replaced, IPv4 routes put back', () => {
+    expect(cmds(info({ id: 5 }), info({ local: '10.77.0.9', id: 5 }))).toEqual([
+      'addr del 10.77.0.2 peer 10.77.0.1 dev vpn0',
+      'addr add 10.77.0.9 peer 10.77.0.1 dev vpn0',
+      'route replace 10.99.0.0/24 dev vpn0',
+    ]);
+  });
+
+  it('a smaller MTU from the peer: the link MTU follows (never above --mtu)', () => {
+    expect(cmds(info({ mtu: 1500 }), info({ mtu: 1300 }))).toEqual(['link set dev vpn0 mtu 1300']);
+    expect(cmds(info({ mtu: 1500 }), info({ mtu: 1450 }))).toEqual([]); // both above 1400
+  });
+
+  it('a new interface identifier: link-local and RA addresses replaced, IPv6 routes via the peer', () => {
+    expect(cmds(info({ id: 5 }), info({ id: 6, peerId: 3 }), ['2001:db8:77:1::5/64'])).toEqual([
+      '-6 addr del 2001:db8:77:1::5/64 dev vpn0',
+      '-6 addr del fe80::200:0:0:5/64 dev vpn0',
+      '-6 addr add fe80::200:0:0:6/64 dev vpn0 nodad',
+      '-6 route replace 2001:db8:99::/48 via fe80::200:0:0:3 dev vpn0',
+    ]);
+  });
+});
+
+describe('connect: the LNS renegotiates PPP mid-call', () => {
+  it('reports ppp-renegotiated, leaves an unchanged TUN alone, and packets flow on', async () => {
+    // An LNS of our own (not runLns) to reach its PppSession: PAP against one user.
+    const transport = await UdpTransport.open({ address: '127.0.0.1' });
+    const lns = new Endpoint({
+      transport,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
+    });
+    const port = new MemPort();
+    const server = new PppServer({
+      pool: '10.77.0.0/24',
+      port,
+      clock: nodeClock,
+      timers: nodeTimers,
+      randomBytes: nodeRandomBytes,
+      crypto: nodePppAuthCrypto,
+      authenticate: ['pap'],
+      verify: (r) => ({ ok: (r as PapVerifyRequest).password === 'pw', message: 'hi' }),
+    });
+    server.serve(lns);
+    let serverPpp: PppSession | undefined;
+    server.on('up', (p) => {
+      serverPpp = p;
+    });
+    const host = new FakeHost();
+    const c = testIo(host);
+    const o = parseConnectArgs([
+      ...['--peer', `127.0.0.1:${transport.local.port}`, '--user', 'alice', '--password', 'pw'],
+      ...['--route', '10.99.0.0/24', '--tun', 'vpn0', '--json', '--auth', 'pap'],
+    ]) as ConnectOptions;
+    const done = runConnect(o, c.io);
+    try {
+      await c.event('ppp-up');
+      for (let i = 0; i < 200 && serverPpp === undefined; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      const configured = [...host.ipCalls];
+      // RFC 1661 §4.3: a Configure-Request in Opened restarts LCP, then IPCP, on both ends.
+      serverPpp?.session.send(Uint8Array.of(0xff, 0x03, 0xc0, 0x21, 1, 0x77, 0, 4));
+      const again = await c.event('ppp-renegotiated');
+      expect(again).toMatchObject({ tun: 'vpn0', local: '10.77.0.2', reconfigured: false });
+      expect(host.ipCalls).toEqual(configured); // the same address and MTU: nothing to redo
+      const out = ipv4('10.77.0.2', '10.99.0.1', [1]);
+      (host.tun as FakeTun).inject(out);
+      for (let i = 0; i < 200 && port.written.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(port.written).toEqual([out]);
+    } finally {
+      c.signal();
+      expect(await done).toBe(ExitCode.OK);
+      lns.destroy();
+      transport.close();
+    }
   });
 });

@@ -171,6 +171,40 @@ describe('PPP over L2TPv2: client PppSession ↔ PppServer', () => {
     expect(s.server.stats().sessions).toBe(0);
   });
 
+  test('the server restarts LCP while Opened: both ends renegotiate, report it, and carry on', async () => {
+    const s = setup(['chap-md5']);
+    const ppp = await s.client(LAC, 'alice', 'wonderland');
+    let serverPpp: PppSession | undefined;
+    s.server.on('up', (p) => {
+      serverPpp = p;
+    });
+    expect(await s.net.until(() => ppp.isUp && serverPpp !== undefined, 30_000)).toBe(true);
+    const again: PppUpInfo[] = [];
+    const serverAgain: PppUpInfo[] = [];
+    ppp.on('renegotiated', (i) => again.push(i));
+    s.server.on('renegotiated', (p, i) => {
+      expect(p).toBe(serverPpp);
+      serverAgain.push(i);
+    });
+    let ups = 0;
+    ppp.on('up', () => ups++);
+    // RFC 1661 §4.3: a Configure-Request (no options) in Opened: This-Layer-Down, a new round.
+    serverPpp?.session.send(Uint8Array.of(0xff, 0x03, 0xc0, 0x21, 1, 0x77, 0, 4));
+    expect(await s.net.until(() => again.length === 1 && serverAgain.length === 1, 30_000)).toBe(
+      true,
+    );
+    expect(ups).toBe(0); // 'up' is once
+    expect(again[0]?.ipcp.localAddress).toBe('10.77.0.2'); // the same call keeps its address
+    expect(serverAgain[0]?.ipcp.peerAddress).toBe('10.77.0.2');
+    expect(ppp.isUp && serverPpp?.isUp).toBe(true);
+    const out = ipv4('10.77.0.2', '192.0.2.7', [7]);
+    expect(ppp.send(out)).toBe(true);
+    await s.net.run(20);
+    expect(s.port.written).toEqual([out]);
+    await s.net.run(5_000);
+    expect(again).toHaveLength(1); // once per renegotiation
+  });
+
   test('closing the client terminates the link and clears the call; the address is free again', async () => {
     const s = setup();
     const ppp = await s.client(LAC, 'bob', 'builder');
