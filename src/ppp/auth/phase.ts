@@ -284,10 +284,27 @@ function retransmit(o: RetransmitOptions): RetransmitOptions {
   };
 }
 
-/** The failure as one line for people: whose side, and what was said. */
+const METHOD_NAMES: Readonly<Record<AuthMethod, string>> = {
+  pap: 'PAP',
+  'chap-md5': 'CHAP-MD5',
+  mschapv2: 'MS-CHAPv2',
+};
+
+/** The failure as one line for people: who refused whom, and what was said. */
 function describe(e: AuthFailureEvent): string {
-  const who = e.role === 'authenticator' ? 'the peer failed our' : 'we failed the peer’s';
-  return `${who} ${e.method} authentication (${e.code}): ${e.message}`;
+  const m = METHOD_NAMES[e.method] ?? e.method;
+  let what: string;
+  if (e.code === 'PPP_AUTH_TIMEOUT') {
+    what =
+      e.role === 'authenticator' ? `no ${m} login from the peer` : `no answer to our ${m} login`;
+  } else if (e.role === 'authenticator') {
+    what = `we refused the peer’s ${m} login`;
+  } else if (e.code === 'PPP_AUTH_BAD_AUTHENTICATOR') {
+    what = `we refused the peer’s ${m} proof that it knows our password`;
+  } else {
+    what = `the peer refused our ${m} login`;
+  }
+  return `${what} (${e.code}): ${e.message}`;
 }
 
 function blame(e: AuthFailureEvent): 'local' | 'peer' | 'timeout' {

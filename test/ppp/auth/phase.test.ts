@@ -132,9 +132,14 @@ describe('PppAuthPhase', () => {
       );
       expect(verdicts(server)).toMatchObject([{ type: 'failure', by: 'local' }]);
       expect(verdicts(client)).toMatchObject([{ type: 'failure', by: 'peer' }]);
+      const name = { pap: 'PAP', 'chap-md5': 'CHAP-MD5', mschapv2: 'MS-CHAPv2' }[method];
       const msg = verdicts(server)[0];
       expect(msg?.type === 'failure' && msg.message).toMatch(
-        new RegExp(`^the peer failed our ${method} authentication \\(PPP_AUTH_REJECTED\\): `),
+        new RegExp(`^we refused the peer’s ${name} login \\(PPP_AUTH_REJECTED\\): `),
+      );
+      const theirs = verdicts(client)[0];
+      expect(theirs?.type === 'failure' && theirs.message).toMatch(
+        new RegExp(`^the peer refused our ${name} login \\(PPP_AUTH_REJECTED\\): `),
       );
     });
   }
