@@ -992,6 +992,52 @@ export interface FromTypedOptions {
 
 const NO_HIDE: readonly FieldName[] = [];
 
+// sendOrder's scratch: the ranks of the fields collected so far (it never recurses).
+const sendRanks: number[] = [];
+
+// Checks that the message type exists in the message's version and that its required fields are
+// set, then fills `present` (emptied first) with the fields the message sets, in send order:
+// the spec's fields in RFC order, then the others by attribute type (fieldRank). It walks the
+// message's own properties (a handful), not all 100 fields, and insertion-sorts them by rank
+// (they mostly come in order already).
+function sendOrder(message: ControlMessage, present: FieldName[]): void {
+  const fields = message as MessageFields;
+  const version = message.version;
+  const row: MessageSpecRow | undefined =
+    message.type === 'UNKNOWN' || message.type === 'ZLB' ? undefined : MESSAGE_SPEC[message.type];
+  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
+  if (row !== undefined && spec === null) {
+    throw new UsageError(`${message.type} does not exist in L2TPv${version}`);
+  }
+  if (spec !== null) {
+    const required = spec.required;
+    for (let i = 0; i < required.length; i++) {
+      const field = required[i] as FieldName;
+      if (fields[field] === undefined) {
+        throw new UsageError(`${message.type} needs ${field} (${spec.section})`);
+      }
+    }
+  }
+  const rank = fieldRank(spec);
+  const ranks = sendRanks;
+  present.length = 0;
+  ranks.length = 0;
+  for (const key in message) {
+    const r = rank.get(key);
+    if (r === undefined || fields[key as FieldName] === undefined) continue;
+    let at = present.length;
+    present.push(key as FieldName);
+    ranks.push(r);
+    while (at > 0 && (ranks[at - 1] as number) > r) {
+      present[at] = present[at - 1] as FieldName;
+      ranks[at] = ranks[at - 1] as number;
+      at--;
+    }
+    present[at] = key as FieldName;
+    ranks[at] = r;
+  }
+}
+
 /**
  * Turns a typed message into its raw AVP list: Message Type first (M=1), then the spec's
  * required and optional fields in RFC order, then other fields in attribute order, then
@@ -1020,40 +1066,8 @@ export function fromTyped(message: ControlMessage, options: FromTypedOptions = {
     },
   ];
   const fields = message as MessageFields;
-  const row: MessageSpecRow | undefined =
-    message.type === 'UNKNOWN' ? undefined : MESSAGE_SPEC[message.type];
-  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
-  if (row !== undefined && spec === null) {
-    throw new UsageError(`${message.type} does not exist in L2TPv${version}`);
-  }
-  if (spec !== null) {
-    const required = spec.required;
-    for (let i = 0; i < required.length; i++) {
-      const field = required[i] as FieldName;
-      if (fields[field] === undefined) {
-        throw new UsageError(`${message.type} needs ${field} (${spec.section})`);
-      }
-    }
-  }
-  // Walk the message's own properties (a handful), not all 100 fields, then put them in order
-  // (insertion sort by rank: they mostly come in order already).
-  const rank = fieldRank(spec);
   const present: FieldName[] = [];
-  const ranks: number[] = [];
-  for (const key in message) {
-    const r = rank.get(key);
-    if (r === undefined || fields[key as FieldName] === undefined) continue;
-    let at = present.length;
-    present.push(key as FieldName);
-    ranks.push(r);
-    while (at > 0 && (ranks[at - 1] as number) > r) {
-      present[at] = present[at - 1] as FieldName;
-      ranks[at] = ranks[at - 1] as number;
-      at--;
-    }
-    present[at] = key as FieldName;
-    ranks[at] = r;
-  }
+  sendOrder(message, present);
   for (let i = 0; i < present.length; i++) {
     const field = present[i] as FieldName;
     const type = FIELD_ATTRIBUTE_TYPE[field];
@@ -1084,10 +1098,9 @@ const UINT_OCTETS: { readonly [K in ValueKind]?: 1 | 2 | 4 } = {
   dataSequencing: 2,
 };
 
-// encodeTypedAvps' scratch: the fields present, their ranks, their encoded values (written
-// only for kinds it does not write itself). Emptied by every call; the encoder never recurses.
+// encodeTypedAvps' scratch: the fields present and their encoded values (written only for
+// kinds it does not write itself). Emptied by every call; the encoder never recurses.
 const scratchFields: FieldName[] = [];
-const scratchRanks: number[] = [];
 const scratchValues: (Uint8Array | undefined)[] = [];
 
 /**
@@ -1104,41 +1117,9 @@ export function encodeTypedAvps(message: ControlMessage, headroom = 0): Uint8Arr
   const messageType =
     message.type === 'UNKNOWN' ? message.messageType : MessageType[message.type as MessageTypeName];
   const fields = message as MessageFields;
-  const row: MessageSpecRow | undefined =
-    message.type === 'UNKNOWN' ? undefined : MESSAGE_SPEC[message.type];
-  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
-  if (row !== undefined && spec === null) {
-    throw new UsageError(`${message.type} does not exist in L2TPv${version}`);
-  }
-  if (spec !== null) {
-    const required = spec.required;
-    for (let i = 0; i < required.length; i++) {
-      const field = required[i] as FieldName;
-      if (fields[field] === undefined) {
-        throw new UsageError(`${message.type} needs ${field} (${spec.section})`);
-      }
-    }
-  }
-  const rank = fieldRank(spec);
   const present = scratchFields;
-  const ranks = scratchRanks;
   const values = scratchValues;
-  present.length = 0;
-  ranks.length = 0;
-  for (const key in message) {
-    const r = rank.get(key);
-    if (r === undefined || fields[key as FieldName] === undefined) continue;
-    let at = present.length;
-    present.push(key as FieldName);
-    ranks.push(r);
-    while (at > 0 && (ranks[at - 1] as number) > r) {
-      present[at] = present[at - 1] as FieldName;
-      ranks[at] = ranks[at - 1] as number;
-      at--;
-    }
-    present[at] = key as FieldName;
-    ranks[at] = r;
-  }
+  sendOrder(message, present);
   // Sizes first (an integer is checked as its codec would; anything else is encoded now).
   let total = headroom + AVP_HEADER_OCTETS + 2;
   values.length = present.length;
