@@ -13,11 +13,12 @@
 //                       'start', source port, bytes) written to `file` when done: the input of
 //                       setup-replay.mjs, which replays the LNS's work without sockets
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Endpoint } from '../../dist/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers, UdpTransport } from '../../dist/node/index.js';
 import { SeededRandom } from '../../dist/testing/index.js';
+import { mainThreadMs } from './common.mjs';
 
 const LOCAL = '127.0.0.1';
 const SOCKBUF = 4 * 1024 * 1024;
@@ -46,17 +47,6 @@ function profileStop() {
   });
 }
 
-// CPU time of the main thread (Linux; undefined elsewhere), in ms: the rest of the process's CPU
-// is V8's helper threads (optimizing compiler, garbage collector).
-function mainThreadMs() {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return undefined;
-  }
-}
 let main0;
 
 function finish(counts) {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parseControl } from '../../dist/codec/control.js';
 import { Endpoint } from '../../dist/index.js';
 import { SeededRandom } from '../../dist/testing/index.js';
+import { mainThreadMs } from './common.mjs';
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: setup-replay.mjs RECORDING');
@@ -89,17 +90,6 @@ lns.on('tunnel', (t) =>
     up++;
   }),
 );
-
-// CPU time of the main thread (Linux), in ms.
-function mainThreadMs() {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return undefined;
-  }
-}
 
 const main0 = mainThreadMs();
 const c0 = process.cpuUsage();
