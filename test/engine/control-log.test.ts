@@ -2,29 +2,12 @@
 // carries exactly the arguments its call gave (the engine logs without a rest array, and debug
 // would print a missing argument as "undefined").
 
-import { format } from 'node:util';
 import createDebug from 'debug';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+import { captureDebugLines } from '../helpers/debug-lines.js';
 import { EnginePair } from './pair.js';
 
-let lines: string[];
-let savedLog: typeof createDebug.log;
-let savedNamespaces: string;
-
-beforeEach(() => {
-  lines = [];
-  savedLog = createDebug.log;
-  savedNamespaces = createDebug.disable();
-  createDebug.log = (...args: unknown[]) => {
-    lines.push(format(...args));
-  };
-});
-
-afterEach(() => {
-  createDebug.log = savedLog;
-  if (savedNamespaces === '') createDebug.disable();
-  else createDebug.enable(savedNamespaces);
-});
+const debugLines = captureDebugLines();
 
 test('control lines: setup, a call, a drop; no "undefined" and no stray arguments', () => {
   createDebug.enable('l2tp:control');
@@ -34,7 +17,7 @@ test('control lines: setup, a call, a drop; no "undefined" and no stray argument
   pair.openSession(pair.a);
   pair.drive();
   lac.handleDatagram(Uint8Array.of(0xc8, 0x02, 0, 5), pair.now); // a truncated control header
-  const text = lines.join('\n');
+  const text = debugLines.lines().join('\n');
   // Each line ends where its format ends: a stray argument would follow it.
   expect(text).toMatch(/l2tp:control tunnel \d+: tx SCCRQ Ns 0 Nr 0$/m); // four arguments
   expect(text).toMatch(/: idle → wait-ctl-reply on open$/m); // three

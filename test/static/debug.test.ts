@@ -2,30 +2,13 @@
 // message is written only when the mask bit AND the namespace are on, runtime enable/disable
 // takes effect at once, messages carry the scope, and bad masks are refused.
 
-import { format } from 'node:util';
 import createDebug from 'debug';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DEBUG_NAMESPACES, DebugCategory, DebugLog, isDebugMask } from '../../src/debug.js';
 import { UsageError } from '../../src/errors.js';
+import { captureDebugLines } from '../helpers/debug-lines.js';
 
-let lines: string[];
-let savedLog: typeof createDebug.log;
-let savedNamespaces: string;
-
-beforeEach(() => {
-  lines = [];
-  savedLog = createDebug.log;
-  savedNamespaces = createDebug.disable();
-  createDebug.log = (...args: unknown[]) => {
-    lines.push(format(...args)); // what debug's Node log does with its arguments
-  };
-});
-
-afterEach(() => {
-  createDebug.log = savedLog;
-  if (savedNamespaces === '') createDebug.disable();
-  else createDebug.enable(savedNamespaces);
-});
+const debugLines = captureDebugLines();
 
 describe('DebugLog', () => {
   test('categories are the kernel bits and map to l2tp:* namespaces', () => {
@@ -48,9 +31,9 @@ describe('DebugLog', () => {
     createDebug.disable();
     expect(log.data).toBe(false); // mask on, namespace off
     expect(log.enabled(DebugCategory.Data)).toBe(false);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('l2tp:data');
-    expect(lines[0]).toContain('session 7: rx 60 octets');
+    expect(debugLines.lines()).toHaveLength(1);
+    expect(debugLines.lines()[0]).toContain('l2tp:data');
+    expect(debugLines.lines()[0]).toContain('session 7: rx 60 octets');
   });
 
   test('createDebug.enable at runtime takes effect without rebuilding the DebugLog', () => {
@@ -65,7 +48,10 @@ describe('DebugLog', () => {
     expect(log.seq).toBe(false);
     const control = log.control;
     if (control) control('up');
-    expect(lines.map((l) => /l2tp:\w+/.exec(l)?.[0])).toEqual(['l2tp:seq', 'l2tp:control']);
+    expect(debugLines.lines().map((l) => /l2tp:\w+/.exec(l)?.[0])).toEqual([
+      'l2tp:seq',
+      'l2tp:control',
+    ]);
   });
 
   test('the logger is built once; % in the scope is text, not a format', () => {
@@ -74,7 +60,7 @@ describe('DebugLog', () => {
     const a = log.debug;
     expect(a).toBe(log.debug);
     if (a) a('x=%s', 'y');
-    expect(lines[0]).toContain('100%d: x=y');
+    expect(debugLines.lines()[0]).toContain('100%d: x=y');
   });
 
   test('masks: undefined bits dropped, non-integers refused (mask unchanged)', () => {
