@@ -1,10 +1,15 @@
 // Test helpers for src/ppp: a seeded randomBytes, and a lossless in-order wire between two
 // engines with a manual clock (each frame delivered when `pump` runs; `run` also fires timers).
 
+import { Endpoint } from '../../src/endpoint.js';
+import { nodeRandomBytes } from '../../src/node/clock.js';
+import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import { decodeFrame } from '../../src/ppp/frame.js';
-import type { IpPacketPort } from '../../src/ppp/server.js';
+import { type IpPacketPort, PppServer, type PppServerOptions } from '../../src/ppp/server.js';
+import { PppSession, type PppSessionOptions } from '../../src/ppp/session.js';
 import type { PppEvent, PppOutput } from '../../src/ppp/types.js';
 import { SeededRandom } from '../../src/testing/random.js';
+import type { VirtualNet } from '../switch/net.js';
 
 /** A deterministic randomBytes. */
 export function seededBytes(seed: number): (n: number) => Uint8Array {
@@ -152,4 +157,64 @@ export class MemPort implements IpPacketPort {
   inject(p: Uint8Array): void {
     this.#handler?.(p);
   }
+}
+
+/** What pppLns and pppClient take care of: the network's time, randomness and crypto. */
+type Provided = 'clock' | 'timers' | 'randomBytes' | 'crypto';
+
+/**
+ * An LNS on the virtual network at `at` (L2TPv2, accepting every tunnel) with a PppServer
+ * serving its calls and a MemPort as the host side.
+ */
+export function pppLns(
+  net: VirtualNet,
+  at: { readonly address: string; readonly port: number },
+  options: Omit<PppServerOptions, Provided | 'port'>,
+): { readonly lns: Endpoint; readonly server: PppServer; readonly port: MemPort } {
+  const port = new MemPort();
+  const lns = new Endpoint({
+    transport: net.transport(at.address, at.port),
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+    acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
+  });
+  const server = new PppServer({
+    port,
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+    crypto: nodePppAuthCrypto,
+    ...options,
+  });
+  server.serve(lns);
+  return { lns, server, port };
+}
+
+/**
+ * A LAC at `at` with one call to `lns` and a client PppSession on it, made before the call is up
+ * so that the LNS's first Configure-Request is heard.
+ */
+export function pppClient(
+  net: VirtualNet,
+  at: { readonly address: string; readonly port: number },
+  lns: { readonly address: string; readonly port: number },
+  options: Omit<PppSessionOptions, Provided | 'role'>,
+  hostName = 'lac',
+): PppSession {
+  const lac = new Endpoint({
+    transport: net.transport(at.address, at.port),
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+  });
+  const session = lac.tunnel(lns, { version: 2, mode: 'lac', hostName }).beginSession();
+  return new PppSession(session, {
+    role: 'client',
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+    crypto: nodePppAuthCrypto,
+    ...options,
+  });
 }

@@ -12,7 +12,7 @@ import { PppServer } from '../../src/ppp/server.js';
 import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { AuthProtocol } from '../../src/ppp/types.js';
 import { VirtualNet } from '../switch/net.js';
-import { MemPort } from './helpers.js';
+import { pppClient, pppLns } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const LAC2 = { address: '10.0.0.5', port: 1701 };
@@ -49,51 +49,22 @@ async function verify(req: VerifyRequest) {
 
 function setup(serverAuth: readonly AuthProtocol[] = ['mschapv2', 'chap-md5', 'pap']) {
   const net = new VirtualNet(9);
-  const port = new MemPort();
-  const lns = new Endpoint({
-    transport: net.transport(LNS.address, LNS.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
-  });
-  const server = new PppServer({
+  const { server, port } = pppLns(net, LNS, {
     pool: '10.77.0.0/24',
-    port,
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodePppAuthCrypto,
     authenticate: serverAuth,
     verify,
     dns: ['10.77.0.53'],
   });
-  server.serve(lns);
   const client = async (
     at: typeof LAC,
     name: string,
     password: string,
     authSupported?: readonly AuthProtocol[],
-  ) => {
-    const lac = new Endpoint({
-      transport: net.transport(at.address, at.port),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-    });
-    // PPP listens from the moment the call is up: the LNS's first Configure-Request is heard.
-    const session = lac.tunnel(LNS, { version: 2, mode: 'lac', hostName: 'lac' }).beginSession();
-    const ppp = new PppSession(session, {
-      role: 'client',
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-      crypto: nodePppAuthCrypto,
+  ) =>
+    pppClient(net, at, LNS, {
       credentials: { name, password },
       ...(authSupported === undefined ? {} : { authSupported }),
     });
-    return ppp;
-  };
   return { net, port, server, client };
 }
 

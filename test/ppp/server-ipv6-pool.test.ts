@@ -6,7 +6,6 @@
 // pool's validation; the ND helpers (parse/format, a bad checksum or hop limit refused).
 
 import { describe, expect, test } from 'vitest';
-import { Endpoint } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import {
@@ -17,9 +16,9 @@ import {
   parseRouterAdvertisement,
 } from '../../src/ppp/ipv6-nd.js';
 import { PppServer } from '../../src/ppp/server.js';
-import { type PppIpv6Prefix, PppSession, type PppUpInfo } from '../../src/ppp/session.js';
+import type { PppIpv6Prefix, PppSession, PppUpInfo } from '../../src/ppp/session.js';
 import { VirtualNet } from '../switch/net.js';
-import { MemPort } from './helpers.js';
+import { pppClient, pppLns } from './helpers.js';
 
 const LNS = { address: '10.0.0.3', port: 1701 };
 const SERVER_ID = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0, 0x01);
@@ -86,48 +85,23 @@ interface Client {
 
 function setup(pool = POOL) {
   const net = new VirtualNet(17);
-  const port = new MemPort();
-  const lns = new Endpoint({
-    transport: net.transport(LNS.address, LNS.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
-  });
-  const srv = new PppServer({
+  const { server: srv, port } = pppLns(net, LNS, {
     pool: '10.77.0.0/24',
     ipv6Pool: pool,
     interfaceId: SERVER_ID,
-    port,
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodePppAuthCrypto,
     authenticate: ['pap'],
     verify: () => ({ ok: true }),
   });
-  srv.serve(lns);
   let n = 0;
   const client = (): Client => {
     n++;
-    const lac = new Endpoint({
-      transport: net.transport(`10.0.0.${10 + n}`, 1701),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-    });
-    const session = lac
-      .tunnel(LNS, { version: 2, mode: 'lac', hostName: `lac${n}` })
-      .beginSession();
-    const ppp = new PppSession(session, {
-      role: 'client',
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-      crypto: nodePppAuthCrypto,
-      credentials: { name: `user${n}`, password: 'pw' },
-      ipv6: true,
-    });
+    const ppp = pppClient(
+      net,
+      { address: `10.0.0.${10 + n}`, port: 1701 },
+      LNS,
+      { credentials: { name: `user${n}`, password: 'pw' }, ipv6: true },
+      `lac${n}`,
+    );
     const c: Client = { ppp, prefixes: [], packets: [], up: undefined };
     ppp.on('up', (i) => {
       c.up = i;

@@ -5,18 +5,11 @@
 // on the server as peer-terminate, not as the lower layer going down.
 
 import { describe, expect, test } from 'vitest';
-import { Endpoint } from '../../src/endpoint.js';
-import { nodeRandomBytes } from '../../src/node/clock.js';
-import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
-import {
-  ipv6LinkLocalInterfaceId,
-  PppServer,
-  type PppServerOptions,
-} from '../../src/ppp/server.js';
-import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
+import { ipv6LinkLocalInterfaceId, type PppServerOptions } from '../../src/ppp/server.js';
+import type { PppUpInfo } from '../../src/ppp/session.js';
 import type { PppReason } from '../../src/ppp/types.js';
 import { VirtualNet } from '../switch/net.js';
-import { MemPort } from './helpers.js';
+import { pppClient, pppLns } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const LNS = { address: '10.0.0.3', port: 1701 };
@@ -43,21 +36,8 @@ const linkLocal = (id: Uint8Array) => {
 
 function setup(server: Partial<PppServerOptions>, clientIpv6: boolean, password = 'wonderland') {
   const net = new VirtualNet(11);
-  const port = new MemPort();
-  const lns = new Endpoint({
-    transport: net.transport(LNS.address, LNS.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
-  });
-  const srv = new PppServer({
+  const { server: srv, port } = pppLns(net, LNS, {
     pool: '10.77.0.0/24',
-    port,
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodePppAuthCrypto,
     authenticate: ['pap'],
     verify: (r) =>
       r.method === 'pap' && r.password === 'wonderland'
@@ -65,20 +45,7 @@ function setup(server: Partial<PppServerOptions>, clientIpv6: boolean, password 
         : { ok: false, message: `wrong password for ${r.peerName}` },
     ...server,
   });
-  srv.serve(lns);
-  const lac = new Endpoint({
-    transport: net.transport(LAC.address, LAC.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-  });
-  const session = lac.tunnel(LNS, { version: 2, mode: 'lac', hostName: 'lac' }).beginSession();
-  const client = new PppSession(session, {
-    role: 'client',
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    crypto: nodePppAuthCrypto,
+  const client = pppClient(net, LAC, LNS, {
     credentials: { name: 'alice', password },
     ipv6: clientIpv6,
   });
