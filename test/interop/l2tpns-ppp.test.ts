@@ -31,8 +31,8 @@ import {
   L2TPNS_PORT,
   L2tpns,
   l2tpnsAvailability,
-  type ProcessLog,
 } from './l2tpns-harness.js';
+import type { ProcessLog } from './process-log.js';
 import { onCi } from './xl2tpd-harness.js';
 
 const AVAILABLE = l2tpnsAvailability();

@@ -31,7 +31,7 @@ import type { AuthProtocol, PppReason } from '../../src/ppp/types.js';
 import type { PeerAddress } from '../../src/transport.js';
 import { ensureBuilt } from '../package/dist.js';
 import { FREERADIUS, writeFreeRadiusConfig } from './freeradius-config.js';
-import { ProcessLog } from './l2tpns-harness.js';
+import { ProcessLog } from './process-log.js';
 import { onCi } from './xl2tpd-harness.js';
 
 const SECRET = 'radius-example-secret';

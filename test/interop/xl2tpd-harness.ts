@@ -19,6 +19,7 @@ import { chmod, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ProcessLog } from './process-log.js';
 
 /** The name of the LAC section xl2tpd gets in LAC role (`c peer`, `d peer`). */
 export const XL2TPD_LAC_NAME = 'peer';
@@ -118,9 +119,7 @@ export class Xl2tpd {
   readonly dir: string;
   readonly options: Xl2tpdOptions;
   readonly #child: ChildProcess;
-  readonly #lines: string[] = [];
-  #partial = '';
-  #waiters: LogWaiter[] = [];
+  readonly #log = new ProcessLog('xl2tpd');
   #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #exited = false;
   #stopped: Promise<void> | undefined;
@@ -131,14 +130,13 @@ export class Xl2tpd {
     this.port = port;
     this.dir = dir;
     this.#child = child;
-    const feed = (chunk: Buffer) => this.#feed(chunk.toString('utf8'));
+    const feed = (chunk: Buffer) => this.#log.feed(chunk.toString('utf8'));
     child.stdout?.on('data', feed);
     child.stderr?.on('data', feed);
     this.#exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exited = true;
-        this.#feed('\n');
-        this.#failWaiters(`xl2tpd exited (code ${code}, signal ${signal})`);
+        this.#log.close(`xl2tpd exited (code ${code}, signal ${signal})`);
         resolve({ code, signal });
       });
     });
@@ -217,60 +215,34 @@ export class Xl2tpd {
 
   /** Every complete log line so far (stdout and stderr, including the pppd stand-in's). */
   get lines(): readonly string[] {
-    return this.#lines;
+    return this.#log.lines;
   }
 
   /** The whole log as text. */
   get log(): string {
-    return this.#lines.join('\n');
+    return this.#log.text;
   }
 
   /** The index the next log line will have: pass it as `from` to wait for later lines only. */
   mark(): number {
-    return this.#lines.length;
+    return this.#log.mark();
   }
 
   /**
    * Resolves with the first log line at index ≥ `from` (default 0) matching `re`.
-   * Rejects after `timeoutMs` (default 10000) with the log in the message.
+   * Rejects after `timeoutMs` (default 10000), or once xl2tpd has exited, with the log in the
+   * message.
    */
   waitForLog(
     re: RegExp,
     options: { readonly from?: number; readonly timeoutMs?: number } = {},
   ): Promise<RegExpExecArray> {
-    const from = options.from ?? 0;
-    for (let i = from; i < this.#lines.length; i++) {
-      const m = re.exec(this.#lines[i] as string);
-      if (m) return Promise.resolve(m);
-    }
-    if (this.#exited) {
-      return Promise.reject(new Error(`xl2tpd has exited; ${re} not in its log:\n${this.log}`));
-    }
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    return new Promise((resolve, reject) => {
-      const waiter: LogWaiter = {
-        re,
-        from,
-        resolve: (m) => {
-          clearTimeout(waiter.timer);
-          resolve(m);
-        },
-        reject: (why) => {
-          clearTimeout(waiter.timer);
-          reject(new Error(`${why} while waiting for ${re} in xl2tpd log:\n${this.log}`));
-        },
-        timer: setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          waiter.reject(`timeout (${timeoutMs} ms)`);
-        }, timeoutMs),
-      };
-      this.#waiters.push(waiter);
-    });
+    return this.#log.waitFor(re, options);
   }
 
   /** Log lines (from index `from`) that match `re`. */
   grep(re: RegExp, from = 0): string[] {
-    return this.#lines.slice(from).filter((l) => re.test(l));
+    return this.#log.grep(re, from);
   }
 
   /**
@@ -395,42 +367,12 @@ export class Xl2tpd {
         // already gone
       }
     }
-    this.#failWaiters('xl2tpd stopped');
+    this.#log.close('xl2tpd stopped');
     if ((process.env.XL2TPD_SHOW_LOG ?? '') !== '') {
       process.stderr.write(`--- xl2tpd ${this.options.role} log (${this.dir}) ---\n${this.log}\n`);
     }
     await rm(this.dir, { recursive: true, force: true });
   }
-
-  #failWaiters(why: string): void {
-    for (const w of this.#waiters.splice(0)) w.reject(why);
-  }
-
-  #feed(text: string): void {
-    const parts = (this.#partial + text).split('\n');
-    this.#partial = parts.pop() ?? '';
-    for (const line of parts) {
-      if (line === '') continue;
-      this.#lines.push(line);
-      const index = this.#lines.length - 1;
-      for (const w of this.#waiters.slice()) {
-        if (index < w.from) continue;
-        const m = w.re.exec(line);
-        if (m) {
-          this.#waiters = this.#waiters.filter((x) => x !== w);
-          w.resolve(m);
-        }
-      }
-    }
-  }
-}
-
-interface LogWaiter {
-  readonly re: RegExp;
-  readonly from: number;
-  readonly resolve: (m: RegExpExecArray) => void;
-  readonly reject: (why: string) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
