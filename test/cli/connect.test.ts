@@ -41,7 +41,7 @@ import { UdpTransport } from '../../src/node/udp.js';
 import type { PapVerifyRequest } from '../../src/ppp/auth/types.js';
 import { PppServer } from '../../src/ppp/server.js';
 import type { PppSession, PppUpInfo } from '../../src/ppp/session.js';
-import { MemPort } from '../ppp/helpers.js';
+import { ipv4, MemPort } from '../ppp/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l2tp-connect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -342,19 +342,6 @@ function testIo(tunHost: TunHost) {
     err: () => err,
     signal: (s = 'SIGINT') => signal?.(s),
   };
-}
-
-function ipv4(src: string, dst: string, payload: number[]): Uint8Array {
-  const p = new Uint8Array(20 + payload.length);
-  p[0] = 0x45;
-  p[2] = p.length >> 8;
-  p[3] = p.length & 0xff;
-  p[8] = 64;
-  p[9] = 17;
-  p.set(src.split('.').map(Number), 12);
-  p.set(dst.split('.').map(Number), 16);
-  p.set(payload, 20);
-  return p;
 }
 
 async function startLns(extra: readonly string[] = []) {

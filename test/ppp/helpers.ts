@@ -218,3 +218,17 @@ export function pppClient(
     ...options,
   });
 }
+
+/** A minimal IPv4 header (checksum not filled: nothing here checks it) and a payload. */
+export function ipv4(src: string, dst: string, payload: number[]): Uint8Array {
+  const p = new Uint8Array(20 + payload.length);
+  p[0] = 0x45;
+  p[2] = p.length >> 8;
+  p[3] = p.length & 0xff;
+  p[8] = 64;
+  p[9] = 17;
+  p.set(src.split('.').map(Number), 12);
+  p.set(dst.split('.').map(Number), 16);
+  p.set(payload, 20);
+  return p;
+}

@@ -12,26 +12,12 @@ import { PppServer } from '../../src/ppp/server.js';
 import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { AuthProtocol } from '../../src/ppp/types.js';
 import { VirtualNet } from '../switch/net.js';
-import { pppClient, pppLns } from './helpers.js';
+import { ipv4, pppClient, pppLns } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const LAC2 = { address: '10.0.0.5', port: 1701 };
 const LNS = { address: '10.0.0.3', port: 1701 };
 const USERS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
-
-/** A minimal IPv4 header (checksum not filled: nothing here checks it) and a payload. */
-function ipv4(src: string, dst: string, payload: number[]): Uint8Array {
-  const p = new Uint8Array(20 + payload.length);
-  p[0] = 0x45;
-  p[2] = p.length >> 8;
-  p[3] = p.length & 0xff;
-  p[8] = 64;
-  p[9] = 17;
-  p.set(src.split('.').map(Number), 12);
-  p.set(dst.split('.').map(Number), 16);
-  p.set(payload, 20);
-  return p;
-}
 
 // Answers as a users file would: by password for PAP and MS-CHAPv2, the secret for CHAP-MD5.
 async function verify(req: VerifyRequest) {
