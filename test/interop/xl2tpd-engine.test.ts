@@ -16,7 +16,7 @@ import { nodeCrypto } from '../../src/node/crypto.js';
 import { UdpTransport } from '../../src/node/udp.js';
 import type { DatagramTransport } from '../../src/transport.js';
 import { type Session, type Tunnel, TunnelDownError } from '../../src/tunnel.js';
-import { onCi, Xl2tpd, type Xl2tpdOptions, xl2tpdAvailability } from './xl2tpd-harness.js';
+import { next, onCi, Xl2tpd, type Xl2tpdOptions, xl2tpdAvailability } from './xl2tpd-harness.js';
 
 const AVAILABLE = xl2tpdAvailability();
 if (!AVAILABLE.available) {
@@ -92,25 +92,6 @@ async function endpoint(
     await transport.close();
   });
   return { ep, port: transport.local.port };
-}
-
-/** Resolves with the first argument of the next `event` (listener attached now). */
-function next<T>(emitter: object, event: string, timeoutMs = 10_000): Promise<T> {
-  const e = emitter as {
-    once(event: string, listener: (value: T) => void): unknown;
-    off(event: string, listener: (value: T) => void): unknown;
-  };
-  return new Promise<T>((resolve, reject) => {
-    const listener = (value: T) => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    const timer = setTimeout(() => {
-      e.off(event, listener);
-      reject(new Error(`timeout (${timeoutMs} ms) waiting for '${event}'`));
-    }, timeoutMs);
-    e.once(event, listener);
-  });
 }
 
 /** All 'session-down' reasons of a tunnel, and its 'down' reason, as they happen. */

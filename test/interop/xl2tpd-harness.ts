@@ -499,3 +499,22 @@ process.on('SIGTERM', () => process.exit(0));
 process.on('SIGHUP', () => process.exit(0));
 process.stderr.write('pppd-standin: lcp pid ' + process.pid + ' args ' + process.argv.slice(2).join(' ') + '\\n');
 `;
+
+/** Resolves with the first argument of the next `event` (listener attached now). */
+export function next<T>(emitter: object, event: string, timeoutMs = 10_000): Promise<T> {
+  const e = emitter as {
+    once(event: string, listener: (value: T) => void): unknown;
+    off(event: string, listener: (value: T) => void): unknown;
+  };
+  return new Promise<T>((resolve, reject) => {
+    const listener = (value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      e.off(event, listener);
+      reject(new Error(`timeout (${timeoutMs} ms) waiting for '${event}'`));
+    }, timeoutMs);
+    e.once(event, listener);
+  });
+}

@@ -39,7 +39,7 @@ import {
   type StandinFrame,
   standinFrames,
 } from './ppp-peer-standin.js';
-import { onCi, Xl2tpd, type Xl2tpdOptions, xl2tpdAvailability } from './xl2tpd-harness.js';
+import { next, onCi, Xl2tpd, type Xl2tpdOptions, xl2tpdAvailability } from './xl2tpd-harness.js';
 
 const AVAILABLE = xl2tpdAvailability();
 if (!AVAILABLE.available) {
@@ -80,25 +80,6 @@ interface Datagram {
   readonly dir: 'in' | 'out';
   readonly peer: PeerAddress;
   readonly bytes: Uint8Array;
-}
-
-/** Resolves with the first argument of the next `event` (listener attached now). */
-function next<T>(emitter: object, event: string, timeoutMs = 10_000): Promise<T> {
-  const e = emitter as {
-    once(event: string, listener: (value: T) => void): unknown;
-    off(event: string, listener: (value: T) => void): unknown;
-  };
-  return new Promise<T>((resolve, reject) => {
-    const listener = (value: T) => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    const timer = setTimeout(() => {
-      e.off(event, listener);
-      reject(new Error(`timeout (${timeoutMs} ms) waiting for '${event}'`));
-    }, timeoutMs);
-    e.once(event, listener);
-  });
 }
 
 interface Chain {
