@@ -301,14 +301,7 @@ export function main(argv: readonly string[], io: CliIo): number {
         }
         if (command === 'decode') return decodeCommand(rest, io);
         // Parsed here for help (-vh) and usage errors; running needs runCommand (asynchronous).
-        const parsed =
-          command === 'lac'
-            ? parseLacArgs(rest)
-            : command === 'lns'
-              ? parseLnsArgs(rest)
-              : command === 'connect'
-                ? parseConnectArgs(rest)
-                : parseSwitchArgs(rest, io.readFile);
+        const parsed = parseRunArgs(command, rest, io.readFile);
         if (parsed === 'help') {
           io.stdout(HELP[command] as string);
           return ExitCode.OK;
@@ -350,6 +343,20 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
+type RunOptions = LacOptions | LnsOptions | SwitchOptions | ConnectOptions;
+
+// The options of a command that runs until stopped, or 'help'. @throws CliUsage.
+function parseRunArgs(
+  command: 'lac' | 'lns' | 'switch' | 'connect',
+  rest: readonly string[],
+  readFile: CliIo['readFile'],
+): RunOptions | 'help' {
+  if (command === 'lac') return parseLacArgs(rest);
+  if (command === 'lns') return parseLnsArgs(rest);
+  if (command === 'connect') return parseConnectArgs(rest);
+  return parseSwitchArgs(rest, readFile);
+}
+
 /**
  * Runs any command, `lac`, `lns`, `switch` and `connect` included; resolves with the exit code
  * ({@link ExitCode}).
@@ -361,16 +368,9 @@ export async function runCommand(argv: readonly string[], io: CliIo & RunIo): Pr
     return main(argv, io);
   }
   if (wantsHelp(rest)) return main(argv, io);
-  let parsed: LacOptions | LnsOptions | SwitchOptions | ConnectOptions | 'help';
+  let parsed: RunOptions | 'help';
   try {
-    parsed =
-      command === 'lac'
-        ? parseLacArgs(rest)
-        : command === 'lns'
-          ? parseLnsArgs(rest)
-          : command === 'connect'
-            ? parseConnectArgs(rest)
-            : parseSwitchArgs(rest, io.readFile);
+    parsed = parseRunArgs(command, rest, io.readFile);
   } catch {
     return main(argv, io); // prints the usage error the same way
   }
