@@ -8,7 +8,8 @@
 //   scale      100,000 tunnels × 10 sessions in one process: setup rate, LNS heap per tunnel and
 //              per session, CPU of one idle second of timer work
 //   echo       managed L2TPv2 echo vs raw node:dgram echo over loopback UDP, 64 B and 1400 B
-//   setup      LNS CPU (child process) to set up 400 tunnels × 25 sessions over loopback UDP
+//   setup      LNS CPU (child process) to set up 400 tunnels × 25 sessions over loopback UDP, cold
+//              (a fresh LNS) and warm (an LNS that has set up the same load once already)
 // Env: ONLY=perpacket,scale,echo,setup (default all, in that order); each case's own variables
 // are listed at the top of its file (SIZES, N_TUNNELS, N_SESSIONS, ROUNDS, SETUP_ROUNDS, …);
 // SCALE_HEAP_MB (default 12288) sizes the scale case's heap.

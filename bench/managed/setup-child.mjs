@@ -132,7 +132,10 @@ if (mode === 'lns') {
   lns.on('tunnel', (t) => t.on('session-up', onSessionUp));
   process.on('message', (m) => {
     if (m.type === 'start') {
+      // A second 'start' (the warm round) measures the next `expect` sessions from here.
       expect = m.expect;
+      up = 0;
+      finished = false;
       base = transport.stats();
       recordStart = nodeClock.now();
       profileStart();
