@@ -3,9 +3,11 @@
 //                              set, real clock, timers and random bytes) counting 'session-up'
 //   node setup-child.mjs raw   a raw node:dgram responder: answers every datagram with one of
 //                              `replySize` octets
+//   node setup-child.mjs minimal   minimal-lns.mjs on a node:dgram socket: the least JavaScript
+//                              that sets the sessions up, none of the package's code
 // Talks to the parent over IPC: → { type: 'ready', port }; ← { type: 'start', expect, replySize };
-// → { type: 'done', cpuMs, wallMs, rx, tx, rxBytes, txBytes } once `expect` sessions are up (lns)
-// or `expect` datagrams were answered (raw); ← { type: 'exit' }. CPU is process.cpuUsage() from
+// → { type: 'done', cpuMs, wallMs, rx, tx, rxBytes, txBytes } once `expect` sessions are up (lns,
+// minimal) or `expect` datagrams were answered (raw); ← { type: 'exit' }. CPU is process.cpuUsage() from
 // 'start' to 'done' (module loading and socket setup are not counted).
 // LNS only, for profiling (the parent passes its environment on):
 //   SETUP_PROFILE=dir   a CPU profile of the measured span, written to dir/lns-PID.cpuprofile
@@ -19,6 +21,7 @@ import { Endpoint } from '../../dist/index.js';
 import { nodeClock, nodeRandomBytes, nodeTimers, UdpTransport } from '../../dist/node/index.js';
 import { SeededRandom } from '../../dist/testing/index.js';
 import { mainThreadMs } from './common.mjs';
+import { serveMinimalLns } from './minimal-lns.mjs';
 
 const LOCAL = '127.0.0.1';
 const SOCKBUF = 4 * 1024 * 1024;
@@ -181,6 +184,40 @@ if (mode === 'lns') {
     process.disconnect();
   };
   process.send({ type: 'ready', port: socket.address().port });
+} else if (mode === 'minimal') {
+  const socket = createSocket('udp4');
+  await new Promise((resolve) => socket.bind({ address: LOCAL, port: 0 }, resolve));
+  socket.setRecvBufferSize(SOCKBUF);
+  socket.setSendBufferSize(SOCKBUF);
+  let up = 0;
+  let base = {};
+  const { counts: served, close } = serveMinimalLns(socket, () => {
+    up++;
+    if (up >= expect && !finished) finish(counts);
+  });
+  const counts = () => ({
+    rx: served.rx - base.rx,
+    tx: served.tx - base.tx,
+    rxBytes: served.rxBytes - base.rxBytes,
+    txBytes: served.txBytes - base.txBytes,
+    tunnels: served.tunnels,
+  });
+  process.on('message', (m) => {
+    if (m.type === 'start') {
+      expect = m.expect;
+      up = 0;
+      finished = false;
+      base = { ...served };
+      main0 = mainThreadMs();
+      c0 = process.cpuUsage();
+      t0 = process.hrtime.bigint();
+    } else if (m.type === 'exit') onExit();
+  });
+  onExit = () => {
+    close();
+    process.disconnect();
+  };
+  process.send({ type: 'ready', port: socket.address().port });
 } else {
-  throw new Error(`usage: setup-child.mjs lns|raw, got ${mode}`);
+  throw new Error(`usage: setup-child.mjs lns|raw|minimal, got ${mode}`);
 }

@@ -7,6 +7,9 @@
 // SETUP_LAC_SOCKETS (40) Endpoints over UdpTransport in this process (one socket each, the
 // tunnels dealt out in turn), SETUP_CONCURRENCY (100) tunnels dialling at once, each opening its
 // sessions together as soon as it is up.
+// Floor, same run: minimal-lns.mjs in a child process (setup-child.mjs minimal), cold and warm
+// like the LNS: about the least JavaScript that sets the same sessions up for the same LACs,
+// without the package (no state machines, events, options or validation).
 // Baseline, same run: a raw node:dgram responder in a child process (setup-child.mjs raw)
 // answering as many datagrams as that LNS received, with requests and replies of the LNS's
 // average received and sent sizes, this process keeping 64 requests in flight — the CPU any
@@ -90,8 +93,8 @@ async function dialAll(port) {
 // One measured setup on a fresh LNS child. `warm`: the child first sets up the same load once,
 // unmeasured (its tunnels stay up), so the measured setup runs on code V8 has already compiled,
 // as in a daemon that has been serving for a while.
-async function l2tpRound(warm) {
-  const c = startChild('lns');
+async function l2tpRound(warm, mode = 'lns') {
+  const c = startChild(mode);
   const ready = await c.next();
   const all = [];
   let r;
@@ -152,9 +155,13 @@ console.log(
 );
 const cold = [];
 const warm = [];
+const minimalCold = [];
+const minimalWarm = [];
 const raw = [];
 const ratios = [];
 const warmRatios = [];
+const floorRatios = [];
+const warmFloorRatios = [];
 let shape;
 for (let round = 0; round < ROUNDS; round++) {
   const rawFirst = round % 2 === 1 && shape !== undefined;
@@ -168,16 +175,23 @@ for (let round = 0; round < ROUNDS; round++) {
   };
   if (!rawFirst) rr = await rawRound(shape.rx, shape.rxSize, shape.txSize);
   const wr = await l2tpRound(true);
+  const mc = await l2tpRound(false, 'minimal');
+  const mw = await l2tpRound(true, 'minimal');
   cold.push(lr);
   warm.push(wr);
+  minimalCold.push(mc);
+  minimalWarm.push(mw);
   raw.push(rr);
   ratios.push(lr.cpuMs / rr.cpuMs);
   warmRatios.push(wr.cpuMs / rr.cpuMs);
+  floorRatios.push(lr.cpuMs / mc.cpuMs);
+  warmFloorRatios.push(wr.cpuMs / mw.cpuMs);
   const mainOf = (r) => (r.mainMs === undefined ? '' : `, main thread ${r.mainMs} ms`);
   console.log(
     `  round ${round + 1}: LNS cold ${lr.cpuMs.toFixed(0)} ms CPU${mainOf(lr)} (${lr.rx} in /` +
       ` ${lr.tx} out, ${(lr.wallMs / 1000).toFixed(1)} s wall), warm ${wr.cpuMs.toFixed(0)} ms` +
-      ` CPU${mainOf(wr)}, raw ${rr.cpuMs.toFixed(0)} ms CPU${mainOf(rr)}`,
+      ` CPU${mainOf(wr)}, minimal ${mc.cpuMs.toFixed(0)} / ${mw.cpuMs.toFixed(0)} ms CPU cold / warm,` +
+      ` raw ${rr.cpuMs.toFixed(0)} ms CPU${mainOf(rr)}`,
   );
 }
 
@@ -215,11 +229,22 @@ rows.push([
 ]);
 rows.push(['LNS wall, whole setup, cold', `${(m(cold, (r) => r.wallMs) / 1000).toFixed(2)} s`, '']);
 rows.push([
+  'floor: minimal-lns.mjs, cold / warm',
+  `${(m(minimalCold, (r) => r.cpuMs) / 1000).toFixed(2)} / ` +
+    `${(m(minimalWarm, (r) => r.cpuMs) / 1000).toFixed(2)} s`,
+  '',
+]);
+rows.push([
   `baseline: raw UDP responder, ${shape.rx} requests (${shape.rxSize} B → ${shape.txSize} B)`,
   `${(m(raw, (r) => r.cpuMs) / 1000).toFixed(3)} s`,
   '',
 ]);
 rows.push(['LNS CPU ÷ raw responder CPU, cold', `${median(ratios).toFixed(1)}×`, '']);
 rows.push(['LNS CPU ÷ raw responder CPU, warm', `${median(warmRatios).toFixed(1)}×`, '']);
+rows.push([
+  'LNS CPU ÷ minimal-lns.mjs CPU, cold / warm',
+  `${median(floorRatios).toFixed(1)}× / ${median(warmFloorRatios).toFixed(1)}×`,
+  '',
+]);
 console.log();
 table(rows);
