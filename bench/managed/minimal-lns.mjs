@@ -35,40 +35,27 @@ export function serveMinimalLns(socket, onSessionUp) {
     counts.txBytes += bytes.length;
     socket.send(bytes, t.port, t.address);
   };
-  // A control message to `t` with `avps` (already encoded), Ns/Nr filled in, kept until acked.
-  const sendControl = (t, sessionId, avps) => {
+  // The L2TPv2 control header (T, L, S set) to `t`, with the current Ns and Nr, then `avps`.
+  const message = (t, sessionId, avps) => {
     const out = new Uint8Array(12 + avps.length);
-    out[0] = 0xc8;
-    out[1] = 0x02;
-    out[2] = out.length >> 8;
-    out[3] = out.length & 0xff;
-    out[4] = t.peerId >> 8;
-    out[5] = t.peerId & 0xff;
-    out[6] = sessionId >> 8;
-    out[7] = sessionId & 0xff;
-    out[8] = t.ns >> 8;
-    out[9] = t.ns & 0xff;
-    out[10] = t.nr >> 8;
-    out[11] = t.nr & 0xff;
+    const words = [0xc802, out.length, t.peerId, sessionId, t.ns, t.nr];
+    for (let i = 0; i < 6; i++) {
+      out[2 * i] = words[i] >> 8;
+      out[2 * i + 1] = words[i] & 0xff;
+    }
     out.set(avps, 12);
+    return out;
+  };
+  // A control message to `t` with `avps` (already encoded), kept until acknowledged.
+  const sendControl = (t, sessionId, avps) => {
+    const out = message(t, sessionId, avps);
     t.ns = (t.ns + 1) & 0xffff;
     t.unacked.push(out);
     t.ackPending = false;
     send(t, out);
   };
-  const zlb = (t) => {
-    const out = new Uint8Array(12);
-    out[0] = 0xc8;
-    out[1] = 0x02;
-    out[3] = 12;
-    out[4] = t.peerId >> 8;
-    out[5] = t.peerId & 0xff;
-    out[8] = t.ns >> 8;
-    out[9] = t.ns & 0xff;
-    out[10] = t.nr >> 8;
-    out[11] = t.nr & 0xff;
-    send(t, out);
-  };
+  const NO_AVPS = new Uint8Array(0);
+  const zlb = (t) => send(t, message(t, 0, NO_AVPS));
   const ackLater = (t) => {
     t.ackPending = true;
     if (t.ackTimer !== undefined) return;
