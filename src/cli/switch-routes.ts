@@ -1,7 +1,8 @@
 /**
  * The routing table of `l2tp-core switch`: route rules as written on the command line
  * (`--route MATCH=NEXTHOP[,v3][,ip][,secret=S][,hostname=H]`) or in a JSON file (`--routes
- * FILE`), and the first-match lookup of a call's Called Number / Proxy Authen Name in them.
+ * FILE`), and the first-match lookup of a call's Called Number / Proxy Authen Name in them
+ * (with the later rules of the same MATCH as alternative next hops).
  * Pure functions: no I/O, no sockets; errors are CliUsage with the place and a plain reason.
  * Not here: what a route turns into (a SwitchDestination, src/cli/switch.ts), the switch itself
  * (src/switch/switch.ts).
@@ -83,6 +84,22 @@ export function routeMatches(rule: RouteRule, call: RoutedCall): boolean {
 export function findRoute(rules: readonly RouteRule[], call: RoutedCall): RouteRule | undefined {
   for (const rule of rules) if (routeMatches(rule, call)) return rule;
   return undefined;
+}
+
+/**
+ * The first rule that matches the call and, after it in order, every later rule with the same
+ * MATCH: its alternative next hops, tried in turn while one is unreachable or busy (draft §5).
+ * Empty when no rule matches.
+ */
+export function findRoutes(rules: readonly RouteRule[], call: RoutedCall): RouteRule[] {
+  const at = rules.findIndex((r) => routeMatches(r, call));
+  if (at < 0) return [];
+  const key = matchKey((rules[at] as RouteRule).match);
+  return rules.slice(at).filter((r) => matchKey(r.match) === key);
+}
+
+function matchKey(m: RouteMatch): string {
+  return m.kind === 'number' ? `n:${m.number}` : m.kind === 'realm' ? `r:${m.realm}` : '*';
 }
 
 /**

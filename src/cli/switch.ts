@@ -31,7 +31,7 @@ import {
 } from './run.js';
 import {
   checkTsaId,
-  findRoute,
+  findRoutes,
   type HostPort,
   parseHostPort,
   parseRouteRule,
@@ -67,7 +67,8 @@ by its Called Number or realm, and places the call there as a LAC, on a tunnel s
 call to that next hop; PPP frames cross both ways. Prints a line per call switched, refused or
 ended; on Ctrl-C closes every tunnel and prints a summary.
 
-Routes (in order, the first match wins; no match: CDN 2/10, next hop unreachable):
+Routes (in order, the first match wins; no match: CDN 2/10, next hop unreachable; later rules
+with the same MATCH are its alternatives, tried in turn while a next hop is unreachable or busy):
   --route RULE          MATCH=NEXTHOP[,v3][,ip][,secret=S][,hostname=H], repeatable
                           MATCH    a Called Number (exact), @domain (the realm of the Proxy
                                    Authen Name or of a Called Number user@domain), or *
@@ -254,6 +255,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
     return c.kind !== 'control' ? undefined : c.version === 3 ? firstV3 : firstV2;
   };
   const destinations = new Map<RouteRule, SwitchDestination>();
+  const ruleOf = new Map<SwitchDestination, RouteRule>();
   for (const r of o.routes) {
     destinations.set(r, {
       peer: r.peer,
@@ -268,6 +270,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
       // Next hops that differ only in secret or host name get tunnels of their own.
       key: JSON.stringify([r.secret ?? null, r.hostName ?? null]),
     });
+    ruleOf.set(destinations.get(r) as SwitchDestination, r);
   }
 
   // The first signal closes gracefully, a second one drops everything (`sw` exists by then).
@@ -276,21 +279,24 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
     sw.destroy();
   });
   // What the route saw of each First call, for the lines printed later.
-  const calls = new WeakMap<Session, { called: string | undefined; rule: RouteRule | undefined }>();
+  const calls = new WeakMap<Session, { called: string | undefined }>();
+  const ruleText = (call: SwitchedCall) =>
+    (call.destination === undefined ? undefined : ruleOf.get(call.destination)?.text) ?? '?';
   const route: SwitchRoute = (call) => {
     if (stop.requested) {
       return { refuse: { resultCode: 2, errorCode: 12, message: 'TSA shutting down' } };
     }
-    const rule = findRoute(o.routes, call);
-    calls.set(call.first, { called: call.calledNumber, rule });
-    if (rule === undefined) {
+    // Rules of the same MATCH after the first are its alternative next hops (draft §5).
+    const rules = findRoutes(o.routes, call);
+    calls.set(call.first, { called: call.calledNumber });
+    if (rules.length === 0) {
       const what =
         call.calledNumber === undefined
           ? 'a call without a Called Number'
           : JSON.stringify(call.calledNumber);
       return { refuse: { resultCode: 2, errorCode: 10, message: `no route for ${what}` } };
     }
-    return destinations.get(rule) as SwitchDestination;
+    return rules.map((r) => destinations.get(r) as SwitchDestination);
   };
 
   const sw = new TunnelSwitch({
@@ -322,11 +328,26 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
         first: callFields(call.first),
         second: callFields(second),
         calledNumber: info?.called ?? null,
-        route: info?.rule?.text ?? null,
+        route: ruleText(call),
         versions: [call.first.tunnel.version, second.tunnel.version],
       },
       `call switched: ${callText(call.first)} → ${callText(second)}, ${called} ` +
-        `(route ${info?.rule?.text ?? '?'}, ${versions})`,
+        `(route ${ruleText(call)}, ${versions})`,
+    );
+  });
+  sw.on('rerouted', (call, failed, codes) => {
+    const next = call.destination as SwitchDestination;
+    reporter.event(
+      'call-rerouted',
+      {
+        first: callFields(call.first),
+        failed: endText(failed.peer),
+        next: endText(next.peer),
+        route: ruleText(call),
+        ...codeFields(codes),
+      },
+      `call rerouted: ${callText(call.first)}: next hop ${endText(failed.peer)} failed ` +
+        `(${cdnText(codes)}); trying ${endText(next.peer)}`,
     );
   });
   sw.on('refused', (first, codes) => {
@@ -411,6 +432,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
         role: 'switch',
         switched: st.switched,
         failed: st.failed,
+        rerouted: st.rerouted,
         refusedLoop: st.refusedLoop,
         refusedBusy: st.refusedBusy,
         callsUpAtShutdown: upAtShutdown,
@@ -430,6 +452,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
       `  calls            ${st.switched} switched, ${upAtShutdown} up at shutdown`,
       `  refused          ${refusedAll} (${st.failed} by route or next hop, ${st.refusedLoop} loop, ` +
         `${st.refusedBusy} TSA busy)`,
+      `  rerouted         ${st.rerouted} (a next hop unreachable or busy, the next tried)`,
       `  frames           ${st.framesToSecond} to next hops, ${st.framesToFirst} to LACs, ` +
         `${st.framesDropped} dropped`,
     ];

@@ -78,10 +78,15 @@ export interface SwitchRefusal {
   readonly refuse: 'unreachable' | 'busy' | ResultCodes;
 }
 
+/**
+ * Where a First call goes: one next hop; several in order of preference, each tried when the
+ * one before is unreachable or busy (draft §5, "alternative paths … determined by the local
+ * policy"); or a refusal.
+ */
+export type SwitchDecision = SwitchDestination | readonly SwitchDestination[] | SwitchRefusal;
+
 /** The host's policy: where a First call goes, or a refusal (may be async). */
-export type SwitchRoute = (
-  call: SwitchCallInfo,
-) => SwitchDestination | SwitchRefusal | Promise<SwitchDestination | SwitchRefusal>;
+export type SwitchRoute = (call: SwitchCallInfo) => SwitchDecision | Promise<SwitchDecision>;
 
 /** Options of {@link TunnelSwitch}. */
 export interface TunnelSwitchOptions extends Omit<EndpointOptions, 'acceptTunnel' | 'encap'> {
@@ -149,6 +154,8 @@ export interface TunnelSwitchStats {
   readonly refusedBusy: number;
   /** Refused by the route, or the Second call failed before it was up. */
   readonly failed: number;
+  /** Second calls placed on an alternative next hop after the one before was unreachable or busy. */
+  readonly rerouted: number;
   readonly framesToSecond: number;
   readonly framesToFirst: number;
   readonly framesDropped: number;
@@ -162,6 +169,11 @@ export interface TunnelSwitchEvents {
   unswitched: [info: UnswitchedInfo];
   /** A First call refused at the request (loop, busy) or after (route refused, next hop failed). */
   refused: [first: Session | undefined, codes: ResultCodes];
+  /**
+   * A next hop was unreachable or busy (`codes`: 2/10 or 2/11, as the First peer would have
+   * been told) and the call goes on to the route's next alternative (`call.destination`).
+   */
+  rerouted: [call: SwitchedCall, failed: SwitchDestination, codes: ResultCodes];
   /** Host faults (a route callback that threw, a send that threw). */
   error: [error: Error];
 }
@@ -193,6 +205,8 @@ class Call implements SwitchedCall {
   connect: readonly RawAvp[] = [];
   waiting: Uint8Array[] | undefined;
   pool: SecondTunnel | undefined;
+  // The route's next hops not tried yet, in order.
+  alternatives: readonly SwitchDestination[] = [];
 
   constructor(call: 'incoming' | 'outgoing', first: Session, request: readonly RawAvp[]) {
     this.call = call;
@@ -231,6 +245,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   #refusedLoop = 0;
   #refusedBusy = 0;
   #failed = 0;
+  #rerouted = 0;
   #toSecond = 0;
   #toFirst = 0;
   #dropped = 0;
@@ -289,6 +304,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       refusedLoop: this.#refusedLoop,
       refusedBusy: this.#refusedBusy,
       failed: this.#failed,
+      rerouted: this.#rerouted,
       framesToSecond: this.#toSecond,
       framesToFirst: this.#toFirst,
       framesDropped: this.#dropped,
@@ -410,7 +426,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       proxyAuthenName: text(call.connect, AvpType.ProxyAuthenName),
       tsaIds: tsaIdStack(call.request).map((id) => decoder.decode(id)),
     };
-    let decision: SwitchDestination | SwitchRefusal;
+    let decision: SwitchDecision;
     try {
       decision = await this.#o.route(info);
     } catch (err) {
@@ -418,12 +434,39 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       decision = { refuse: { ...UNREACHABLE, message: 'route failed' } };
     }
     if (call.state !== 'routing') return; // the First call ended meanwhile
-    if ('refuse' in decision) {
+    if (isRefusal(decision)) {
       const r = decision.refuse;
       this.#fail(call, r === 'unreachable' ? UNREACHABLE : r === 'busy' ? BUSY : r);
       return;
     }
-    this.#connect(call, decision);
+    const paths: readonly SwitchDestination[] = isDestinationList(decision) ? decision : [decision];
+    const first = paths[0];
+    if (first === undefined) {
+      this.#fail(call, { ...UNREACHABLE, message: 'the route gave no next hop' });
+      return;
+    }
+    call.alternatives = paths.slice(1);
+    this.#connect(call, first);
+  }
+
+  // Draft §5: a next hop that is unreachable or busy gives way to the route's next
+  // alternative, if any is left; true when the call went on to it.
+  #reroute(call: Call, codes: ResultCodes): boolean {
+    const next = call.alternatives[0];
+    const pathFailed =
+      codes.resultCode === CdnResult.GeneralError &&
+      (codes.errorCode === GeneralError.NextHopUnreachable ||
+        codes.errorCode === GeneralError.NextHopBusy);
+    if (next === undefined || !pathFailed || call.first.downReason !== undefined) return false;
+    const failed = call.destination as SwitchDestination;
+    call.alternatives = call.alternatives.slice(1);
+    this.#release(call);
+    call.second = undefined;
+    this.#rerouted++;
+    call.destination = next; // where the call goes now, for the event's listeners
+    this.emit('rerouted', call, failed, codes);
+    if (call.state === 'connecting') this.#connect(call, next); // unless a listener ended it
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -456,7 +499,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       // A refusal of the tunnel or session (maxTunnels, bad route options): the next hop is out
       // of reach for this call, and the host hears of it (a misconfigured route is its bug).
       // The details are the host's (its 'error'); the peer hears only that the hop is out of reach.
-      this.#fail(call, UNREACHABLE);
+      if (!this.#reroute(call, UNREACHABLE)) this.#fail(call, UNREACHABLE);
       this.#error(err as Error);
       return;
     }
@@ -581,6 +624,10 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
 
   #halfDown(call: Call, half: 'first' | 'second', reason: DownReason): void {
     if (call.state === 'down') return;
+    // A Second call that failed before it was up may give way to an alternative next hop.
+    if (half === 'second' && call.state === 'connecting') {
+      if (this.#reroute(call, this.#secondFailed(reason))) return;
+    }
     const wasUp = call.state === 'up';
     const connecting = call.state === 'connecting';
     call.state = 'down';
@@ -689,6 +736,14 @@ const BUSY: ResultCodes = {
 };
 // In place when the received header left room for ours, else [header, frame]: no copy either way.
 const IN_PLACE = { inPlace: 'if-room' } as const;
+
+function isRefusal(d: SwitchDecision): d is SwitchRefusal {
+  return !Array.isArray(d) && 'refuse' in d;
+}
+
+function isDestinationList(d: SwitchDecision): d is readonly SwitchDestination[] {
+  return Array.isArray(d);
+}
 
 function firstSequences(call: Call): boolean {
   for (const avps of [call.request, call.connect]) {

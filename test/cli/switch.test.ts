@@ -15,6 +15,7 @@ import { ExitCode, main, runCommand } from '../../src/cli/main.js';
 import { SWITCH_HELP } from '../../src/cli/switch.js';
 import {
   findRoute,
+  findRoutes,
   parseHostPort,
   parseRouteRule,
   parseRoutesFile,
@@ -252,8 +253,50 @@ describe('l2tp-core switch between a LAC and an LNS (in-process, loopback)', () 
       '  refused          1 (1 by route or next hop, 0 loop, 0 TSA busy)\n',
     );
     expect(summary).toContain('  frames           1 to next hops, 1 to LACs, 0 dropped\n');
+    expect(summary).toContain(
+      '  rerouted         0 (a next hop unreachable or busy, the next tried)\n',
+    );
     expect(summary).toContain('  exit code        0\n');
     expect(sw.err()).toContain('SIGINT: closing');
+  });
+
+  it("a MATCH's later rules are its alternatives: a busy next hop gives way to the next (draft §5)", async () => {
+    const busy = await endpoint({
+      mode: 'lns',
+      version: 2,
+      hostName: 'busy-lns',
+      acceptSession: () => ({
+        resultCode: CdnResult.GeneralError,
+        errorCode: GeneralError.TsaBusy,
+        message: 'full',
+      }),
+    });
+    const server = await lns();
+    const other = await lns();
+    const sw = await startSwitch([
+      '--route',
+      `carol=${LOOPBACK}:${busy.port}`,
+      '--route',
+      `*=${LOOPBACK}:${other.port}`, // not an alternative of carol's: another MATCH
+      '--route',
+      `carol=${LOOPBACK}:${server.port}`,
+    ]);
+    const { tunnel } = await lac(sw.port);
+    const s = await tunnel.openSession({ calledNumber: 'carol' });
+    await until(() => server.calls.some((c) => c.session.isUp), 'the call at the alternative');
+    expect(await sw.waitFor(/call rerouted/)).toMatch(
+      new RegExp(
+        `  call rerouted: 127\\.0\\.0\\.1:\\d+ call \\d+/\\d+: next hop 127\\.0\\.0\\.1:${busy.port} ` +
+          `failed \\(CDN 2/11 \\(GeneralError, NextHopBusy\\) "full"\\); trying 127\\.0\\.0\\.1:${server.port}$`,
+      ),
+    );
+    expect(await sw.waitFor(/call switched/)).toMatch(/\(route carol, L2TPv2 → L2TPv2\)$/);
+    expect(s.isUp).toBe(true);
+    expect(other.calls).toEqual([]);
+    expect(await sw.stop()).toBe(ExitCode.OK);
+    expect(sw.out()).toContain(
+      '  rerouted         1 (a next hop unreachable or busy, the next tried)\n',
+    );
   });
 
   it('a realm route by the Proxy Authen Name to an L2TPv3 next hop with a secret; SIGINT clears the call', async () => {
@@ -458,6 +501,25 @@ describe('route rules (switch-routes.ts)', () => {
     expect(findRoute(rules.slice(0, 3), { calledNumber: 'x', proxyAuthenName: 'y' })).toBe(
       undefined,
     );
+    // Later rules of the same MATCH (a realm in any case) are the first one's alternatives.
+    const withAlternatives = [
+      ...rules,
+      rule('@CORP.example=192.0.2.4'),
+      rule('alice@corp.example=192.0.2.5'),
+    ];
+    expect(
+      findRoutes(withAlternatives, {
+        calledNumber: 'bob@corp.example',
+        proxyAuthenName: undefined,
+      }).map((r) => r.peer.address),
+    ).toEqual(['192.0.2.2', '192.0.2.4']);
+    expect(
+      findRoutes(withAlternatives, {
+        calledNumber: 'alice@corp.example',
+        proxyAuthenName: undefined,
+      }).map((r) => r.peer.address),
+    ).toEqual(['192.0.2.1', '192.0.2.5']);
+    expect(findRoutes(rules.slice(0, 3), { calledNumber: 'x', proxyAuthenName: 'y' })).toEqual([]);
     expect(realmOf('a@b@Realm')).toBe('realm');
     expect(realmOf('user@')).toBe(undefined);
     expect(realmOf('user')).toBe(undefined);
