@@ -4,17 +4,11 @@
 
 import { describe, expect, test } from 'vitest';
 import { CdnResult, GeneralError } from '../../src/constants.js';
-import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
+import type { TunnelOptions } from '../../src/endpoint.js';
 import type { ResultCodes } from '../../src/fsm/types.js';
-import { nodeRandomBytes } from '../../src/node/clock.js';
-import {
-  type SwitchDestination,
-  type SwitchedCall,
-  type SwitchRoute,
-  TunnelSwitch,
-} from '../../src/switch/switch.js';
+import type { SwitchDestination, SwitchedCall, SwitchRoute } from '../../src/switch/switch.js';
 import type { Session } from '../../src/tunnel.js';
-import { VirtualNet } from './net.js';
+import { endpointAt, switchAt, VirtualNet } from './net.js';
 
 const LAC = { address: '10.0.1.1', port: 1701 };
 const TSA = { address: '10.0.1.2', port: 1701 };
@@ -35,22 +29,9 @@ const refuseWith =
 function setup(route: SwitchRoute, lnsA: Partial<TunnelOptions> = {}) {
   const net = new VirtualNet(11);
   const ep = (at: { address: string; port: number }, accept?: TunnelOptions) =>
-    new Endpoint({
-      transport: net.transport(at.address, at.port),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-      ...(accept === undefined ? {} : { acceptTunnel: accept }),
-    });
+    endpointAt(net, at, accept);
   const lac = ep(LAC);
-  const sw = new TunnelSwitch({
-    transport: net.transport(TSA.address, TSA.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    accept: { version: 2, mode: 'lns', hostName: 'tsa' },
-    route,
-  });
+  const sw = switchAt(net, TSA, route);
   const lnsOptions = { version: 2, mode: 'lns', hostName: 'lns' } as const;
   const a = ep(LNS_A, { ...lnsOptions, ...lnsA });
   const b = ep(LNS_B, lnsOptions);

@@ -2,6 +2,13 @@
 // address:port on one hub; deliveries and timers run in time order; links may lose, duplicate
 // and reorder with a seeded generator. Delivered datagrams are fresh buffers (as node:dgram's).
 
+import { Endpoint, type EndpointOptions } from '../../src/endpoint.js';
+import { nodeRandomBytes } from '../../src/node/clock.js';
+import {
+  type SwitchRoute,
+  TunnelSwitch,
+  type TunnelSwitchOptions,
+} from '../../src/switch/switch.js';
 import { VirtualClock } from '../../src/testing/clock.js';
 import { SeededRandom } from '../../src/testing/random.js';
 import type {
@@ -174,6 +181,37 @@ export class MemTransport implements DatagramTransport {
     this.#closed = true;
     this.#net.remove(this);
   }
+}
+
+type At = { readonly address: string; readonly port: number };
+
+/** An Endpoint at `at` on the network; `accept` as its acceptTunnel. */
+export function endpointAt(net: VirtualNet, at: At, accept?: EndpointOptions['acceptTunnel']) {
+  return new Endpoint({
+    transport: net.transport(at.address, at.port),
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+    ...(accept === undefined ? {} : { acceptTunnel: accept }),
+  });
+}
+
+/** A TunnelSwitch at `at` accepting L2TPv2 tunnels as LNS; `extra` overrides any option. */
+export function switchAt(
+  net: VirtualNet,
+  at: At,
+  route: SwitchRoute,
+  extra: Partial<TunnelSwitchOptions> = {},
+) {
+  return new TunnelSwitch({
+    transport: net.transport(at.address, at.port),
+    clock: net.clock,
+    timers: net.timers,
+    randomBytes: nodeRandomBytes,
+    accept: { version: 2, mode: 'lns', hostName: 'tsa' },
+    route,
+    ...extra,
+  });
 }
 
 function key(p: PeerAddress): string {

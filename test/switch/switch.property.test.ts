@@ -5,11 +5,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Endpoint } from '../../src/endpoint.js';
-import { nodeRandomBytes } from '../../src/node/clock.js';
-import { type SwitchedCall, TunnelSwitch } from '../../src/switch/switch.js';
+import type { SwitchedCall } from '../../src/switch/switch.js';
 import type { Session, Tunnel } from '../../src/tunnel.js';
-import { VirtualNet } from './net.js';
+import { endpointAt, switchAt, VirtualNet } from './net.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const TSA = { address: '10.0.0.2', port: 1701 };
@@ -43,20 +41,6 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
 );
 
-function mk(
-  net: VirtualNet,
-  at: typeof LAC,
-  accept?: ConstructorParameters<typeof Endpoint>[0]['acceptTunnel'],
-) {
-  return new Endpoint({
-    transport: net.transport(at.address, at.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    ...(accept === undefined ? {} : { acceptTunnel: accept }),
-  });
-}
-
 describe('switched calls under random teardown and loss', () => {
   test.each([
     { viaDeadHop: false, name: 'straight to the LNS' },
@@ -76,30 +60,22 @@ describe('switched calls under random teardown and loss', () => {
             for (const k of ['10.0.0.1:1701', '10.0.0.2:1701', '10.0.0.3:1701']) {
               net.faults.set(k, { loss, duplicate: loss / 3, jitterMs: 30 });
             }
-            const lac = mk(net, LAC);
-            const sw = new TunnelSwitch({
-              transport: net.transport(TSA.address, TSA.port),
-              clock: net.clock,
-              timers: net.timers,
-              randomBytes: nodeRandomBytes,
-              accept: { version: 2, mode: 'lns', hostName: 'tsa' },
-              route: () => {
-                const lnsHop = { peer: LNS, tunnel: { version: 2, hostName: 'tsa-out' } } as const;
-                const dead = {
-                  peer: DEAD_HOP.peer,
-                  tunnel: {
-                    ...lnsHop.tunnel,
-                    retransmitTimeoutMs: DEAD_HOP.retransmitTimeoutMs,
-                    maxRetransmits: DEAD_HOP.maxRetransmits,
-                  },
-                };
-                return viaDeadHop ? [dead, lnsHop] : lnsHop;
+            const lac = endpointAt(net, LAC);
+            const lnsHop = { peer: LNS, tunnel: { version: 2, hostName: 'tsa-out' } } as const;
+            const deadHop = {
+              peer: DEAD_HOP.peer,
+              tunnel: {
+                ...lnsHop.tunnel,
+                retransmitTimeoutMs: DEAD_HOP.retransmitTimeoutMs,
+                maxRetransmits: DEAD_HOP.maxRetransmits,
               },
+            };
+            const sw = switchAt(net, TSA, () => (viaDeadHop ? [deadHop, lnsHop] : lnsHop), {
               tsaId: 'p',
               idleTunnelMs: 2_000,
             });
             sw.on('error', () => {}); // host faults are not what this property is about
-            const lns = mk(net, LNS, { version: 2, mode: 'lns', hostName: 'lns' });
+            const lns = endpointAt(net, LNS, { version: 2, mode: 'lns', hostName: 'lns' });
             const calls: SwitchedCall[] = [];
             sw.on('switched', (c) => calls.push(c));
             const lacCalls: Session[] = [];

@@ -6,41 +6,17 @@ import type { RawAvp } from '../../src/avp/raw.js';
 import { AvpType, CdnResult, GeneralError } from '../../src/constants.js';
 import { Endpoint, type TunnelOptions } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
-import { type SwitchCallInfo, type SwitchRoute, TunnelSwitch } from '../../src/switch/switch.js';
+import type { SwitchCallInfo, SwitchRoute } from '../../src/switch/switch.js';
 import type { Session, Tunnel } from '../../src/tunnel.js';
-import { VirtualNet } from './net.js';
+import { endpointAt, switchAt, VirtualNet } from './net.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
 const TSA = { address: '10.0.0.2', port: 1701 };
 const LNS = { address: '10.0.0.3', port: 1701 };
 const TSA2 = { address: '10.0.0.4', port: 1701 };
 
-function endpoint(net: VirtualNet, at: { address: string; port: number }, accept?: TunnelOptions) {
-  return new Endpoint({
-    transport: net.transport(at.address, at.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    ...(accept === undefined ? {} : { acceptTunnel: accept }),
-  });
-}
-
-function tsa(
-  net: VirtualNet,
-  at: { address: string; port: number },
-  route: SwitchRoute,
-  extra: Partial<ConstructorParameters<typeof TunnelSwitch>[0]> = {},
-) {
-  return new TunnelSwitch({
-    transport: net.transport(at.address, at.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    accept: { version: 2, mode: 'lns', hostName: 'tsa' },
-    route,
-    ...extra,
-  });
-}
+const endpoint = endpointAt;
+const tsa = switchAt;
 
 const toLns: SwitchRoute = () => ({
   peer: LNS,
@@ -318,20 +294,19 @@ describe('version switch (draft §2)', () => {
       const net = new VirtualNet(21);
       const lac = endpoint(net, LAC);
       const v3At = { address: '10.0.0.3', port: encap === 'udp' ? 1701 : 0 };
-      const sw = new TunnelSwitch({
-        transport: net.transport(TSA.address, TSA.port),
-        ...(encap === 'ip' ? { ipTransport: net.transport(TSA.address, 0) } : {}),
-        clock: net.clock,
-        timers: net.timers,
-        randomBytes: nodeRandomBytes,
-        accept: { version: 2, mode: 'lns', hostName: 'tsa' },
-        route: () => ({
+      const sw = tsa(
+        net,
+        TSA,
+        () => ({
           peer: v3At,
           encap,
           tunnel: { version: 3, routerId: 0x0a000002, hostName: 'tsa-out' },
         }),
-        tsaId: 'tsa-v',
-      });
+        {
+          ...(encap === 'ip' ? { ipTransport: net.transport(TSA.address, 0) } : {}),
+          tsaId: 'tsa-v',
+        },
+      );
       const lns = new Endpoint({
         transport: net.transport(v3At.address, v3At.port),
         clock: net.clock,
@@ -397,17 +372,15 @@ describe('outgoing calls (OCRQ → OCRQ)', () => {
     const net = new VirtualNet(31);
     // Upstream LNS dials the TSA; the TSA accepts its tunnel as LAC and places its OCRQ onwards.
     const lns = endpoint(net, LNS);
-    const sw = new TunnelSwitch({
-      transport: net.transport(TSA.address, TSA.port),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-      accept: { version: 2, mode: 'lac', hostName: 'tsa' },
-      route: (info) =>
+    const sw = tsa(
+      net,
+      TSA,
+      (info) =>
         info.call === 'outgoing' && info.calledNumber === '5550100'
           ? { peer: LAC, tunnel: { version: 2, hostName: 'tsa-out' } }
           : { refuse: 'unreachable' },
-    });
+      { accept: { version: 2, mode: 'lac', hostName: 'tsa' } },
+    );
     const lac = endpoint(net, LAC, { version: 2, mode: 'lac', hostName: 'lac', callAvps: true });
     const lacSessions: Session[] = [];
     const ocrqs: RawAvp[][] = [];
