@@ -2,7 +2,8 @@
  * `l2tp-core switch`: an L2TP Tunnel Switching Aggregator (draft-ietf-l2tpext-tunnel-switching-08)
  * over real UDP, on the library's TunnelSwitch. It accepts tunnels (L2TPv2 and L2TPv3 over UDP)
  * and incoming calls from LACs as an LNS, picks each call's next hop from the route rules
- * (switch-routes.ts), and places the call there as a LAC; frames cross both ways. Prints one
+ * (switch-routes.ts), and places the call there as a LAC (an LNS's outgoing call: as an
+ * outgoing call, the switch the LNS there); frames cross both ways. Prints one
  * line per call switched, refused or ended, and a summary from the switch's stats() when a
  * signal ends it (graceful close as `lns`: CDNs, then StopCCNs).
  * Not here: the route rules' syntax and matching (switch-routes.ts), the switch (src/switch).
@@ -64,7 +65,8 @@ export const SWITCH_HELP = `Usage: l2tp-core switch --route RULE... [options]
 An L2TP tunnel switch (TSA, draft-ietf-l2tpext-tunnel-switching-08): accepts tunnels and
 incoming calls from LACs as an LNS (L2TPv2 and L2TPv3 over UDP), picks a next hop for each call
 by its Called Number or realm, and places the call there as a LAC, on a tunnel shared by every
-call to that next hop; PPP frames cross both ways. Prints a line per call switched, refused or
+call to that next hop; PPP frames cross both ways. An LNS's outgoing calls (OCRQ) are routed the
+same way and placed as outgoing calls. Prints a line per call switched, refused or
 ended; on Ctrl-C closes every tunnel and prints a summary.
 
 Routes (in order, the first match wins; no match: CDN 2/10, next hop unreachable; later rules
@@ -375,10 +377,12 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
     const pair =
       second === undefined ? callText(call.first) : `${callText(call.first)} ↔ ${callText(second)}`;
     const before = switched.has(call) ? '' : ' before it was switched';
+    // The First peer is a LAC for an incoming call, an LNS for an outgoing one.
+    const firstPeer = call.call === 'incoming' ? 'LAC' : 'LNS';
     const told =
       carried === undefined
         ? ''
-        : `; ${endedBy === 'first' ? 'next hop' : 'LAC'} told ${cdnText(carried)}`;
+        : `; ${endedBy === 'first' ? 'next hop' : firstPeer} told ${cdnText(carried)}`;
     reporter.event(
       'call-ended',
       {
@@ -394,9 +398,9 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
         framesToSecond: call.framesToSecond,
         framesToFirst: call.framesToFirst,
       },
-      `call ended${before}: ${pair}, ended by the ${endedBy === 'first' ? 'LAC side' : 'next hop side'} ` +
+      `call ended${before}: ${pair}, ended by the ${endedBy === 'first' ? firstPeer : 'next hop'} side ` +
         `(${describeReason(reason)})${told}; frames: ${call.framesToSecond} to the next hop, ` +
-        `${call.framesToFirst} to the LAC`,
+        `${call.framesToFirst} to the ${firstPeer}`,
     );
   });
 

@@ -3,7 +3,8 @@
  * LAC and an LNS made here with the library's Endpoint on the Node adapters: a call is switched
  * to the LNS with its Called Number and frames cross both ways; a realm route to an L2TPv3 next
  * hop by the Proxy Authen Name; an unrouted call refused with CDN 2/10; two switches routing to
- * each other refuse the loop with CDN 26; what the command prints; the summary on SIGINT.
+ * each other refuse the loop with CDN 26; a busy next hop giving way to an alternative; an LNS's
+ * outgoing call placed at a LAC; what the command prints; the summary on SIGINT.
  * Then the route rules and the routes file (switch-routes.ts) as pure functions, and usage.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -431,6 +432,36 @@ describe('l2tp-core switch between a LAC and an LNS (in-process, loopback)', () 
     s.close();
     await until(() => at.session.tunnel.downReason !== undefined, 'the idle close', 5000);
     expect(at.session.tunnel.downReason).toMatchObject({ by: 'peer' });
+    expect(await sw.stop()).toBe(ExitCode.OK);
+  });
+
+  it('an LNS’s outgoing call (OCRQ) is placed as an outgoing call to the LAC the route names', async () => {
+    // The LAC that takes outgoing calls accepts the switch's tunnel in mode 'lac'.
+    const dialIn = await endpoint({ mode: 'lac', version: 2, hostName: 'test-lac-out' });
+    const atLac: { session: Session; frames: Uint8Array[] }[] = [];
+    dialIn.ep.on('tunnel', (t) =>
+      t.on('session-up', (session) => {
+        const call = { session, frames: [] as Uint8Array[] };
+        session.on('frame', (f) => call.frames.push(f.slice()));
+        atLac.push(call);
+      }),
+    );
+    const upstream = await endpoint();
+    const sw = await startSwitch(['--route', `5550100=${LOOPBACK}:${dialIn.port}`]);
+    const tunnel = upstream.ep.tunnel(
+      { address: LOOPBACK, port: sw.port },
+      { mode: 'lns', version: 2, hostName: 'test-lns-out' },
+    );
+    const s = await tunnel.openSession({ calledNumber: '5550100' });
+    await until(() => atLac.length === 1, 'the outgoing call at the LAC');
+    expect(await sw.waitFor(/call switched/)).toMatch(/\(route 5550100, L2TPv2 → L2TPv2\)$/);
+    s.send(lcp);
+    await until(() => (atLac[0]?.frames.length ?? 0) === 1, 'the frame at the LAC');
+    expect(atLac[0]?.frames).toEqual([lcp]);
+    s.close({ resultCode: CdnResult.Administrative, message: 'done' });
+    expect(await sw.waitFor(/call ended/)).toMatch(
+      /ended by the LNS side \(by peer, result 3.*; frames: 1 to the next hop, 0 to the LNS$/,
+    );
     expect(await sw.stop()).toBe(ExitCode.OK);
   });
 });
