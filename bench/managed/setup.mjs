@@ -34,10 +34,13 @@ const SOCKBUF = 4 * 1024 * 1024;
 const WINDOW = 64;
 const CHILD = new URL('./setup-child.mjs', import.meta.url);
 
-function startChild(mode) {
+// `warm`: SETUP_RECORD and SETUP_PROFILE (see setup-child.mjs) are for the cold LNS only, so a
+// recording is always one cold setup.
+function startChild(mode, warm = false) {
   const child = fork(CHILD, [mode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: (process.env.SETUP_CHILD_FLAGS ?? '').split(' ').filter(Boolean),
+    env: warm ? { ...process.env, SETUP_RECORD: '', SETUP_PROFILE: '' } : process.env,
   });
   const messages = [];
   const waiters = [];
@@ -94,7 +97,7 @@ async function dialAll(port) {
 // unmeasured (its tunnels stay up), so the measured setup runs on code V8 has already compiled,
 // as in a daemon that has been serving for a while.
 async function l2tpRound(warm, mode = 'lns') {
-  const c = startChild(mode);
+  const c = startChild(mode, warm);
   const ready = await c.next();
   const all = [];
   let r;
