@@ -538,18 +538,12 @@ describe('route rules (switch-routes.ts)', () => {
       rule('@CORP.example=192.0.2.4'),
       rule('alice@corp.example=192.0.2.5'),
     ];
-    expect(
-      findRoutes(withAlternatives, {
-        calledNumber: 'bob@corp.example',
-        proxyAuthenName: undefined,
-      }).map((r) => r.peer.address),
-    ).toEqual(['192.0.2.2', '192.0.2.4']);
-    expect(
-      findRoutes(withAlternatives, {
-        calledNumber: 'alice@corp.example',
-        proxyAuthenName: undefined,
-      }).map((r) => r.peer.address),
-    ).toEqual(['192.0.2.1', '192.0.2.5']);
+    const peers = (calledNumber: string) =>
+      findRoutes(withAlternatives, { calledNumber, proxyAuthenName: undefined }).map(
+        (r) => r.peer.address,
+      );
+    expect(peers('bob@corp.example')).toEqual(['192.0.2.2', '192.0.2.4']);
+    expect(peers('alice@corp.example')).toEqual(['192.0.2.1', '192.0.2.5']);
     expect(findRoutes(rules.slice(0, 3), { calledNumber: 'x', proxyAuthenName: 'y' })).toEqual([]);
     expect(realmOf('a@b@Realm')).toBe('realm');
     expect(realmOf('user@')).toBe(undefined);
