@@ -255,26 +255,13 @@ describe('ppp-host', () => {
 
 // --- in-process runs with a TUN double ------------------------------------------------------------
 
-class FakeTun implements TunDevice {
-  readonly written: Uint8Array[] = [];
+// MemPort's written packets and inject(), which stands for a packet the kernel routes into it.
+class FakeTun extends MemPort implements TunDevice {
   closed = false;
-  #handler: ((p: Uint8Array) => void) | undefined;
   readonly name: string;
   constructor(name: string) {
+    super();
     this.name = name;
-  }
-  write(packet: Uint8Array): void {
-    this.written.push(packet.slice());
-  }
-  onPacket(handler: (p: Uint8Array) => void): () => void {
-    this.#handler = handler;
-    return () => {
-      this.#handler = undefined;
-    };
-  }
-  /** A packet the kernel routes into the TUN. */
-  inject(p: Uint8Array): void {
-    this.#handler?.(p);
   }
   close(): void {
     this.closed = true;
