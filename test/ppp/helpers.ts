@@ -1,7 +1,7 @@
 // Test helpers for src/ppp: a seeded randomBytes, and a lossless in-order wire between two
 // engines with a manual clock (each frame delivered when `pump` runs; `run` also fires timers).
 
-import { Endpoint } from '../../src/endpoint.js';
+import type { Endpoint } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import { decodeFrame } from '../../src/ppp/frame.js';
@@ -9,7 +9,7 @@ import { type IpPacketPort, PppServer, type PppServerOptions } from '../../src/p
 import { PppSession, type PppSessionOptions } from '../../src/ppp/session.js';
 import type { PppEvent, PppOutput } from '../../src/ppp/types.js';
 import { SeededRandom } from '../../src/testing/random.js';
-import type { VirtualNet } from '../switch/net.js';
+import { endpointAt, type VirtualNet } from '../switch/net.js';
 
 /** A deterministic randomBytes. */
 export function seededBytes(seed: number): (n: number) => Uint8Array {
@@ -172,13 +172,7 @@ export function pppLns(
   options: Omit<PppServerOptions, Provided | 'port'>,
 ): { readonly lns: Endpoint; readonly server: PppServer; readonly port: MemPort } {
   const port = new MemPort();
-  const lns = new Endpoint({
-    transport: net.transport(at.address, at.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-    acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
-  });
+  const lns = endpointAt(net, at, { version: 2, mode: 'lns', hostName: 'lns' });
   const server = new PppServer({
     port,
     clock: net.clock,
@@ -202,12 +196,7 @@ export function pppClient(
   options: Omit<PppSessionOptions, Provided | 'role'>,
   hostName = 'lac',
 ): PppSession {
-  const lac = new Endpoint({
-    transport: net.transport(at.address, at.port),
-    clock: net.clock,
-    timers: net.timers,
-    randomBytes: nodeRandomBytes,
-  });
+  const lac = endpointAt(net, at);
   const session = lac.tunnel(lns, { version: 2, mode: 'lac', hostName }).beginSession();
   return new PppSession(session, {
     role: 'client',

@@ -4,14 +4,13 @@
 // at once with the server's message, and the L2TP call cleared when the link ends.
 
 import { describe, expect, test } from 'vitest';
-import { Endpoint } from '../../src/endpoint.js';
 import { nodeRandomBytes } from '../../src/node/clock.js';
 import { nodePppAuthCrypto } from '../../src/node/ppp-crypto.js';
 import type { VerifyRequest } from '../../src/ppp/auth/types.js';
 import { PppServer } from '../../src/ppp/server.js';
 import { PppSession, type PppUpInfo } from '../../src/ppp/session.js';
 import type { AuthProtocol } from '../../src/ppp/types.js';
-import { VirtualNet } from '../switch/net.js';
+import { endpointAt, VirtualNet } from '../switch/net.js';
 import { ipv4, pppClient, pppLns } from './helpers.js';
 
 const LAC = { address: '10.0.0.1', port: 1701 };
@@ -177,13 +176,7 @@ describe('PPP over L2TPv2: client PppSession ↔ PppServer', () => {
 describe('a peer that refuses a login by clearing the call (l2tpns does)', () => {
   test('the client reports an authentication failure with the CDN’s words, not lower-down', async () => {
     const net = new VirtualNet(13);
-    const lns = new Endpoint({
-      transport: net.transport(LNS.address, LNS.port),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-      acceptTunnel: { version: 2, mode: 'lns', hostName: 'lns' },
-    });
+    const lns = endpointAt(net, LNS, { version: 2, mode: 'lns', hostName: 'lns' });
     // A server whose verify never answers; the test clears the call when the PAP request comes.
     const server = new PppServer({
       pool: '10.78.0.0/24',
@@ -203,12 +196,7 @@ describe('a peer that refuses a login by clearing the call (l2tpns does)', () =>
         }),
       ),
     );
-    const lac = new Endpoint({
-      transport: net.transport(LAC.address, LAC.port),
-      clock: net.clock,
-      timers: net.timers,
-      randomBytes: nodeRandomBytes,
-    });
+    const lac = endpointAt(net, LAC);
     const ppp = new PppSession(
       lac.tunnel(LNS, { version: 2, mode: 'lac', hostName: 'lac' }).beginSession(),
       {
