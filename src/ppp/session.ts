@@ -145,10 +145,9 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   #peerName: string | undefined;
   /** Why LCP last left Opened (e.g. the peer's Terminate-Request), while the link winds down. */
   #lcpDown: PppReason | undefined;
-  #up = false;
   /** After 'up', an NCP or LCP went down: the next time all are up is a 'renegotiated'. */
   #stale = false;
-  /** What 'up' or the last 'renegotiated' reported. */
+  /** What 'up' or the last 'renegotiated' reported; undefined until 'up'. */
   #upInfo: PppUpInfo | undefined;
   #down: PppReason | undefined;
   #opened = false;
@@ -239,7 +238,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
 
   /** Up: IPCP (and IPv6CP when enabled) opened, the link not over. */
   get isUp(): boolean {
-    return this.#up && this.#down === undefined;
+    return this.#upInfo !== undefined && this.#down === undefined;
   }
 
   /** Why the link ended, once it has. */
@@ -310,7 +309,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
         if (e.protocol === 'lcp') this.#lcpDown = e.reason;
         else if (e.protocol === 'ipcp') this.#ipcpUp = undefined;
         else if (e.protocol === 'ipv6cp') this.#ipv6Up = undefined;
-        if (this.#up) this.#stale = true;
+        if (this.#upInfo !== undefined) this.#stale = true;
         return;
       case 'auth':
         this.#peerName = e.peerName;
@@ -371,7 +370,7 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
   }
 
   #maybeUp(): void {
-    if (this.#ipcpUp === undefined || (this.#up && !this.#stale)) return;
+    if (this.#ipcpUp === undefined || (this.#upInfo !== undefined && !this.#stale)) return;
     if (this.#o.ipv6 === true && this.#ipv6Up === undefined && !this.#ipv6Gone) return;
     const info: PppUpInfo = {
       lcp: this.link.lcp.values as LcpValues,
@@ -381,16 +380,15 @@ export class PppSession extends EventEmitter<PppSessionEvents> {
     };
     const before = this.#upInfo;
     this.#upInfo = info;
-    if (this.#up) {
+    if (before !== undefined) {
       this.#stale = false;
       // A new interface identifier makes new addresses from the prefixes already seen.
-      const was = before?.ipv6cp?.localInterfaceId;
+      const was = before.ipv6cp?.localInterfaceId;
       const now = info.ipv6cp?.localInterfaceId;
       if (was === undefined || now === undefined || !sameBytes(was, now)) this.#prefixes.clear();
       this.emit('renegotiated', info);
       return;
     }
-    this.#up = true;
     this.emit('up', info);
   }
 
