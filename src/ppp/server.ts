@@ -264,17 +264,15 @@ export class PppServer extends EventEmitter<PppServerEvents> {
       v6Key = id === undefined ? undefined : hex(id);
       if (v6Key !== undefined) this.#byInterfaceId.set(v6Key, ppp);
     };
-    ppp.on('renegotiated', (info) => {
+    // Up, or up again after a renegotiation (which may bring a new interface identifier: the
+    // client's global address comes from the RA either way).
+    const onUp = (event: 'up' | 'renegotiated') => (info: PppUpInfo) => {
       learn(info);
-      this.emit('renegotiated', ppp, info);
-      // The client may have a new interface identifier: its global address comes from the RA.
+      this.emit(event, ppp, info);
       if (v6 !== undefined && info.ipv6cp !== undefined) this.#advertise(ppp, v6);
-    });
-    ppp.on('up', (info) => {
-      learn(info);
-      this.emit('up', ppp, info);
-      if (v6 !== undefined && info.ipv6cp !== undefined) this.#advertise(ppp, v6);
-    });
+    };
+    ppp.on('up', onUp('up'));
+    ppp.on('renegotiated', onUp('renegotiated'));
     ppp.on('packet', (packet, protocol) => {
       if (v6 !== undefined && protocol === 0x57 && isRouterSolicitation(packet)) {
         this.#advertise(ppp, v6); // RFC 4861 §6.2.6: answered, not routed
