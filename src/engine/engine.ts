@@ -424,7 +424,7 @@ export class TunnelEngine {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.#dropped++;
-      this.#log('drop: %s', err.message);
+      this.log('drop: %s', err.message);
       return [];
     }
     const to = header.version === 2 ? header.tunnelId : header.connectionId;
@@ -433,13 +433,13 @@ export class TunnelEngine {
       to === 0 || (to === 0xffff && header.version === 2 && this.#state === 'wait-ctl-reply');
     if (to !== this.#localTunnelId && !unnamed) {
       this.#dropped++;
-      this.#log('drop: addressed to tunnel %d', to);
+      this.log('drop: addressed to tunnel %d', to);
       return [];
     }
     // RFC 3931 §5.4.1: check the digest before using anything in the message; drop on failure.
     if (this.#auth && !this.#digestValid(bytes.subarray(encap === 'ip' ? 4 : 0, end))) {
       this.#digestFailures++;
-      this.#log('drop: Message Digest missing or wrong (RFC 3931 §5.4.1)');
+      this.log('drop: Message Digest missing or wrong (RFC 3931 §5.4.1)');
       return [];
     }
     let message: ControlMessage | undefined;
@@ -450,11 +450,11 @@ export class TunnelEngine {
       if (err instanceof ProtocolError) error = err;
       else if (err instanceof DecodeError) {
         this.#dropped++;
-        this.#log('drop: %s', err.message);
+        this.log('drop: %s', err.message);
         return [];
       } else throw err;
     }
-    this.#log(
+    this.log(
       'rx %s Ns %d Nr %d%s',
       message?.type ?? 'unreadable message',
       header.ns,
@@ -803,9 +803,15 @@ export class TunnelEngine {
     return this.#allocateId('session', (i) => this.#sessions.has(i));
   }
 
-  /** @internal */
+  /**
+   * One l2tp:control line, prefixed with the tunnel and its peer (the calls log through it too).
+   * Up to four arguments and no rest parameter: this runs several times per message, and an
+   * array per call is garbage (and TurboFan work) when the namespace is off, which it nearly
+   * always is.
+   * @internal
+   */
   log(format: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
-    // biome-ignore lint/complexity/noArguments: the count only, without a rest array (see #log)
+    // biome-ignore lint/complexity/noArguments: the count only, without a rest array
     if (controlLog.enabled) this.#logN(arguments.length - 1, format, a, b, c, d);
   }
 
@@ -922,14 +928,6 @@ export class TunnelEngine {
     throw new UsageError(`no free ${kind} id`);
   }
 
-  // One l2tp:control line, prefixed with the tunnel and its peer. Up to four arguments and no
-  // rest parameter: this runs several times per message, and an array per call is garbage
-  // (and TurboFan work) when the namespace is off, which it nearly always is.
-  #log(format: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
-    // biome-ignore lint/complexity/noArguments: the count only, without a rest array
-    if (controlLog.enabled) this.#logN(arguments.length - 1, format, a, b, c, d);
-  }
-
   // `n` arguments are given: debug would print a missing one as "undefined".
   #logN(n: number, format: string, a: unknown, b: unknown, c: unknown, d: unknown): void {
     const l = this.#logLabel;
@@ -1002,19 +1000,18 @@ export class TunnelEngine {
         : o.hiddenFields.filter((f) => fields[f] !== undefined);
     const plain = hide.length === 0 || o.secret === undefined || o.crypto === undefined;
     if (plain && extra === undefined) return encodeTypedAvps(message, room);
-    const avps =
-      hide.length === 0 || o.secret === undefined || o.crypto === undefined
-        ? fromTyped(message)
-        : fromTyped(message, {
-            hide,
-            secret: o.secret,
-            crypto: o.crypto,
-            randomVector: this.#random(16).slice(0, 16),
-            // RFC 2661 §4.3: random padding hides the value's length (l2tpns wants ≥ 8 octets).
-            ...(o.hiddenValueMinLength === 0
-              ? {}
-              : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
-          });
+    const avps = plain
+      ? fromTyped(message)
+      : fromTyped(message, {
+          hide,
+          secret: o.secret,
+          crypto: o.crypto,
+          randomVector: this.#random(16).slice(0, 16),
+          // RFC 2661 §4.3: random padding hides the value's length (l2tpns wants ≥ 8 octets).
+          ...(o.hiddenValueMinLength === 0
+            ? {}
+            : { padding: padHiddenValuesTo(o.hiddenValueMinLength, (n) => this.#random(n)) }),
+        });
     const all = extra === undefined ? avps : withExtraAvps(avps, extra);
     const packet = new Uint8Array(room + avpsLength(all));
     encodeAvps(all, packet, room);
@@ -1152,7 +1149,7 @@ export class TunnelEngine {
           const body = o.body;
           if (body.dir !== 'out') break;
           this.#transmitControl(body, o.ns, o.nr);
-          this.#log(
+          this.log(
             '%s %s Ns %d Nr %d',
             o.retransmission ? 'retransmit' : 'tx',
             body.name,
@@ -1181,7 +1178,7 @@ export class TunnelEngine {
           if (o.body.dir === 'in') this.#onControl(o.body, now);
           break;
         case 'failed':
-          this.#log('gave up: %s', o.error.message);
+          this.log('gave up: %s', o.error.message);
           this.#tunnel({ event: 'channel-failed' }, now);
           break;
         case 'closed':
@@ -1198,8 +1195,7 @@ export class TunnelEngine {
 
   #tunnel(input: { event: TunnelEvent; codes?: ResultCodes | undefined }, now: number): void {
     const step = stepTunnel(this.#state, input);
-    if (step.state !== this.#state)
-      this.#log('%s → %s on %s', this.#state, step.state, input.event);
+    if (step.state !== this.#state) this.log('%s → %s on %s', this.#state, step.state, input.event);
     this.#state = step.state;
     this.#data.established = step.state === 'established';
     for (const a of step.actions) this.#tunnelAction(a, now);
