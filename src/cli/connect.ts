@@ -568,10 +568,13 @@ export async function runConnect(o: ConnectOptions, io: ConnectIo): Promise<numb
   return exitCode;
 }
 
-function sameInterfaceId(a: PppUpInfo, b: PppUpInfo): boolean {
-  const x = a.ipv6cp?.localInterfaceId;
-  const y = b.ipv6cp?.localInterfaceId;
+// Two interface identifiers, either absent (no IPv6CP), are the same.
+function sameId(x: Uint8Array | undefined, y: Uint8Array | undefined): boolean {
   return x === undefined || y === undefined ? x === y : sameBytes(x, y);
+}
+
+function sameInterfaceId(a: PppUpInfo, b: PppUpInfo): boolean {
+  return sameId(a.ipv6cp?.localInterfaceId, b.ipv6cp?.localInterfaceId);
 }
 
 /**
@@ -620,9 +623,7 @@ export function reconfigureCommands(
       }
       v6 = true;
     }
-    const bp = before.ipv6cp?.peerInterfaceId;
-    const ap = after.ipv6cp?.peerInterfaceId;
-    if (bp === undefined || ap === undefined ? bp !== ap : !sameBytes(bp, ap)) v6 = true;
+    if (!sameId(before.ipv6cp?.peerInterfaceId, after.ipv6cp?.peerInterfaceId)) v6 = true;
   }
   // Routes through the device: put back what the address change may have taken with it.
   for (const r of o.routes) {
