@@ -1113,6 +1113,146 @@ const scratchValues: (Uint8Array | undefined)[] = [];
  */
 export function encodeTypedAvps(message: ControlMessage, headroom = 0): Uint8Array {
   if (message.type === 'ZLB') return new Uint8Array(headroom);
+  if (message.type !== 'UNKNOWN') {
+    const out = encodePlanned(message, headroom);
+    if (out !== undefined) return out;
+  }
+  return encodeSorted(message, headroom);
+}
+
+// One row per field a message's spec lists, in send order (see fieldRank), with what encoding
+// it takes worked out once: the common message, which sets only fields of its spec, is then
+// encoded without sorting, maps or per-field table lookups (issue #13, cheaper setup).
+interface PlannedField {
+  readonly name: FieldName;
+  readonly type: number;
+  readonly info: AvpInfo;
+  readonly kind: ValueKind;
+  readonly mandatory: boolean;
+  /** Octets of an unsigned integer written in place (0: encoded by its codec). */
+  readonly octets: 0 | 1 | 2 | 4;
+  readonly max: number;
+}
+
+const PLANS = new Map<VersionSpec, readonly PlannedField[]>();
+
+function encodePlan(spec: VersionSpec, version: L2tpVersion): readonly PlannedField[] {
+  return PLANS.get(spec) ?? makeEncodePlan(spec, version);
+}
+
+function makeEncodePlan(spec: VersionSpec, version: L2tpVersion): readonly PlannedField[] {
+  const listed = [...spec.required, ...spec.optional].filter((f) => f !== 'messageDigest');
+  const plan = (['messageDigest', ...listed] as FieldName[]).map((name): PlannedField => {
+    const type = FIELD_ATTRIBUTE_TYPE[name];
+    const info = lookupAvp(0, type) as AvpInfo;
+    const kind = FIELD_KINDS[name];
+    const uint = UINT_OCTETS[kind];
+    const inPlace =
+      uint !== undefined && kind === info.kind && uint >= info.minLength && uint <= info.maxLength;
+    const octets = inPlace ? uint : 0;
+    const max = UINT_MAX[octets];
+    return { name, type, info, kind, mandatory: mandatoryBitFor(info, version), octets, max };
+  });
+  PLANS.set(spec, plan);
+  return plan;
+}
+
+// encodePlanned's scratch, by plan row: 0 absent, 1 integer in place, 2 encoded in plannedBytes.
+const plannedState = new Uint8Array(FIELD_NAMES.length + 1);
+const plannedBytes: (Uint8Array | undefined)[] = [];
+
+// encodeTypedAvps for a message that sets only fields its spec lists; undefined for anything
+// else (a type not in its version, a required field missing, other keys), which encodeSorted
+// takes with its exact errors.
+function encodePlanned(message: ControlMessage, headroom: number): Uint8Array | undefined {
+  const version = message.version;
+  const row: MessageSpecRow | undefined = MESSAGE_SPEC[message.type as keyof typeof MESSAGE_SPEC];
+  const spec = row === undefined ? null : version === 2 ? row.v2 : row.v3;
+  if (spec === null) return undefined;
+  const fields = message as MessageFields;
+  const required = spec.required;
+  for (let i = 0; i < required.length; i++) {
+    if (fields[required[i] as FieldName] === undefined) return undefined;
+  }
+  const plan = encodePlan(spec, version);
+  const state = plannedState;
+  let total = headroom + AVP_HEADER_OCTETS + 2;
+  let present = 0;
+  for (let i = 0; i < plan.length; i++) {
+    const p = plan[i] as PlannedField;
+    const value = fields[p.name];
+    if (value === undefined) {
+      state[i] = 0;
+      continue;
+    }
+    present++;
+    if (
+      p.octets !== 0 &&
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      value >= 0 &&
+      value <= p.max
+    ) {
+      state[i] = 1;
+      total += AVP_HEADER_OCTETS + p.octets;
+    } else {
+      const bytes = encodeKindValue(p.info, p.kind, value);
+      state[i] = 2;
+      plannedBytes[i] = bytes;
+      total += AVP_HEADER_OCTETS + bytes.length;
+    }
+  }
+  // Own keys beyond type, version and the fields above: the sorted path places them.
+  let keys = 0;
+  for (const _ in message) keys++;
+  if (keys !== present + 2) return undefined;
+  const messageType = MessageType[message.type as MessageTypeName];
+  const out = new Uint8Array(total);
+  let at = writeAvpHeader(out, headroom, true, AvpType.MessageType, 2);
+  out[at] = messageType >> 8;
+  out[at + 1] = messageType & 0xff;
+  at += 2;
+  for (let i = 0; i < plan.length; i++) {
+    const how = state[i];
+    if (how === 0) continue;
+    const p = plan[i] as PlannedField;
+    if (how === 1) {
+      at = writeUintAvp(out, at, p.mandatory, p.type, p.octets, fields[p.name] as number);
+    } else {
+      const bytes = plannedBytes[i] as Uint8Array;
+      plannedBytes[i] = undefined;
+      at = writeAvpHeader(out, at, p.mandatory, p.type, bytes.length);
+      out.set(bytes, at);
+      at += bytes.length;
+    }
+  }
+  return out;
+}
+
+// An IETF AVP with an unsigned integer value of `octets` octets; returns where the next starts.
+function writeUintAvp(
+  out: Uint8Array,
+  start: number,
+  mandatory: boolean,
+  type: number,
+  octets: number,
+  value: number,
+): number {
+  const at = writeAvpHeader(out, start, mandatory, type, octets);
+  if (octets === 4) {
+    out[at] = value >>> 24;
+    out[at + 1] = (value >>> 16) & 0xff;
+    out[at + 2] = (value >>> 8) & 0xff;
+    out[at + 3] = value & 0xff;
+  } else if (octets === 2) {
+    out[at] = value >>> 8;
+    out[at + 1] = value & 0xff;
+  } else out[at] = value;
+  return at + octets;
+}
+
+// encodeTypedAvps for any message: fields in send order (sendOrder).
+function encodeSorted(message: ControlMessage, headroom: number): Uint8Array {
   const version = message.version;
   const messageType =
     message.type === 'UNKNOWN' ? message.messageType : MessageType[message.type as MessageTypeName];
@@ -1160,18 +1300,7 @@ export function encodeTypedAvps(message: ControlMessage, headroom = 0): Uint8Arr
     const bytes = values[i];
     if (bytes === undefined) {
       const octets = UINT_OCTETS[FIELD_KINDS[field]] as 1 | 2 | 4;
-      const value = fields[field] as number;
-      at = writeAvpHeader(out, at, mandatory, type, octets);
-      if (octets === 4) {
-        out[at] = value >>> 24;
-        out[at + 1] = (value >>> 16) & 0xff;
-        out[at + 2] = (value >>> 8) & 0xff;
-        out[at + 3] = value & 0xff;
-      } else if (octets === 2) {
-        out[at] = value >>> 8;
-        out[at + 1] = value & 0xff;
-      } else out[at] = value;
-      at += octets;
+      at = writeUintAvp(out, at, mandatory, type, octets, fields[field] as number);
     } else {
       at = writeAvpHeader(out, at, mandatory, type, bytes.length);
       out.set(bytes, at);

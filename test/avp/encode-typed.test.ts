@@ -14,6 +14,7 @@ import {
   fromTyped,
 } from '../../src/avp/messages.js';
 import { encodeAvps } from '../../src/avp/raw.js';
+import { stringValue } from '../../src/avp/values.js';
 import { UsageError } from '../../src/errors.js';
 
 function reference(m: ControlMessage): Uint8Array | Error {
@@ -95,6 +96,22 @@ describe('encodeTypedAvps', () => {
     const v3Only = { type: 'ACK', version: 2 } as unknown as ControlMessage;
     expect(() => encodeTypedAvps(v3Only)).toThrow(/does not exist in L2TPv2/);
     expectSame(v3Only, 0);
+  });
+
+  it('places fields its spec does not list, and skips keys set to undefined, as fromTyped does', () => {
+    // ICRP lists Assigned Session ID only; Host Name and Vendor Name come after it, by type.
+    const icrp = { type: 'ICRP', version: 2, assignedSessionId: 7 };
+    // With the octets each adds after Message Type and Assigned Session ID (8 + 8).
+    const others: [Record<string, unknown>, number][] = [
+      [{ ...icrp, vendorName: stringValue('v'), hostName: stringValue('h') }, 14],
+      [{ hostName: stringValue('h'), ...icrp }, 7],
+      [{ ...icrp, callSerialNumber: undefined }, 0],
+      [{ ...icrp, notAField: 1 }, 0],
+    ];
+    for (const [m, more] of others) {
+      expectSame(m as unknown as ControlMessage, 12);
+      expect(encodeTypedAvps(m as unknown as ControlMessage).length).toBe(16 + more);
+    }
   });
 
   it('a ZLB is the headroom alone', () => {
