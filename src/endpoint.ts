@@ -455,7 +455,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       due.push(s);
     }
     // Fired after popping all, so a tunnel that files itself again for `now` waits a turn.
-    for (const slot of due) slot.fire();
+    for (let i = 0; i < due.length; i++) (due[i] as TunnelTimerSlot).fire();
     this.#armTimer();
   }
 

@@ -664,7 +664,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> {
     let first: Deferred | undefined;
     let firstArg: unknown;
     let more: unknown[] | undefined;
-    for (const out of outputs) {
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i] as EngineOutput;
       let item: Deferred;
       let arg: unknown;
       if (out.type === 'transmit') {

@@ -121,6 +121,23 @@ export function parseControl(
   return { header, avps, message: toTyped(avps, header.version, options) };
 }
 
+/**
+ * @internal `parseControl(bytes).message` for a header the caller has decoded already (the
+ * engine): the AVPs from `avpStart` to `end` as a typed message. The same errors.
+ */
+export function parseControlBody(
+  bytes: Uint8Array,
+  avpStart: number,
+  end: number,
+  version: 2 | 3,
+  options: ToTypedOptions,
+): ControlMessage {
+  return (
+    toTypedFromWire(bytes, avpStart, end, version) ??
+    toTyped(decodeAvps(bytes, avpStart, end), version, options)
+  );
+}
+
 // A parsed message whose header and raw AVP list are decoded on first access (the bytes were
 // already validated, so decoding them cannot fail).
 class LazyParsedControl implements ParsedControlMessage {

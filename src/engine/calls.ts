@@ -294,7 +294,8 @@ export function stepCall(h: CallHost, rec: SessionRecord, input: CallInput, now:
     h.log('session %d: %s → %s on %s', rec.id, rec.state, step.state, input.event);
   }
   rec.state = step.state;
-  for (const a of step.actions) sessionAction(h, rec, a, now);
+  const actions = step.actions;
+  for (let i = 0; i < actions.length; i++) sessionAction(h, rec, actions[i] as SessionAction, now);
   if (rec.state === 'closed') h.endSession(rec);
 }
 

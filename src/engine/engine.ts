@@ -60,10 +60,11 @@ import {
 } from '../avp/messages.js';
 import { avpsLength, encodeAvps, type RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
-import { readU32 } from '../codec/bytes.js';
-import { parseControl } from '../codec/control.js';
+import { readU16, readU32 } from '../codec/bytes.js';
+import { parseControl, parseControlBody } from '../codec/control.js';
+import { controlHeaderEnd } from '../codec/control-check.js';
 import {
-  type ControlHeader,
+  CONTROL_HEADER_LENGTH,
   controlHeaderLength,
   decodeControlHeader,
   encodeControlHeader,
@@ -412,32 +413,33 @@ export class TunnelEngine {
       this.#data.receive(bytes, now);
       return this.#drain();
     }
-    let header: ControlHeader;
+    // The header's fields are read in place once controlHeaderEnd has checked it (no objects).
+    const start = encap === 'ip' ? 4 : 0;
     let end: number;
     try {
-      const h = decodeControlHeader(bytes, encap);
-      if (h.header.version !== this.#o.version) {
+      end = controlHeaderEnd(bytes, encap);
+      if (((bytes[start + 1] as number) & 0x0f) !== this.#o.version) {
         throw new DecodeError('L2TP_ERR_BAD_VERSION', `not L2TPv${this.#o.version}`);
       }
-      header = h.header;
-      end = h.end;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.#dropped++;
       this.log('drop: %s', err.message);
       return [];
     }
-    const to = header.version === 2 ? header.tunnelId : header.connectionId;
+    const v3 = this.#v3;
+    const to = v3 ? readU32(bytes, start + 4) : readU16(bytes, 4);
+    const ns = readU16(bytes, start + 8);
+    const nr = readU16(bytes, start + 10);
     // 0, or (v2) 65535 from xl2tpd: a peer answering an SCCRQ it could not take (see Endpoint).
-    const unnamed =
-      to === 0 || (to === 0xffff && header.version === 2 && this.#state === 'wait-ctl-reply');
+    const unnamed = to === 0 || (to === 0xffff && !v3 && this.#state === 'wait-ctl-reply');
     if (to !== this.#localTunnelId && !unnamed) {
       this.#dropped++;
       this.log('drop: addressed to tunnel %d', to);
       return [];
     }
     // RFC 3931 §5.4.1: check the digest before using anything in the message; drop on failure.
-    if (this.#auth && !this.#digestValid(bytes.subarray(encap === 'ip' ? 4 : 0, end))) {
+    if (this.#auth && !this.#digestValid(bytes.subarray(start, end))) {
       this.#digestFailures++;
       this.log('drop: Message Digest missing or wrong (RFC 3931 §5.4.1)');
       return [];
@@ -445,7 +447,8 @@ export class TunnelEngine {
     let message: ControlMessage | undefined;
     let error: ProtocolError | undefined;
     try {
-      message = parseControl(bytes, this.#parseOptions()).message;
+      const avpStart = start + CONTROL_HEADER_LENGTH;
+      message = parseControlBody(bytes, avpStart, end, this.#o.version, this.#parseOptions());
     } catch (err) {
       if (err instanceof ProtocolError) error = err;
       else if (err instanceof DecodeError) {
@@ -457,8 +460,8 @@ export class TunnelEngine {
     this.log(
       'rx %s Ns %d Nr %d%s',
       message?.type ?? 'unreadable message',
-      header.ns,
-      header.nr,
+      ns,
+      nr,
       error === undefined ? '' : ` (${error.message})`,
     );
     if (message?.type === 'SCCRQ' && this.#initiator) {
@@ -468,12 +471,10 @@ export class TunnelEngine {
     }
     this.#touch(now);
     // RFC 3931 §4.2, §6.15: an ACK takes no sequence slot; a ZLB may serve as one.
-    const bare = message?.type === 'ZLB' || (this.#v3 && message?.type === 'ACK');
-    const sid = header.version === 2 ? header.sessionId : remoteSessionOf(message, bytes, encap);
-    const body: Body | undefined = bare
-      ? undefined
-      : { dir: 'in', header, sid, message, error, bytes };
-    this.#perform(this.#channel.receive({ ns: header.ns, nr: header.nr, body }, now), now);
+    const bare = message?.type === 'ZLB' || (v3 && message?.type === 'ACK');
+    const sid = v3 ? remoteSessionOf(message, bytes, encap) : readU16(bytes, 6);
+    const body: Body | undefined = bare ? undefined : { dir: 'in', sid, message, error, bytes };
+    this.#perform(this.#channel.receive({ ns, nr, body }, now), now);
     this.#flush(now, false); // acknowledgements may have opened the window
     this.#afterOverflow(now);
     return this.#drain();
@@ -1142,7 +1143,9 @@ export class TunnelEngine {
   }
 
   #perform(outputs: readonly ChannelOutput<Body>[], now: number): void {
-    for (const o of outputs) {
+    // Indexed loops on the per-message path: no iterator objects while cold, less to compile.
+    for (let i = 0; i < outputs.length; i++) {
+      const o = outputs[i] as ChannelOutput<Body>;
       if (this.#dead) return;
       switch (o.type) {
         case 'transmit': {
@@ -1198,7 +1201,8 @@ export class TunnelEngine {
     if (step.state !== this.#state) this.log('%s → %s on %s', this.#state, step.state, input.event);
     this.#state = step.state;
     this.#data.established = step.state === 'established';
-    for (const a of step.actions) this.#tunnelAction(a, now);
+    const actions = step.actions;
+    for (let i = 0; i < actions.length; i++) this.#tunnelAction(actions[i] as TunnelAction, now);
   }
 
   #tunnelAction(a: TunnelAction, now: number): void {

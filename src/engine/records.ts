@@ -7,12 +7,7 @@
 import type { ControlMessage } from '../avp/messages.js';
 import type { RawAvp } from '../avp/raw.js';
 import { readU32 } from '../codec/bytes.js';
-import {
-  ATM_FLAGS_MASK,
-  type ControlHeader,
-  HEADER_BITS,
-  type SublayerKind,
-} from '../codec/header.js';
+import { ATM_FLAGS_MASK, HEADER_BITS, type SublayerKind } from '../codec/header.js';
 import { L2SpecificSublayer, PseudowireType } from '../constants.js';
 import type { DebugLog } from '../debug.js';
 import { type ProtocolError, UsageError } from '../errors.js';
@@ -48,7 +43,6 @@ export interface Outbound {
 /** A control message we received, parsed or refused by the decoder. */
 export interface Inbound {
   readonly dir: 'in';
-  readonly header: ControlHeader;
   /** Our Session ID it addresses: v2 header Session ID, v3 Remote Session ID AVP (0 = none). */
   readonly sid: number;
   readonly message: ControlMessage | undefined;
