@@ -131,7 +131,6 @@ import {
   SESSION_MESSAGES,
   type SessionRecord,
   statsOf,
-  u16,
   u32,
 } from './records.js';
 import {
@@ -238,7 +237,7 @@ export class TunnelEngine {
     this.#auth = this.#v3 && this.#o.authenticatePeer;
     this.#channel = new ReliableChannel<Body>(this.#o.channel);
     this.#maxPending = PENDING_PER_SESSION * this.#o.maxSessions + PENDING_TUNNEL_ALLOWANCE;
-    this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel', () => false);
+    this.#localTunnelId = this.#o.localTunnelId ?? this.#allocateId('tunnel');
     this.#data = new DataPath(this.#sessions, this.#localTunnelId, this.#o.version, this.#o.encap);
     this.#data.out = this.#out;
     // RFC 3931 §5.4.1: a cryptographically random nonce; at least 16 octets recommended.
@@ -801,7 +800,7 @@ export class TunnelEngine {
 
   /** @internal */
   allocateSessionId(): number {
-    return this.#allocateId('session', (i) => this.#sessions.has(i));
+    return this.#allocateId('session');
   }
 
   /**
@@ -903,30 +902,36 @@ export class TunnelEngine {
 
   // Random non-zero id not in use here or elsewhere (isIdInUse): 16 bits on v2, 32 on v3
   // (RFC 3931 §5.4.3, §5.4.4); linear scan of the 16-bit space as fallback.
-  #allocateId(kind: 'tunnel' | 'session', local: (id: number) => boolean): number {
-    const taken = (id: number) => id === 0 || local(id) || this.#o.isIdInUse(kind, id);
+  #allocateId(kind: 'tunnel' | 'session'): number {
     // The common path (the first draw is free) runs the same code as a retry, so a rare
     // collision does not meet code without type feedback (a deoptimization of the caller).
     if (this.#v3) {
       let id = 0;
-      for (let tries = 0; taken(id); tries++) {
+      for (let tries = 0; this.#idTaken(kind, id); tries++) {
         if (tries === 16) break;
-        id = u32(this.#random(4).subarray(0, 4));
+        id = readU32(this.#random(4), 0);
       }
-      if (!taken(id)) return id;
+      if (!this.#idTaken(kind, id)) return id;
     }
     let id = 0;
-    for (let tries = 0; taken(id); tries++) {
+    for (let tries = 0; this.#idTaken(kind, id); tries++) {
       if (tries === 16) break;
-      id = u16(this.#random(2).subarray(0, 2));
+      id = readU16(this.#random(2), 0);
     }
-    if (!taken(id)) return id;
-    const start = u16(this.#random(2).subarray(0, 2));
+    if (!this.#idTaken(kind, id)) return id;
+    const start = readU16(this.#random(2), 0);
     for (let k = 0; k < 0x10000; k++) {
       const id = (start + k) & 0xffff;
-      if (!taken(id)) return id;
+      if (!this.#idTaken(kind, id)) return id;
     }
     throw new UsageError(`no free ${kind} id`);
+  }
+
+  // No closures per id: this runs for every call (issue #13, cheaper setup).
+  #idTaken(kind: 'tunnel' | 'session', id: number): boolean {
+    return (
+      id === 0 || (kind === 'session' && this.#sessions.has(id)) || this.#o.isIdInUse(kind, id)
+    );
   }
 
   // `n` arguments are given: debug would print a missing one as "undefined".
