@@ -1206,12 +1206,8 @@ function encodePlanned(message: ControlMessage, headroom: number): Uint8Array | 
   let keys = 0;
   for (const _ in message) keys++;
   if (keys !== present + 2) return undefined;
-  const messageType = MessageType[message.type as MessageTypeName];
   const out = new Uint8Array(total);
-  let at = writeAvpHeader(out, headroom, true, AvpType.MessageType, 2);
-  out[at] = messageType >> 8;
-  out[at + 1] = messageType & 0xff;
-  at += 2;
+  let at = writeMessageTypeAvp(out, headroom, MessageType[message.type as MessageTypeName]);
   for (let i = 0; i < plan.length; i++) {
     const how = state[i];
     if (how === 0) continue;
@@ -1219,14 +1215,32 @@ function encodePlanned(message: ControlMessage, headroom: number): Uint8Array | 
     if (how === 1) {
       at = writeUintAvp(out, at, p.mandatory, p.type, p.octets, fields[p.name] as number);
     } else {
-      const bytes = plannedBytes[i] as Uint8Array;
+      at = writeBytesAvp(out, at, p.mandatory, p.type, plannedBytes[i] as Uint8Array);
       plannedBytes[i] = undefined;
-      at = writeAvpHeader(out, at, p.mandatory, p.type, bytes.length);
-      out.set(bytes, at);
-      at += bytes.length;
     }
   }
   return out;
+}
+
+// The Message Type AVP (M=1) at `start`; returns where the next AVP starts.
+function writeMessageTypeAvp(out: Uint8Array, start: number, messageType: number): number {
+  const at = writeAvpHeader(out, start, true, AvpType.MessageType, 2);
+  out[at] = messageType >> 8;
+  out[at + 1] = messageType & 0xff;
+  return at + 2;
+}
+
+// An IETF AVP with an encoded value; returns where the next AVP starts.
+function writeBytesAvp(
+  out: Uint8Array,
+  start: number,
+  mandatory: boolean,
+  type: number,
+  value: Uint8Array,
+): number {
+  const at = writeAvpHeader(out, start, mandatory, type, value.length);
+  out.set(value, at);
+  return at + value.length;
 }
 
 // An IETF AVP with an unsigned integer value of `octets` octets; returns where the next starts.
@@ -1288,10 +1302,7 @@ function encodeSorted(message: ControlMessage, headroom: number): Uint8Array {
     }
   }
   const out = new Uint8Array(total);
-  let at = writeAvpHeader(out, headroom, true, AvpType.MessageType, 2);
-  out[at] = messageType >> 8;
-  out[at + 1] = messageType & 0xff;
-  at += 2;
+  let at = writeMessageTypeAvp(out, headroom, messageType);
   for (let i = 0; i < present.length; i++) {
     const field = present[i] as FieldName;
     const type = FIELD_ATTRIBUTE_TYPE[field];
@@ -1301,11 +1312,7 @@ function encodeSorted(message: ControlMessage, headroom: number): Uint8Array {
     if (bytes === undefined) {
       const octets = UINT_OCTETS[FIELD_KINDS[field]] as 1 | 2 | 4;
       at = writeUintAvp(out, at, mandatory, type, octets, fields[field] as number);
-    } else {
-      at = writeAvpHeader(out, at, mandatory, type, bytes.length);
-      out.set(bytes, at);
-      at += bytes.length;
-    }
+    } else at = writeBytesAvp(out, at, mandatory, type, bytes);
   }
   values.length = 0;
   return out;
