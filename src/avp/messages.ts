@@ -1205,7 +1205,10 @@ function encodePlanned(message: ControlMessage, headroom: number): Uint8Array | 
   // Own keys beyond type, version and the fields above: the sorted path places them.
   let keys = 0;
   for (const _ in message) keys++;
-  if (keys !== present + 2) return undefined;
+  if (keys !== present + 2) {
+    plannedBytes.length = 0; // keeps no value of this message
+    return undefined;
+  }
   const out = new Uint8Array(total);
   let at = writeMessageTypeAvp(out, headroom, MessageType[message.type as MessageTypeName]);
   for (let i = 0; i < plan.length; i++) {
