@@ -1141,20 +1141,33 @@ function encodePlan(spec: VersionSpec, version: L2tpVersion): readonly PlannedFi
 }
 
 function makeEncodePlan(spec: VersionSpec, version: L2tpVersion): readonly PlannedField[] {
-  const listed = [...spec.required, ...spec.optional].filter((f) => f !== 'messageDigest');
-  const plan = (['messageDigest', ...listed] as FieldName[]).map((name): PlannedField => {
+  const plan = specSendOrder(spec).map((name): PlannedField => {
     const type = FIELD_ATTRIBUTE_TYPE[name];
     const info = lookupAvp(0, type) as AvpInfo;
     const kind = FIELD_KINDS[name];
-    const uint = UINT_OCTETS[kind];
-    const inPlace =
-      uint !== undefined && kind === info.kind && uint >= info.minLength && uint <= info.maxLength;
-    const octets = inPlace ? uint : 0;
+    const octets = uintOctetsInPlace(info, kind);
     const max = UINT_MAX[octets];
     return { name, type, info, kind, mandatory: mandatoryBitFor(info, version), octets, max };
   });
   PLANS.set(spec, plan);
   return plan;
+}
+
+// Octets of a field's unsigned integer value when the encoder writes it itself (its kind is a
+// fixed-size integer the catalogue's bounds allow), 0 when its codec encodes it.
+function uintOctetsInPlace(info: AvpInfo, kind: ValueKind): 0 | 1 | 2 | 4 {
+  const octets = UINT_OCTETS[kind];
+  return octets !== undefined &&
+    kind === info.kind &&
+    octets >= info.minLength &&
+    octets <= info.maxLength
+    ? octets
+    : 0;
+}
+
+// An integer value that fits in place: the check its codec would make.
+function isUintUpTo(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
 // encodePlanned's scratch, by plan row: 0 absent, 1 integer in place, 2 encoded in plannedBytes.
@@ -1186,13 +1199,7 @@ function encodePlanned(message: ControlMessage, headroom: number): Uint8Array | 
       continue;
     }
     present++;
-    if (
-      p.octets !== 0 &&
-      typeof value === 'number' &&
-      Number.isInteger(value) &&
-      value >= 0 &&
-      value <= p.max
-    ) {
+    if (p.octets !== 0 && isUintUpTo(value, p.max)) {
       state[i] = 1;
       total += AVP_HEADER_OCTETS + p.octets;
     } else {
@@ -1284,18 +1291,9 @@ function encodeSorted(message: ControlMessage, headroom: number): Uint8Array {
     const field = present[i] as FieldName;
     const info = lookupAvp(0, FIELD_ATTRIBUTE_TYPE[field]) as AvpInfo;
     const kind = FIELD_KINDS[field];
-    const octets = UINT_OCTETS[kind];
+    const octets = uintOctetsInPlace(info, kind);
     const value = fields[field];
-    if (
-      octets !== undefined &&
-      kind === info.kind &&
-      typeof value === 'number' &&
-      Number.isInteger(value) &&
-      value >= 0 &&
-      value <= UINT_MAX[octets] &&
-      octets >= info.minLength &&
-      octets <= info.maxLength
-    ) {
+    if (octets !== 0 && isUintUpTo(value, UINT_MAX[octets])) {
       values[i] = undefined;
       total += AVP_HEADER_OCTETS + octets;
     } else {
@@ -1371,10 +1369,16 @@ function fieldRank(spec: VersionSpec | null): ReadonlyMap<string, number> {
   return rank === undefined ? makeFieldRank(spec) : rank;
 }
 
-function makeFieldRank(spec: VersionSpec | null): ReadonlyMap<string, number> {
+// The fields a spec lists, in send order: the digest first, then required and optional as the
+// RFC lists them.
+function specSendOrder(spec: VersionSpec | null): FieldName[] {
   // RFC 3931 §5.4.1: the Message Digest AVP MUST come immediately after the Message Type AVP.
   const listed = spec === null ? [] : [...spec.required, ...spec.optional];
-  const first: FieldName[] = ['messageDigest', ...listed.filter((f) => f !== 'messageDigest')];
+  return ['messageDigest', ...listed.filter((f) => f !== 'messageDigest')];
+}
+
+function makeFieldRank(spec: VersionSpec | null): ReadonlyMap<string, number> {
+  const first = specSendOrder(spec);
   const rest = FIELD_NAMES.filter((f) => !first.includes(f)).sort(
     (a, b) => FIELD_ATTRIBUTE_TYPE[a] - FIELD_ATTRIBUTE_TYPE[b],
   );
