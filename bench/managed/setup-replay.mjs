@@ -35,7 +35,8 @@ const ICCN = 12;
 let iccns = 0;
 for (const { bytes } of records) {
   const lengthAndSequence = bytes.length >= 20 && (bytes[0] & 0xcb) === 0xc8;
-  if (lengthAndSequence && bytes[16] === 0 && bytes[17] === 0 && bytes[19] === ICCN) iccns++;
+  const type = bytes[16] === 0 && bytes[17] === 0 ? (bytes[18] << 8) | bytes[19] : -1;
+  if (lengthAndSequence && type === ICCN) iccns++;
 }
 
 let now = 0;
