@@ -14,16 +14,12 @@
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
-import { toHex } from './avp/describe.js';
-import { findAvp, messageTypeOf } from './avp/raw.js';
 import { classify } from './codec/classify.js';
-import { decodeControl } from './codec/control.js';
-import { v2ControlTunnelId } from './codec/control-check.js';
-import { AvpType, MessageType } from './constants.js';
+import { tunnelZeroKey, v2ControlTunnelId } from './codec/control-check.js';
 import type { L2tpCrypto } from './crypto.js';
 import { DeadlineHeap } from './engine/deadlines.js';
 import { TunnelEngine } from './engine/index.js';
-import { emitOrThrow, L2tpError, UsageError } from './errors.js';
+import { emitOrThrow, UsageError } from './errors.js';
 import type { TunnelEngineOptions } from './options.js';
 import { pooledRandomBytes } from './random-pool.js';
 import type {
@@ -154,7 +150,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly #tunnels = new Map<number, Tunnel>();
   // L2TPv3 data carries no Control Connection ID: Session ID → its tunnel (RFC 3931 §4.1).
   readonly #v3Sessions = new Map<number, Tunnel>();
-  // Tunnels peers opened, by sccrqKey, so a retransmitted SCCRQ reaches the same engine.
+  // Tunnels peers opened, by tunnelZeroKey, so a retransmitted SCCRQ reaches the same engine.
   readonly #accepted = new Map<string, Tunnel>();
   // Half-open tunnels peers opened, oldest first, with the time each was accepted; and the
   // same by source address:port (each oldest first).
@@ -499,7 +495,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   // our own SCCRQ to the same peer.
   #incomingSccrq(bytes: Uint8Array, from: PeerAddress): void {
     const now = this.#o.clock.now();
-    const key = sccrqKey(bytes, from, this.#encap);
+    const key = tunnelZeroKey(bytes, from.address, from.port, this.#encap);
     if (key === undefined) {
       // A ZLB (no AVPs) to Tunnel ID 0 can only be the peer acknowledging our SCCRQ.
       if (!this.#toDialing(bytes, from)) this.#invalid++;
@@ -560,28 +556,5 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     log('tunnel %d accepted from %s:%d', tunnel.id, from.address, from.port);
     this.emit('tunnel', tunnel);
     tunnel.perform(outputs);
-  }
-}
-
-/**
- * Identifies the tunnel a Tunnel-ID-0 message belongs to: the peer's address and its Assigned
- * Tunnel ID (v2) or Assigned Control Connection ID (v3) AVP as on the wire (a hidden one is byte-identical in retransmissions, which reuse
- * the message). Undefined when the datagram is not a readable control message with that AVP.
- */
-function sccrqKey(
-  bytes: Uint8Array,
-  from: PeerAddress,
-  encap: 'udp' | 'ip',
-): { readonly id: string; readonly sccrq: boolean } | undefined {
-  try {
-    const avps = decodeControl(bytes, { encap }).avps;
-    const avp =
-      findAvp(avps, AvpType.AssignedTunnelId) ?? findAvp(avps, AvpType.AssignedControlConnectionId);
-    if (avp === undefined) return undefined;
-    const sccrq = messageTypeOf(avps) === MessageType.SCCRQ;
-    return { id: `${from.address}|${from.port}|${toHex(avp.value, 64)}`, sccrq };
-  } catch (err) {
-    if (err instanceof L2tpError) return undefined;
-    throw err;
   }
 }

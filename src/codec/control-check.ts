@@ -4,6 +4,7 @@
  * control over UDP. Not part of the package's API (index.ts does not export this module).
  * RFC 2661 §3.1, RFC 3931 §3.2.1, §4.1.1.2.
  */
+import { AvpType, MessageType } from '../constants.js';
 import { DecodeError } from '../errors.js';
 import { need, readU16, readU32 } from './bytes.js';
 import type { Encapsulation } from './header.js';
@@ -97,4 +98,77 @@ export function v2ControlTunnelId(bytes: Uint8Array): number {
   const length = readU16(bytes, 2);
   if (length < HEADER_LENGTH || length > available) return -1;
   return readU16(bytes, 4);
+}
+
+const H_BIT = 0x40;
+const AVP_HEADER_LENGTH = 6;
+// Octets of an identifying value written into a key (longer hidden values are cut, marked "…").
+const KEY_VALUE_OCTETS = 64;
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, '0'),
+);
+
+/** What identifies a message to Tunnel ID 0 (see {@link tunnelZeroKey}). */
+export interface TunnelZeroKey {
+  /** Source address, port and the Assigned Tunnel / Control Connection ID as on the wire. */
+  readonly id: string;
+  /** The message is an SCCRQ (its first AVP is an unhidden Message Type 1). */
+  readonly sccrq: boolean;
+}
+
+/**
+ * Identifies the tunnel a message to Tunnel ID 0 belongs to, without decoding it into objects:
+ * the source and the value of its first Assigned Tunnel ID AVP (v2), else of its first Assigned
+ * Control Connection ID AVP (v3), as on the wire (a hidden one is byte-identical in
+ * retransmissions, which reuse the message). Undefined when the header fails `controlHeaderEnd`,
+ * an AVP header is malformed anywhere in the message (as `decodeAvps` would refuse it), or
+ * neither AVP is there (a ZLB, for one). Per SCCRQ, so a flood of them costs no AVP objects.
+ */
+export function tunnelZeroKey(
+  bytes: Uint8Array,
+  address: string,
+  port: number,
+  encap: Encapsulation,
+): TunnelZeroKey | undefined {
+  let end: number;
+  try {
+    end = controlHeaderEnd(bytes, encap);
+  } catch (err) {
+    if (err instanceof DecodeError) return undefined;
+    throw err;
+  }
+  let off = (encap === 'ip' ? 4 : 0) + HEADER_LENGTH;
+  let sccrq = false;
+  let tunnelAt = -1;
+  let tunnelLength = 0;
+  let connectionAt = -1;
+  let connectionLength = 0;
+  for (let first = true; off < end; first = false) {
+    if (end - off < AVP_HEADER_LENGTH) return undefined;
+    const b0 = bytes[off] as number;
+    const length = ((b0 & 0x03) << 8) | (bytes[off + 1] as number);
+    if (length < AVP_HEADER_LENGTH || length > end - off) return undefined;
+    const attributeType = readU16(bytes, off + 4);
+    if (readU16(bytes, off + 2) === 0) {
+      // RFC 2661 §4.4.1: the Message Type AVP comes first (what messageTypeOf reads).
+      if (first && attributeType === 0 && (b0 & H_BIT) === 0 && length === 8) {
+        sccrq = readU16(bytes, off + AVP_HEADER_LENGTH) === MessageType.SCCRQ;
+      } else if (attributeType === AvpType.AssignedTunnelId && tunnelAt < 0) {
+        tunnelAt = off + AVP_HEADER_LENGTH;
+        tunnelLength = length - AVP_HEADER_LENGTH;
+      } else if (attributeType === AvpType.AssignedControlConnectionId && connectionAt < 0) {
+        connectionAt = off + AVP_HEADER_LENGTH;
+        connectionLength = length - AVP_HEADER_LENGTH;
+      }
+    }
+    off += length;
+  }
+  const at = tunnelAt >= 0 ? tunnelAt : connectionAt;
+  if (at < 0) return undefined;
+  const length = tunnelAt >= 0 ? tunnelLength : connectionLength;
+  let hex = '';
+  const n = Math.min(length, KEY_VALUE_OCTETS);
+  for (let i = 0; i < n; i++) hex += HEX[bytes[at + i] as number];
+  if (length > KEY_VALUE_OCTETS) hex += '…';
+  return { id: `${address}|${port}|${hex}`, sccrq };
 }
