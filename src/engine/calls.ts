@@ -11,7 +11,6 @@ import type { ControlMessage, MessageFields, TypedMessage } from '../avp/message
 import type { RawAvp } from '../avp/raw.js';
 import { stringValue } from '../avp/values.js';
 import { AvpType, CdnResult, DataSequencing, GeneralError, PseudowireType } from '../constants.js';
-import { DebugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import {
   type SessionAction,
@@ -50,6 +49,7 @@ import {
   type SessionRecord,
   SUBLAYER_KINDS,
   SUBLAYER_VALUES,
+  sessionLog,
   sessionRecord,
   statsOf,
   u32,
@@ -238,7 +238,7 @@ function newSession(
     mtu: options.mtu,
     mru: options.mru,
     pppAddressControl: options.pppAddressControl,
-    log: DebugLog.forSession(h.localTunnelId, id, options.debugMask),
+    log: sessionLog(h.localTunnelId, id, options.debugMask),
     seenSeq: false,
     base: undefined,
     txPackets: 0,

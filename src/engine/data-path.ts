@@ -36,6 +36,7 @@ import {
   PPP_AC_1,
   peekSessionV2,
   type SessionRecord,
+  setSessionLogMask,
   type V3Session,
 } from './records.js';
 import type { EngineOutput, SendFrameOptions, SessionWire } from './types.js';
@@ -194,7 +195,9 @@ export class DataPath {
     }
     const control = d.log.control;
     if (control) control('options %o', options);
-    if (options.debugMask !== undefined) d.log.setMask(options.debugMask);
+    if (options.debugMask !== undefined) {
+      setSessionLogMask(d, this.localTunnelId, rec.id, options.debugMask);
+    }
     if (options.mtu !== undefined) d.mtu = options.mtu;
     if (options.mru !== undefined) d.mru = options.mru;
     if (

@@ -9,7 +9,7 @@ import type { RawAvp } from '../avp/raw.js';
 import { readU32 } from '../codec/bytes.js';
 import { ATM_FLAGS_MASK, HEADER_BITS, type SublayerKind } from '../codec/header.js';
 import { L2SpecificSublayer, PseudowireType } from '../constants.js';
-import type { DebugLog } from '../debug.js';
+import { DebugLog } from '../debug.js';
 import { type ProtocolError, UsageError } from '../errors.js';
 import type { SessionKind, SessionState } from '../fsm/session.js';
 import { type ResolvedTunnelEngineOptions, sessionSublayer } from '../options.js';
@@ -96,7 +96,11 @@ export interface DataPlane {
   mtu: number;
   mru: number;
   pppAddressControl: boolean;
-  readonly log: DebugLog;
+  /**
+   * The session's debug mask: SILENT_SESSION_LOG (shared) while it is 0, as most sessions'
+   * stays; a DebugLog of the session's own once a mask is set (see sessionLog).
+   */
+  log: DebugLog;
   /** A sequenced frame was received: a new sequencer starts at the expected Ns. */
   seenSeq: boolean;
   /** Made when a sequencer is first retired (most sessions never retire one). */
@@ -164,6 +168,31 @@ export interface PeerInfo {
  */
 export const PENDING_PER_SESSION = 4;
 export const PENDING_TUNNEL_ALLOWANCE = 64;
+
+/**
+ * The debug log of every session whose mask is 0: shared, so that a session costs no DebugLog
+ * until a mask is set. Never given a mask itself (see setSessionLogMask).
+ */
+export const SILENT_SESSION_LOG = DebugLog.forSession(0, 0, 0);
+
+/** A session's debug log for `mask`: the shared silent one for 0, else a log of its own. */
+export function sessionLog(tunnelId: number, sessionId: number, mask: number): DebugLog {
+  return mask === 0 ? SILENT_SESSION_LOG : DebugLog.forSession(tunnelId, sessionId, mask);
+}
+
+/**
+ * Sets a session's debug mask (as DebugLog.setMask, the same UsageError for a bad mask),
+ * giving it a log of its own when it had the shared silent one.
+ */
+export function setSessionLogMask(
+  d: DataPlane,
+  tunnelId: number,
+  sessionId: number,
+  mask: number,
+): void {
+  if (d.log === SILENT_SESSION_LOG) d.log = DebugLog.forSession(tunnelId, sessionId, mask);
+  else d.log.setMask(mask);
+}
 
 /** A new SessionRecord, outside any heap and not yet announced (one shape for all records). */
 export function sessionRecord(

@@ -298,6 +298,45 @@ describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, 
       if (namespaces !== '') createDebug.enable(namespaces);
     }
   });
+
+  test('a mask set on one session leaves the other sessions of its tunnel silent, and a bad mask changes nothing', () => {
+    const { p, aSid } = sessionUp();
+    const other = p.openSession(p.a);
+    p.driveBounded(() => p.a.eventsOf('session-up').length > 1);
+    const lines: string[] = [];
+    const saved = createDebug.log;
+    const namespaces = createDebug.disable();
+    createDebug.log = (...args: unknown[]) => {
+      lines.push(format(...args));
+    };
+    try {
+      createDebug.enable('l2tp:data');
+      const send = (sid: number) => p.run(p.a, (e, now) => e.sendFrame(sid, unhex('0021'), now));
+      expect(() =>
+        p.run(p.a, (e, now) => e.setSessionOptions(aSid, { debugMask: -1 }, now)),
+      ).toThrow(UsageError);
+      expect(p.a.engine.sessionOptions(aSid)?.debugMask).toBe(0);
+      p.run(p.a, (e, now) => e.setSessionOptions(aSid, { debugMask: DebugCategory.Data }, now));
+      send(other);
+      expect(lines).toEqual([]);
+      expect(p.a.engine.sessionOptions(other)?.debugMask).toBe(0);
+      send(aSid);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`session ${aSid}: tx 2 octets`);
+      // Back to 0 and up again: the session keeps a log of its own, the others stay silent.
+      p.run(p.a, (e, now) => e.setSessionOptions(aSid, { debugMask: 0 }, now));
+      send(aSid);
+      p.run(p.a, (e, now) => e.setSessionOptions(other, { debugMask: DebugCategory.Data }, now));
+      send(other);
+      send(aSid);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toContain(`session ${other}: tx 2 octets`);
+    } finally {
+      createDebug.log = saved;
+      createDebug.disable();
+      if (namespaces !== '') createDebug.enable(namespaces);
+    }
+  });
 });
 
 describe('counters (the kernel ten) and tunnel totals', () => {
