@@ -36,6 +36,23 @@ function sessionUp(options: PairOptions = {}): Up {
   return { p, aSid, bSid };
 }
 
+/** Runs `body` with the `debug` output captured into `lines` and every namespace off at first. */
+function withDebugCapture(body: (lines: string[]) => void): void {
+  const lines: string[] = [];
+  const saved = createDebug.log;
+  const namespaces = createDebug.disable();
+  createDebug.log = (...args: unknown[]) => {
+    lines.push(format(...args));
+  };
+  try {
+    body(lines);
+  } finally {
+    createDebug.log = saved;
+    createDebug.disable();
+    if (namespaces !== '') createDebug.enable(namespaces);
+  }
+}
+
 /** Feeds a datagram to a node's engine now; returns the outputs. */
 function inject(p: EnginePair, node: 'a' | 'b', bytes: Uint8Array): EngineOutput[] {
   const n = node === 'a' ? p.a : p.b;
@@ -268,13 +285,7 @@ describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, 
 
   test('debugMask gates the per-packet logs of l2tp:data and l2tp:seq (namespace and bit both needed)', () => {
     const { p, aSid } = sessionUp();
-    const lines: string[] = [];
-    const saved = createDebug.log;
-    const namespaces = createDebug.disable();
-    createDebug.log = (...args: unknown[]) => {
-      lines.push(format(...args));
-    };
-    try {
+    withDebugCapture((lines) => {
       const send = () => p.run(p.a, (e, now) => e.sendFrame(aSid, unhex('0021'), now));
       createDebug.enable('l2tp:data,l2tp:seq');
       send();
@@ -292,24 +303,14 @@ describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, 
       );
       expect(lines.at(-1)).toMatch(/l2tp:seq.*sequencer renewed: recvseq false/);
       expect(p.a.engine.sessionOptions(aSid)?.debugMask).toBe(DebugCategory.Seq);
-    } finally {
-      createDebug.log = saved;
-      createDebug.disable();
-      if (namespaces !== '') createDebug.enable(namespaces);
-    }
+    });
   });
 
   test('a mask set on one session leaves the other sessions of its tunnel silent, and a bad mask changes nothing', () => {
     const { p, aSid } = sessionUp();
     const other = p.openSession(p.a);
     p.driveBounded(() => p.a.eventsOf('session-up').length > 1);
-    const lines: string[] = [];
-    const saved = createDebug.log;
-    const namespaces = createDebug.disable();
-    createDebug.log = (...args: unknown[]) => {
-      lines.push(format(...args));
-    };
-    try {
+    withDebugCapture((lines) => {
       createDebug.enable('l2tp:data');
       const send = (sid: number) => p.run(p.a, (e, now) => e.sendFrame(sid, unhex('0021'), now));
       expect(() =>
@@ -331,11 +332,7 @@ describe('runtime session options (kernel SENDSEQ, RECVSEQ, LNSMODE, REORDERTO, 
       send(aSid);
       expect(lines).toHaveLength(2);
       expect(lines[1]).toContain(`session ${other}: tx 2 octets`);
-    } finally {
-      createDebug.log = saved;
-      createDebug.disable();
-      if (namespaces !== '') createDebug.enable(namespaces);
-    }
+    });
   });
 });
 
