@@ -47,6 +47,7 @@ export interface RoutesFile {
   readonly hostName?: string;
   readonly tsaId?: string;
   readonly idleMs?: number;
+  readonly hopTimeoutMs?: number;
   readonly maxCalls?: number;
 }
 
@@ -221,6 +222,7 @@ const FILE_KEYS = [
   'hostName',
   'tsaId',
   'idleMs',
+  'hopTimeoutMs',
   'maxCalls',
 ] as const;
 
@@ -312,7 +314,7 @@ function routeOf(where: string, v: Json): RouteRule {
 /**
  * Parses a `--routes` file (JSON): `{ "routes": [ { "match", "peer", "version"?, "encap"?,
  * "secret"?, "hostName"? } … ], "listen"?, "secret"?, "hostName"?, "tsaId"?, "idleMs"?,
- * "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list are errors.
+ * "hopTimeoutMs"?, "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list are errors.
  * @throws CliUsage naming `name` and the place in the file.
  */
 export function parseRoutesFile(name: string, content: string): RoutesFile {
@@ -348,6 +350,9 @@ export function parseRoutesFile(name: string, content: string): RoutesFile {
   }
   if (data.idleMs !== undefined)
     out.idleMs = integer(`${where}: idleMs`, data.idleMs, 0, 86_400_000);
+  if (data.hopTimeoutMs !== undefined) {
+    out.hopTimeoutMs = integer(`${where}: hopTimeoutMs`, data.hopTimeoutMs, 1, 3_600_000);
+  }
   if (data.maxCalls !== undefined) {
     out.maxCalls = integer(`${where}: maxCalls`, data.maxCalls, 1, 65_535);
   }

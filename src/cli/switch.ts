@@ -50,6 +50,8 @@ export interface SwitchOptions {
   /** Our TSA ID; '' = none (no loop detection). */
   readonly tsaId: string;
   readonly idleMs: number | undefined;
+  /** TunnelSwitchOptions.nextHopTimeoutMs. */
+  readonly hopTimeoutMs: number | undefined;
   readonly maxCalls: number | undefined;
   /** In order: the first match wins. */
   readonly routes: readonly RouteRule[];
@@ -88,6 +90,8 @@ Options:
                         that already crossed it is refused with CDN 26, loop detected
                         (default none: no loop detection)
   --idle-ms N           close a next-hop tunnel N ms after its last call (default 10000)
+  --hop-timeout-ms N    give up a next hop whose call is not up within N ms: CDN 2/10, or
+                        the rule's next alternative (default 10000)
   --max-calls N         most calls at once; beyond, CDN 2/12, TSA busy (default 65535)
   --pcap FILE           record every datagram sent and received (pcap, raw IP + UDP)
   --json                events and summary as JSON lines
@@ -126,6 +130,7 @@ export function parseSwitchArgs(
       hostname: { type: 'string' },
       'tsa-id': { type: 'string' },
       'idle-ms': { type: 'string' },
+      'hop-timeout-ms': { type: 'string' },
       'max-calls': { type: 'string' },
       route: { type: 'string', multiple: true },
       routes: { type: 'string' },
@@ -172,6 +177,7 @@ export function parseSwitchArgs(
   if (s('secret') === '') throw new CliUsage('--secret: empty secret');
   const tsaId = s('tsa-id');
   const idle = s('idle-ms');
+  const hopTimeout = s('hop-timeout-ms');
   const max = s('max-calls');
   return {
     listen:
@@ -182,6 +188,10 @@ export function parseSwitchArgs(
     hostName: hostName ?? fromFile?.hostName ?? 'l2tp-core-switch',
     tsaId: tsaId === undefined ? (fromFile?.tsaId ?? '') : checkTsaId('--tsa-id', tsaId),
     idleMs: idle === undefined ? fromFile?.idleMs : integer('--idle-ms', idle, 0, 86_400_000),
+    hopTimeoutMs:
+      hopTimeout === undefined
+        ? fromFile?.hopTimeoutMs
+        : integer('--hop-timeout-ms', hopTimeout, 1, 3_600_000),
     maxCalls: max === undefined ? fromFile?.maxCalls : integer('--max-calls', max, 1, 65_535),
     routes,
     pcap: s('pcap'),
@@ -311,6 +321,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
     route,
     tsaId: o.tsaId,
     ...(o.idleMs === undefined ? {} : { idleTunnelMs: o.idleMs }),
+    ...(o.hopTimeoutMs === undefined ? {} : { nextHopTimeoutMs: o.hopTimeoutMs }),
     ...(o.maxCalls === undefined ? {} : { maxCalls: o.maxCalls }),
   });
   sw.on('error', (err) => reporter.note(`error: ${err.message}`));

@@ -104,6 +104,14 @@ export interface TunnelSwitchOptions extends Omit<EndpointOptions, 'acceptTunnel
   readonly ipTransport?: DatagramTransport;
   /** Close a Second tunnel this long after its last call ended, ms. Default 10,000. */
   readonly idleTunnelMs?: number;
+  /**
+   * How long a Second call may take to come up, its tunnel's setup included, ms (1 …
+   * 3,600,000). A next hop that has not answered by then counts as unreachable (2/10): the
+   * Second call is closed and the route's next alternative is tried, or the First call is
+   * cleared. Default 10,000: without it a silent next hop is found out only when its tunnel's
+   * retransmission cycle ends (31 s with the defaults) while the LAC's session waits.
+   */
+  readonly nextHopTimeoutMs?: number;
   /** Most switched calls at once (routing included); beyond, CDN 2/12 (TSA busy). Default 65,535. */
   readonly maxCalls?: number;
   /** Frames of the First peer held while the Second call is set up (per call). Default 32. */
@@ -120,7 +128,10 @@ export interface TunnelSwitchOptions extends Omit<EndpointOptions, 'acceptTunnel
 export interface SwitchedCall {
   readonly call: 'incoming' | 'outgoing';
   readonly first: Session;
-  /** Undefined while the route decides. */
+  /**
+   * Undefined while the route decides, and once a next hop that did not answer within
+   * `nextHopTimeoutMs` was given up (until the next alternative's call is placed).
+   */
   readonly second: Session | undefined;
   readonly destination: SwitchDestination | undefined;
   /** 'routing' → 'connecting' → 'up' → 'down'. */
@@ -207,6 +218,8 @@ class Call implements SwitchedCall {
   pool: SecondTunnel | undefined;
   // The route's next hops not tried yet, in order.
   alternatives: readonly SwitchDestination[] = [];
+  // Armed while the Second call is connecting (nextHopTimeoutMs); boxed like SecondTunnel.idle.
+  setupTimer: { readonly handle: TimerHandle } | undefined;
 
   constructor(call: 'incoming' | 'outgoing', first: Session, request: readonly RawAvp[]) {
     this.call = call;
@@ -234,6 +247,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   readonly #tsaId: Uint8Array;
   readonly #maxCalls: number;
   readonly #idleMs: number;
+  readonly #nextHopTimeoutMs: number;
   readonly #maxWaiting: number;
   readonly #calls = new Set<Call>();
   readonly #bySession = new WeakMap<Session, Call>();
@@ -258,6 +272,10 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     if (this.#tsaId.length > 64) throw new UsageError('tsaId is longer than 64 octets (draft §4)');
     this.#maxCalls = positive(options.maxCalls, 65_535, 'maxCalls');
     this.#idleMs = nonNegative(options.idleTunnelMs, 10_000, 'idleTunnelMs');
+    this.#nextHopTimeoutMs = positive(options.nextHopTimeoutMs, 10_000, 'nextHopTimeoutMs');
+    if (this.#nextHopTimeoutMs > 3_600_000) {
+      throw new UsageError('nextHopTimeoutMs must be at most 3,600,000 ms');
+    }
     this.#maxWaiting = nonNegative(options.maxWaitingFrames, 32, 'maxWaitingFrames');
     if (typeof options.route !== 'function') throw new UsageError('route must be a function');
     this.#policy = {
@@ -460,6 +478,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     if (next === undefined || !pathFailed || call.first.downReason !== undefined) return false;
     const failed = call.destination as SwitchDestination;
     call.alternatives = call.alternatives.slice(1);
+    this.#stopSetupTimer(call);
     this.#release(call);
     call.second = undefined;
     this.#rerouted++;
@@ -508,8 +527,11 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     this.#bySession.set(second, call);
     pool.calls.add(call);
     this.#stopIdle(pool);
+    // The listeners act for this call only while `second` is its Second session: one given up
+    // (nextHopTimeoutMs) may still come up, go down or deliver frames afterwards.
     second.once('up', () => {
-      if (call.state !== 'connecting') return;
+      if (call.state !== 'connecting' || call.second !== second) return;
+      this.#stopSetupTimer(call);
       call.state = 'up';
       this.#switched++;
       const waiting = call.waiting;
@@ -517,15 +539,41 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       if (waiting !== undefined) for (const f of waiting) this.#forward(call, second, f, true);
       this.emit('switched', call);
     });
-    second.once('down', (reason) => this.#halfDown(call, 'second', reason));
+    second.once('down', (reason) => {
+      if (call.second === second) this.#halfDown(call, 'second', reason);
+    });
     second.on('frame', (frame) => {
-      if (call.state !== 'up') {
+      if (call.state !== 'up' || call.second !== second) {
         call.framesDropped++;
         this.#dropped++;
         return;
       }
       this.#forward(call, call.first, frame, false);
     });
+    const handle = this.#o.timers.set(this.#nextHopTimeoutMs, () => {
+      call.setupTimer = undefined;
+      if (call.state === 'connecting' && call.second === second) this.#giveUpSecond(call, second);
+    });
+    call.setupTimer = { handle };
+  }
+
+  // The next hop did not answer within nextHopTimeoutMs: its Second call is closed (a CDN when
+  // the peer knows of it) and no longer this call's; the call goes on as if the next hop were
+  // found unreachable — the next alternative, or the First call cleared with 2/10.
+  #giveUpSecond(call: Call, second: Session): void {
+    const message = `next hop did not answer within ${this.#nextHopTimeoutMs} ms`;
+    this.#bySession.delete(second);
+    call.second = undefined;
+    if (second.downReason === undefined) {
+      second.close({ resultCode: CdnResult.Administrative, message });
+    }
+    this.#halfDown(call, 'second', { by: 'timeout', message });
+  }
+
+  #stopSetupTimer(call: Call): void {
+    if (call.setupTimer === undefined) return;
+    this.#o.timers.clear(call.setupTimer.handle);
+    call.setupTimer = undefined;
   }
 
   #secondTunnel(call: Call, dest: SwitchDestination): SecondTunnel {
@@ -624,6 +672,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
 
   #halfDown(call: Call, half: 'first' | 'second', reason: DownReason): void {
     if (call.state === 'down') return;
+    this.#stopSetupTimer(call);
     // A Second call that failed before it was up may give way to an alternative next hop.
     if (half === 'second' && call.state === 'connecting') {
       if (this.#reroute(call, this.#secondFailed(reason))) return;
@@ -660,6 +709,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   // A route refusal or a failure before the Second call existed.
   #fail(call: Call, codes: ResultCodes): void {
     if (call.state === 'down') return;
+    this.#stopSetupTimer(call);
     call.state = 'down';
     call.waiting = undefined;
     this.#calls.delete(call);

@@ -300,6 +300,33 @@ describe('l2tp-core switch between a LAC and an LNS (in-process, loopback)', () 
     );
   });
 
+  it('--hop-timeout-ms: a next hop that never answers is given up after N ms, the alternative tried', async () => {
+    const silent = await endpoint(); // refuses every SCCRQ without a word
+    const server = await lns();
+    const sw = await startSwitch([
+      '--hop-timeout-ms',
+      '300',
+      '--route',
+      `dana=${LOOPBACK}:${silent.port}`,
+      '--route',
+      `dana=${LOOPBACK}:${server.port}`,
+    ]);
+    const { tunnel } = await lac(sw.port);
+    const s = await tunnel.openSession({ calledNumber: 'dana' });
+    const t0 = Date.now();
+    await until(() => server.calls.some((c) => c.session.isUp), 'the call at the alternative');
+    // 300 ms, not the silent hop's 31 s retransmission cycle.
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await sw.waitFor(/call rerouted/)).toMatch(
+      new RegExp(
+        `next hop 127\\.0\\.0\\.1:${silent.port} failed \\(CDN 2/10 \\(GeneralError, NextHopUnreachable\\) ` +
+          `"next hop did not answer within 300 ms"\\); trying 127\\.0\\.0\\.1:${server.port}$`,
+      ),
+    );
+    expect(s.isUp).toBe(true);
+    expect(await sw.stop()).toBe(ExitCode.OK);
+  });
+
   it('a realm route by the Proxy Authen Name to an L2TPv3 next hop with a secret; SIGINT clears the call', async () => {
     const server = await lns('hop-secret');
     const sw = await startSwitch([
@@ -574,6 +601,7 @@ describe('route rules (switch-routes.ts)', () => {
         secret: 'first',
         hostName: 'me',
         idleMs: 0,
+        hopTimeoutMs: 2500,
         maxCalls: 10,
       }),
     );
@@ -589,6 +617,7 @@ describe('route rules (switch-routes.ts)', () => {
       secret: 'first',
       hostName: 'me',
       idleMs: 0,
+      hopTimeoutMs: 2500,
       maxCalls: 10,
     });
   });
@@ -621,6 +650,10 @@ describe('route rules (switch-routes.ts)', () => {
       'maxCalls: expected an integer in 1…65535, got 0',
     ],
     ['{"routes":[{"match":"*","peer":"192.0.2.1"}],"idleMs":1.5}', 'idleMs: expected an integer'],
+    [
+      '{"routes":[{"match":"*","peer":"192.0.2.1"}],"hopTimeoutMs":3600001}',
+      'hopTimeoutMs: expected an integer in 1…3600000, got 3600001',
+    ],
     [
       `{"routes":[{"match":"*","peer":"192.0.2.1"}],"tsaId":"${'x'.repeat(65)}"}`,
       'tsaId: 65 octets, at most 64',
@@ -663,6 +696,10 @@ describe('usage (in-process)', () => {
     [['switch', '--route', '*=192.0.2.1', '--tsa-id', 'x'.repeat(65)], '--tsa-id: 65 octets'],
     [['switch', '--route', '*=192.0.2.1', '--idle-ms', '-1'], '--idle-ms needs a value'],
     [
+      ['switch', '--route', '*=192.0.2.1', '--hop-timeout-ms', '0'],
+      '--hop-timeout-ms: expected an integer in 1…3600000',
+    ],
+    [
       ['switch', '--route', '*=192.0.2.1', '--max-calls', '0'],
       '--max-calls: expected an integer in 1…65535',
     ],
@@ -697,6 +734,7 @@ describe('usage (in-process)', () => {
       '--host-name',
       '--tsa-id',
       '--idle-ms',
+      '--hop-timeout-ms',
       '--max-calls',
       '-v',
     ]) {

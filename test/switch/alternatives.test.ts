@@ -5,8 +5,14 @@
 import { describe, expect, test } from 'vitest';
 import { CdnResult, GeneralError } from '../../src/constants.js';
 import type { TunnelOptions } from '../../src/endpoint.js';
+import { UsageError } from '../../src/errors.js';
 import type { ResultCodes } from '../../src/fsm/types.js';
-import type { SwitchDestination, SwitchedCall, SwitchRoute } from '../../src/switch/switch.js';
+import type {
+  SwitchDestination,
+  SwitchedCall,
+  SwitchRoute,
+  TunnelSwitchOptions,
+} from '../../src/switch/switch.js';
 import type { Session } from '../../src/tunnel.js';
 import { endpointAt, switchAt, VirtualNet } from './net.js';
 
@@ -26,12 +32,16 @@ const refuseWith =
     codes;
 
 /** LAC → TSA → {LNS A, LNS B}; `route` picks among them (and NOBODY, where no one listens). */
-function setup(route: SwitchRoute, lnsA: Partial<TunnelOptions> = {}) {
+function setup(
+  route: SwitchRoute,
+  lnsA: Partial<TunnelOptions> = {},
+  switchOptions: Partial<TunnelSwitchOptions> = {},
+) {
   const net = new VirtualNet(11);
   const ep = (at: { address: string; port: number }, accept?: TunnelOptions) =>
     endpointAt(net, at, accept);
   const lac = ep(LAC);
-  const sw = switchAt(net, TSA, route);
+  const sw = switchAt(net, TSA, route, switchOptions);
   const lnsOptions = { version: 2, mode: 'lns', hostName: 'lns' } as const;
   const a = ep(LNS_A, { ...lnsOptions, ...lnsA });
   const b = ep(LNS_B, lnsOptions);
@@ -44,9 +54,19 @@ function setup(route: SwitchRoute, lnsA: Partial<TunnelOptions> = {}) {
       s.on('frame', (f) => framesAtB.push(f.slice()));
     }),
   );
-  const rerouted: { failed: SwitchDestination; codes: ResultCodes; now: SwitchDestination }[] = [];
+  const rerouted: {
+    failed: SwitchDestination;
+    codes: ResultCodes;
+    now: SwitchDestination;
+    at: number;
+  }[] = [];
   sw.on('rerouted', (call: SwitchedCall, failed, codes) =>
-    rerouted.push({ failed, codes, now: call.destination as SwitchDestination }),
+    rerouted.push({
+      failed,
+      codes,
+      now: call.destination as SwitchDestination,
+      at: net.clock.now(),
+    }),
   );
   const refused: ResultCodes[] = [];
   sw.on('refused', (_first, codes) => refused.push(codes));
@@ -150,5 +170,164 @@ describe('TunnelSwitch alternative next hops (draft §5)', () => {
       errorCode: GeneralError.NextHopUnreachable,
     });
     expect(c.refused).toHaveLength(1);
+  });
+});
+
+describe('TunnelSwitch nextHopTimeoutMs: a next hop that does not answer is given up', () => {
+  test("by default after 10 s, not after its tunnel's 31 s retransmission cycle; the next is tried", async () => {
+    const c = setup(() => [hop(NOBODY), hop(LNS_B)]);
+    const lacSession = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'kim' }));
+    const placed = c.net.clock.now();
+    expect(await c.net.until(() => c.upAt.b.length === 1, 60_000)).toBe(true);
+    expect(c.rerouted).toHaveLength(1);
+    // The TSA places the Second call a few ms before the LAC's session is up at the LAC.
+    const waited = (c.rerouted[0]?.at as number) - placed;
+    expect(waited).toBeGreaterThan(9_900);
+    expect(waited).toBeLessThan(10_100);
+    expect(c.rerouted[0]?.codes).toEqual({
+      resultCode: CdnResult.GeneralError,
+      errorCode: GeneralError.NextHopUnreachable,
+      message: 'next hop did not answer within 10000 ms',
+    });
+    expect(lacSession.isUp).toBe(true);
+    expect(c.sw.stats()).toMatchObject({ callsUp: 1, switched: 1, rerouted: 1, failed: 0 });
+  });
+
+  test('with no alternative left, the First call is cleared with 2/10 at the deadline', async () => {
+    const c = setup(() => hop(NOBODY), {}, { nextHopTimeoutMs: 3_000 });
+    const unswitched: { endedBy: string; by: string; second: unknown }[] = [];
+    c.sw.on('unswitched', (u) =>
+      unswitched.push({ endedBy: u.endedBy, by: u.reason.by, second: u.call.second }),
+    );
+    const lacSession = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'lee' }));
+    const placed = c.net.clock.now();
+    expect(await c.net.until(() => lacSession.downReason !== undefined, 60_000)).toBe(true);
+    expect(c.net.clock.now() - placed).toBeLessThan(3_100);
+    expect(lacSession.downReason).toMatchObject({
+      by: 'peer',
+      resultCode: CdnResult.GeneralError,
+      errorCode: GeneralError.NextHopUnreachable,
+      message: 'next hop did not answer within 3000 ms',
+    });
+    expect(c.refused).toHaveLength(1);
+    expect(unswitched).toEqual([{ endedBy: 'second', by: 'timeout', second: undefined }]);
+    expect(c.sw.stats()).toMatchObject({ calls: 0, failed: 1, rerouted: 0 });
+    // The Second tunnel to nowhere, left without calls, is closed once idle.
+    await c.net.run(60_000);
+    expect(c.sw.stats().secondTunnels).toBe(0);
+  });
+
+  test('a next hop that answers after it was given up does not get the call back', async () => {
+    const c = setup(() => [hop(LNS_A), hop(LNS_B)], {}, { nextHopTimeoutMs: 2_500 });
+    c.net.faults.set(`${LNS_A.address}:${LNS_A.port}`, { loss: 1 }); // A hears, says nothing
+    const lacSession = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'max' }));
+    expect(await c.net.until(() => c.upAt.b.length === 1, 60_000)).toBe(true);
+    c.net.faults.delete(`${LNS_A.address}:${LNS_A.port}`); // A answers from now on
+    await c.net.run(60_000);
+    expect(c.upAt.a).toEqual([]);
+    expect(c.rerouted.map((r) => r.failed.peer)).toEqual([LNS_A]);
+    expect(lacSession.isUp).toBe(true);
+    expect(c.upAt.b[0]?.isUp).toBe(true);
+    const lcp = Uint8Array.from([0xc0, 0x21, 9, 1, 0, 4]);
+    lacSession.send(lcp);
+    expect(await c.net.until(() => c.framesAtB.length === 1)).toBe(true);
+    expect(c.sw.stats()).toMatchObject({ calls: 1, callsUp: 1, rerouted: 1, failed: 0 });
+  });
+
+  test('a next hop that heard the call but did not answer in time gets a CDN (3) for it', async () => {
+    const c = setup(() => [hop(LNS_A), hop(LNS_B)], {}, { nextHopTimeoutMs: 2_500 });
+    const atA: Session[] = [];
+    c.a.on('tunnel', (t) =>
+      t.on('incoming-session', (e) => {
+        const s = t.sessions.get(e.sessionId);
+        if (s !== undefined) atA.push(s);
+      }),
+    );
+    // A first call makes the Second tunnel to A; it stays up.
+    const first = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'olga' }));
+    expect(await c.net.until(() => c.upAt.a.length === 1)).toBe(true);
+    // Then A's replies are lost: the next call's ICRQ reaches A, its ICRP does not come back.
+    c.net.faults.set(`${LNS_A.address}:${LNS_A.port}`, { loss: 1 });
+    const second = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'pat' }));
+    expect(await c.net.until(() => c.upAt.b.length === 1, 60_000)).toBe(true);
+    c.net.faults.delete(`${LNS_A.address}:${LNS_A.port}`);
+    expect(await c.net.until(() => atA[1]?.downReason !== undefined)).toBe(true);
+    expect(atA[1]?.downReason).toMatchObject({
+      by: 'peer',
+      resultCode: CdnResult.Administrative,
+      message: 'next hop did not answer within 2500 ms',
+    });
+    await c.net.run(30_000);
+    expect(c.upAt.a).toHaveLength(1);
+    expect(first.isUp).toBe(true);
+    expect(second.isUp).toBe(true);
+    expect(c.rerouted.map((r) => r.failed.peer)).toEqual([LNS_A]);
+    expect(c.sw.stats()).toMatchObject({ calls: 2, callsUp: 2, rerouted: 1, failed: 0 });
+  });
+
+  test('a next hop that answers before the deadline keeps the call, and the deadline is dropped', async () => {
+    const c = setup(() => [hop(LNS_A), hop(LNS_B)], {}, { nextHopTimeoutMs: 5_000 });
+    c.net.faults.set(`${LNS_A.address}:${LNS_A.port}`, { loss: 1 });
+    const lacSession = await c.net.settle(c.lacTunnel.openSession({ calledNumber: 'ned' }));
+    await c.net.run(2_000); // the TSA's SCCRQ went unanswered once
+    c.net.faults.delete(`${LNS_A.address}:${LNS_A.port}`);
+    expect(await c.net.until(() => c.upAt.a.length === 1, 5_000)).toBe(true);
+    await c.net.run(30_000);
+    expect(c.rerouted).toEqual([]);
+    expect(c.upAt.b).toEqual([]);
+    expect(lacSession.isUp).toBe(true);
+    expect(c.sw.stats()).toMatchObject({ callsUp: 1, rerouted: 0, failed: 0 });
+  });
+
+  test('the deadline is dropped with the call: a First call that ends first leaves no timer', async () => {
+    const net = new VirtualNet(5);
+    // The switch's timers, watched: those of `DEADLINE` ms are the setup deadlines.
+    const DEADLINE = 7_777;
+    const live = new Set<unknown>();
+    const timers: TunnelSwitchOptions['timers'] = {
+      set: (ms, fire) => {
+        const handle = net.timers.set(ms, () => {
+          live.delete(handle);
+          fire();
+        });
+        if (ms === DEADLINE) live.add(handle);
+        return handle;
+      },
+      clear: (handle) => {
+        live.delete(handle);
+        net.timers.clear(handle);
+      },
+    };
+    const lac = endpointAt(net, LAC);
+    const b = endpointAt(net, LNS_B, { version: 2, mode: 'lns', hostName: 'lns' });
+    const sw = switchAt(
+      net,
+      TSA,
+      ({ calledNumber }) => hop(calledNumber === 'up' ? LNS_B : NOBODY),
+      {
+        nextHopTimeoutMs: DEADLINE,
+        timers,
+      },
+    );
+    const t = lac.tunnel(TSA, { version: 2, mode: 'lac', hostName: 'lac' });
+    const hangsUp = await net.settle(t.openSession({ calledNumber: 'nowhere' }));
+    await net.run(1_000);
+    expect(live.size).toBe(1);
+    hangsUp.close();
+    await net.run(100);
+    expect(live.size).toBe(0);
+    expect(sw.stats()).toMatchObject({ calls: 0 });
+    // A call that comes up drops its deadline too.
+    await net.settle(t.openSession({ calledNumber: 'up' }));
+    expect(await net.until(() => sw.stats().callsUp === 1)).toBe(true);
+    expect(live.size).toBe(0);
+    expect(b.tunnels.size).toBe(1);
+  });
+
+  test.each([0, -1, 1.5, 3_600_001, Number.NaN])('refuses nextHopTimeoutMs %s', (bad) => {
+    const net = new VirtualNet(1);
+    expect(() => switchAt(net, TSA, () => hop(LNS_B), { nextHopTimeoutMs: bad })).toThrow(
+      UsageError,
+    );
   });
 });
