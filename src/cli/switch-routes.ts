@@ -314,7 +314,8 @@ function routeOf(where: string, v: Json): RouteRule {
 /**
  * Parses a `--routes` file (JSON): `{ "routes": [ { "match", "peer", "version"?, "encap"?,
  * "secret"?, "hostName"? } … ], "listen"?, "secret"?, "hostName"?, "tsaId"?, "idleMs"?,
- * "hopTimeoutMs"?, "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list are errors.
+ * "hopTimeoutMs"?, "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list
+ * are errors.
  * @throws CliUsage naming `name` and the place in the file.
  */
 export function parseRoutesFile(name: string, content: string): RoutesFile {
