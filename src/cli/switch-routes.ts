@@ -48,6 +48,7 @@ export interface RoutesFile {
   readonly tsaId?: string;
   readonly idleMs?: number;
   readonly hopTimeoutMs?: number;
+  readonly holdDownMs?: number;
   readonly maxCalls?: number;
 }
 
@@ -223,6 +224,7 @@ const FILE_KEYS = [
   'tsaId',
   'idleMs',
   'hopTimeoutMs',
+  'holdDownMs',
   'maxCalls',
 ] as const;
 
@@ -314,7 +316,7 @@ function routeOf(where: string, v: Json): RouteRule {
 /**
  * Parses a `--routes` file (JSON): `{ "routes": [ { "match", "peer", "version"?, "encap"?,
  * "secret"?, "hostName"? } … ], "listen"?, "secret"?, "hostName"?, "tsaId"?, "idleMs"?,
- * "hopTimeoutMs"?, "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list
+ * "hopTimeoutMs"?, "holdDownMs"?, "maxCalls"? }`. Strict: unknown keys, wrong types and an empty route list
  * are errors.
  * @throws CliUsage naming `name` and the place in the file.
  */
@@ -353,6 +355,9 @@ export function parseRoutesFile(name: string, content: string): RoutesFile {
     out.idleMs = integer(`${where}: idleMs`, data.idleMs, 0, 86_400_000);
   if (data.hopTimeoutMs !== undefined) {
     out.hopTimeoutMs = integer(`${where}: hopTimeoutMs`, data.hopTimeoutMs, 1, 3_600_000);
+  }
+  if (data.holdDownMs !== undefined) {
+    out.holdDownMs = integer(`${where}: holdDownMs`, data.holdDownMs, 0, 86_400_000);
   }
   if (data.maxCalls !== undefined) {
     out.maxCalls = integer(`${where}: maxCalls`, data.maxCalls, 1, 65_535);

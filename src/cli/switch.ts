@@ -52,6 +52,8 @@ export interface SwitchOptions {
   readonly idleMs: number | undefined;
   /** TunnelSwitchOptions.nextHopTimeoutMs. */
   readonly hopTimeoutMs: number | undefined;
+  /** TunnelSwitchOptions.nextHopHoldDownMs. */
+  readonly holdDownMs: number | undefined;
   readonly maxCalls: number | undefined;
   /** In order: the first match wins. */
   readonly routes: readonly RouteRule[];
@@ -92,6 +94,8 @@ Options:
   --idle-ms N           close a next-hop tunnel N ms after its last call (default 10000)
   --hop-timeout-ms N    give up a next hop whose call is not up within N ms: CDN 2/10, or
                         the rule's next alternative (default 10000)
+  --hold-down-ms N      pass over a next hop found unreachable for N ms while its rule has
+                        alternatives left (default 30000; 0 = never)
   --max-calls N         most calls at once; beyond, CDN 2/12, TSA busy (default 65535)
   --pcap FILE           record every datagram sent and received (pcap, raw IP + UDP)
   --json                events and summary as JSON lines
@@ -131,6 +135,7 @@ export function parseSwitchArgs(
       'tsa-id': { type: 'string' },
       'idle-ms': { type: 'string' },
       'hop-timeout-ms': { type: 'string' },
+      'hold-down-ms': { type: 'string' },
       'max-calls': { type: 'string' },
       route: { type: 'string', multiple: true },
       routes: { type: 'string' },
@@ -178,6 +183,7 @@ export function parseSwitchArgs(
   const tsaId = s('tsa-id');
   const idle = s('idle-ms');
   const hopTimeout = s('hop-timeout-ms');
+  const holdDown = s('hold-down-ms');
   const max = s('max-calls');
   return {
     listen:
@@ -192,6 +198,10 @@ export function parseSwitchArgs(
       hopTimeout === undefined
         ? fromFile?.hopTimeoutMs
         : integer('--hop-timeout-ms', hopTimeout, 1, 3_600_000),
+    holdDownMs:
+      holdDown === undefined
+        ? fromFile?.holdDownMs
+        : integer('--hold-down-ms', holdDown, 0, 86_400_000),
     maxCalls: max === undefined ? fromFile?.maxCalls : integer('--max-calls', max, 1, 65_535),
     routes,
     pcap: s('pcap'),
@@ -322,6 +332,7 @@ export async function runSwitch(o: SwitchOptions, io: RunIo): Promise<number> {
     tsaId: o.tsaId,
     ...(o.idleMs === undefined ? {} : { idleTunnelMs: o.idleMs }),
     ...(o.hopTimeoutMs === undefined ? {} : { nextHopTimeoutMs: o.hopTimeoutMs }),
+    ...(o.holdDownMs === undefined ? {} : { nextHopHoldDownMs: o.holdDownMs }),
     ...(o.maxCalls === undefined ? {} : { maxCalls: o.maxCalls }),
   });
   sw.on('error', (err) => reporter.note(`error: ${err.message}`));

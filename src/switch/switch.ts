@@ -112,6 +112,18 @@ export interface TunnelSwitchOptions extends Omit<EndpointOptions, 'acceptTunnel
    * retransmission cycle ends (31 s with the defaults) while the LAC's session waits.
    */
   readonly nextHopTimeoutMs?: number;
+  /**
+   * How long a next hop found unreachable is passed over, ms (0 … 86,400,000; 0 = never).
+   * Found unreachable: its Second call was given up (`nextHopTimeoutMs`), or its tunnel never
+   * came up, was refused or went down before the call was up; not a CDN of the next hop's, nor a
+   * destination refused at once. While it is held down, a call whose route lists it before
+   * another destination skips it (`rerouted`, 2/10) without waiting for it again; the route's
+   * last destination is always tried. A call that comes up through it clears the hold-down.
+   * Default 30,000.
+   */
+  readonly nextHopHoldDownMs?: number;
+  /** Most next hops held down at once; one more lets the longest held go. Default 4,096. */
+  readonly maxNextHopsHeldDown?: number;
   /** Most switched calls at once (routing included); beyond, CDN 2/12 (TSA busy). Default 65,535. */
   readonly maxCalls?: number;
   /** Frames of the First peer held while the Second call is set up (per call). Default 32. */
@@ -167,6 +179,8 @@ export interface TunnelSwitchStats {
   readonly failed: number;
   /** Second calls placed on an alternative next hop after the one before was unreachable or busy. */
   readonly rerouted: number;
+  /** Next hops held down now (see TunnelSwitchOptions.nextHopHoldDownMs). */
+  readonly nextHopsHeldDown: number;
   readonly framesToSecond: number;
   readonly framesToFirst: number;
   readonly framesDropped: number;
@@ -248,6 +262,10 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   readonly #maxCalls: number;
   readonly #idleMs: number;
   readonly #nextHopTimeoutMs: number;
+  readonly #holdDownMs: number;
+  readonly #maxHeldDown: number;
+  // Next hops found unreachable (by nextHopKey), with when; oldest first, at most #maxHeldDown.
+  readonly #heldDown = new Map<string, number>();
   readonly #maxWaiting: number;
   readonly #calls = new Set<Call>();
   readonly #bySession = new WeakMap<Session, Call>();
@@ -276,6 +294,11 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     if (this.#nextHopTimeoutMs > 3_600_000) {
       throw new UsageError('nextHopTimeoutMs must be at most 3,600,000 ms');
     }
+    this.#holdDownMs = nonNegative(options.nextHopHoldDownMs, 30_000, 'nextHopHoldDownMs');
+    if (this.#holdDownMs > 86_400_000) {
+      throw new UsageError('nextHopHoldDownMs must be at most 86,400,000 ms');
+    }
+    this.#maxHeldDown = positive(options.maxNextHopsHeldDown, 4096, 'maxNextHopsHeldDown');
     this.#maxWaiting = nonNegative(options.maxWaitingFrames, 32, 'maxWaitingFrames');
     if (typeof options.route !== 'function') throw new UsageError('route must be a function');
     this.#policy = {
@@ -323,6 +346,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
       refusedBusy: this.#refusedBusy,
       failed: this.#failed,
       rerouted: this.#rerouted,
+      nextHopsHeldDown: this.#countHeldDown(),
       framesToSecond: this.#toSecond,
       framesToFirst: this.#toFirst,
       framesDropped: this.#dropped,
@@ -494,6 +518,16 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
   #connect(call: Call, dest: SwitchDestination): void {
     call.destination = dest;
     call.state = 'connecting';
+    const since = call.alternatives.length === 0 ? undefined : this.#heldDownFor(call, dest);
+    if (since !== undefined) {
+      // Found unreachable a moment ago: the next alternative, without waiting for it again.
+      const codes = {
+        ...UNREACHABLE,
+        message: `next hop held down: unreachable ${Math.round(since)} ms ago`,
+      };
+      if (!this.#reroute(call, codes)) this.#fail(call, codes);
+      return;
+    }
     let pool: SecondTunnel;
     let second: Session;
     const firstVersion = call.first.tunnel.version;
@@ -532,6 +566,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     second.once('up', () => {
       if (call.state !== 'connecting' || call.second !== second) return;
       this.#stopSetupTimer(call);
+      this.#heldDown.delete(nextHopKey(call, dest));
       call.state = 'up';
       this.#switched++;
       const waiting = call.waiting;
@@ -570,6 +605,38 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     this.#halfDown(call, 'second', { by: 'timeout', message });
   }
 
+  // The call's next hop was found unreachable: passed over for nextHopHoldDownMs.
+  #holdDown(call: Call): void {
+    const dest = call.destination;
+    if (this.#holdDownMs === 0 || dest === undefined) return;
+    const key = nextHopKey(call, dest);
+    this.#heldDown.delete(key); // to the end: the newest
+    if (this.#heldDown.size >= this.#maxHeldDown) {
+      const [oldest] = this.#heldDown.keys();
+      if (oldest !== undefined) this.#heldDown.delete(oldest);
+    }
+    this.#heldDown.set(key, this.#o.clock.now());
+  }
+
+  // How long ago `dest` was found unreachable, while it is held down; else undefined.
+  #heldDownFor(call: Call, dest: SwitchDestination): number | undefined {
+    const key = nextHopKey(call, dest);
+    const at = this.#heldDown.get(key);
+    if (at === undefined) return undefined;
+    const since = this.#o.clock.now() - at;
+    if (since < this.#holdDownMs) return since;
+    this.#heldDown.delete(key);
+    return undefined;
+  }
+
+  #countHeldDown(): number {
+    const now = this.#o.clock.now();
+    for (const [key, at] of this.#heldDown) {
+      if (now - at >= this.#holdDownMs) this.#heldDown.delete(key);
+    }
+    return this.#heldDown.size;
+  }
+
   #stopSetupTimer(call: Call): void {
     if (call.setupTimer === undefined) return;
     this.#o.timers.clear(call.setupTimer.handle);
@@ -580,8 +647,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     const encap = dest.encap ?? 'udp';
     const endpoint = encap === 'ip' ? this.ipEndpoint : this.endpoint;
     if (endpoint === undefined) throw new UsageError('an IP destination needs ipTransport');
-    const mode = call.call === 'incoming' ? 'lac' : 'lns';
-    const key = `${encap}|${dest.peer.address}|${dest.peer.port}|${mode}|v${dest.tunnel.version}|${dest.key ?? ''}`;
+    const key = nextHopKey(call, dest);
     const found = this.#seconds.get(key);
     if (found !== undefined && !found.tunnel.closed && found.tunnel.downReason === undefined) {
       return found;
@@ -592,6 +658,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
         ? { pseudowireCapabilities: [PseudowireType.Ppp] }
         : {};
     // Calls the next hop opens on this tunnel are First calls like any other (routed onwards).
+    const mode = call.call === 'incoming' ? 'lac' : 'lns';
     const options = this.#firstOptions({ ...dest.tunnel, ...pw, mode });
     const tunnel = endpoint.tunnel(dest.peer, options);
     const pool: SecondTunnel = { key, tunnel, calls: new Set(), idle: undefined };
@@ -675,6 +742,7 @@ export class TunnelSwitch extends EventEmitter<TunnelSwitchEvents> {
     this.#stopSetupTimer(call);
     // A Second call that failed before it was up may give way to an alternative next hop.
     if (half === 'second' && call.state === 'connecting') {
+      if (foundUnreachable(reason)) this.#holdDown(call);
       if (this.#reroute(call, this.#secondFailed(reason))) return;
     }
     const wasUp = call.state === 'up';
@@ -807,6 +875,23 @@ function firstSequences(call: Call): boolean {
     }
   }
   return false;
+}
+
+// What names a next hop: one Second tunnel per key (and one hold-down). Tolerates a malformed
+// destination from a JavaScript route (#secondTunnel then refuses it).
+function nextHopKey(call: Call, dest: SwitchDestination): string {
+  const mode = call.call === 'incoming' ? 'lac' : 'lns';
+  const d = dest as Partial<SwitchDestination>;
+  return `${d.encap ?? 'udp'}|${d.peer?.address}|${d.peer?.port}|${mode}|v${d.tunnel?.version}|${d.key ?? ''}`;
+}
+
+// A Second call that went down before it was up because its next hop is out of reach: our
+// deadline or the tunnel's retransmissions ran out ('timeout'), the tunnel failed ('error'), or
+// the next hop refused or closed the tunnel (a StopCCN: 'peer' without a CDN's AVPs). Not a CDN
+// of the next hop's (it is there and answered), a local close or a lost tie.
+function foundUnreachable(reason: DownReason): boolean {
+  if (reason.by === 'timeout' || reason.by === 'error') return true;
+  return reason.by === 'peer' && reason.avps === undefined;
 }
 
 function positive(v: number | undefined, d: number, name: string): number {

@@ -300,12 +300,14 @@ describe('l2tp-core switch between a LAC and an LNS (in-process, loopback)', () 
     );
   });
 
-  it('--hop-timeout-ms: a next hop that never answers is given up after N ms, the alternative tried', async () => {
+  it('--hop-timeout-ms, --hold-down-ms: a silent next hop is given up after N ms, then passed over', async () => {
     const silent = await endpoint(); // refuses every SCCRQ without a word
     const server = await lns();
     const sw = await startSwitch([
       '--hop-timeout-ms',
       '300',
+      '--hold-down-ms',
+      '60000',
       '--route',
       `dana=${LOOPBACK}:${silent.port}`,
       '--route',
@@ -324,6 +326,13 @@ describe('l2tp-core switch between a LAC and an LNS (in-process, loopback)', () 
       ),
     );
     expect(s.isUp).toBe(true);
+    // Held down now: the next call for dana skips the silent next hop without waiting.
+    const again = await tunnel.openSession({ calledNumber: 'dana' });
+    await until(() => server.calls.filter((c) => c.session.isUp).length === 2, 'the second call');
+    expect(await sw.waitFor(/held down/)).toMatch(
+      /failed \(CDN 2\/10 \(GeneralError, NextHopUnreachable\) "next hop held down: unreachable \d+ ms ago"\)/,
+    );
+    expect(again.isUp).toBe(true);
     expect(await sw.stop()).toBe(ExitCode.OK);
   });
 
@@ -602,6 +611,7 @@ describe('route rules (switch-routes.ts)', () => {
         hostName: 'me',
         idleMs: 0,
         hopTimeoutMs: 2500,
+        holdDownMs: 0,
         maxCalls: 10,
       }),
     );
@@ -618,6 +628,7 @@ describe('route rules (switch-routes.ts)', () => {
       hostName: 'me',
       idleMs: 0,
       hopTimeoutMs: 2500,
+      holdDownMs: 0,
       maxCalls: 10,
     });
   });
@@ -653,6 +664,10 @@ describe('route rules (switch-routes.ts)', () => {
     [
       '{"routes":[{"match":"*","peer":"192.0.2.1"}],"hopTimeoutMs":3600001}',
       'hopTimeoutMs: expected an integer in 1…3600000, got 3600001',
+    ],
+    [
+      '{"routes":[{"match":"*","peer":"192.0.2.1"}],"holdDownMs":-5}',
+      'holdDownMs: expected an integer in 0…86400000, got -5',
     ],
     [
       `{"routes":[{"match":"*","peer":"192.0.2.1"}],"tsaId":"${'x'.repeat(65)}"}`,
@@ -700,6 +715,10 @@ describe('usage (in-process)', () => {
       '--hop-timeout-ms: expected an integer in 1…3600000',
     ],
     [
+      ['switch', '--route', '*=192.0.2.1', '--hold-down-ms', '1.5'],
+      '--hold-down-ms: expected an integer in 0…86400000',
+    ],
+    [
       ['switch', '--route', '*=192.0.2.1', '--max-calls', '0'],
       '--max-calls: expected an integer in 1…65535',
     ],
@@ -735,6 +754,7 @@ describe('usage (in-process)', () => {
       '--tsa-id',
       '--idle-ms',
       '--hop-timeout-ms',
+      '--hold-down-ms',
       '--max-calls',
       '-v',
     ]) {

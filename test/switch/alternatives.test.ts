@@ -331,3 +331,131 @@ describe('TunnelSwitch nextHopTimeoutMs: a next hop that does not answer is give
     );
   });
 });
+
+describe('TunnelSwitch nextHopHoldDownMs: a next hop found unreachable is passed over for a while', () => {
+  // Calls for 'pair' go to [A, B]; for 'alone', to A only (the route's last destination).
+  const byCalled =
+    (a: { address: string; port: number }): SwitchRoute =>
+    ({ calledNumber }) =>
+      calledNumber === 'alone' ? hop(a) : [hop(a), hop(LNS_B)];
+
+  /** Opens a call for `called`; resolves when it is up at LNS B or A, or down at the LAC. */
+  async function call(c: ReturnType<typeof setup>, called: string) {
+    const before = { a: c.upAt.a.length, b: c.upAt.b.length, rerouted: c.rerouted.length };
+    const session = await c.net.settle(c.lacTunnel.openSession({ calledNumber: called }));
+    const placed = c.net.clock.now();
+    await c.net.until(
+      () =>
+        c.upAt.a.length > before.a ||
+        c.upAt.b.length > before.b ||
+        session.downReason !== undefined,
+      120_000,
+    );
+    return {
+      session,
+      tookMs: c.net.clock.now() - placed,
+      at: c.upAt.a.length > before.a ? 'A' : c.upAt.b.length > before.b ? 'B' : 'down',
+      rerouted: c.rerouted.slice(before.rerouted),
+    };
+  }
+
+  test('the next calls skip it at once (default 30 s), then it is tried again', async () => {
+    const c = setup(byCalled(NOBODY));
+    const first = await call(c, 'pair');
+    expect(first).toMatchObject({ at: 'B' });
+    expect(first.tookMs).toBeGreaterThan(9_900); // waited for the deadline
+    expect(c.sw.stats().nextHopsHeldDown).toBe(1);
+    await c.net.run(5_000);
+    const second = await call(c, 'pair');
+    expect(second).toMatchObject({ at: 'B' });
+    expect(second.tookMs).toBeLessThan(100);
+    expect(second.rerouted.map((r) => [r.failed.peer, r.codes])).toEqual([
+      [
+        NOBODY,
+        {
+          resultCode: CdnResult.GeneralError,
+          errorCode: GeneralError.NextHopUnreachable,
+          message: expect.stringMatching(/^next hop held down: unreachable 5\d{3} ms ago$/),
+        },
+      ],
+    ]);
+    await c.net.run(30_000); // the hold-down ran out
+    expect(c.sw.stats().nextHopsHeldDown).toBe(0);
+    const third = await call(c, 'pair');
+    expect(third).toMatchObject({ at: 'B' });
+    expect(third.tookMs).toBeGreaterThan(9_900);
+    expect(c.sw.stats()).toMatchObject({ callsUp: 3, rerouted: 3, failed: 0 });
+  });
+
+  test("the route's last destination is tried even while held down", async () => {
+    const c = setup(byCalled(NOBODY), {}, { nextHopTimeoutMs: 2_000 });
+    await call(c, 'pair');
+    const alone = await call(c, 'alone');
+    expect(alone.at).toBe('down');
+    expect(alone.tookMs).toBeGreaterThan(1_900);
+    expect(alone.session.downReason).toMatchObject({
+      errorCode: GeneralError.NextHopUnreachable,
+      message: 'next hop did not answer within 2000 ms',
+    });
+  });
+
+  test('a call that comes up through a held-down next hop clears it', async () => {
+    const c = setup(byCalled(LNS_A), {}, { nextHopTimeoutMs: 2_500 });
+    c.net.faults.set(`${LNS_A.address}:${LNS_A.port}`, { loss: 1 });
+    expect(await call(c, 'pair')).toMatchObject({ at: 'B' });
+    expect(c.sw.stats().nextHopsHeldDown).toBe(1);
+    c.net.faults.delete(`${LNS_A.address}:${LNS_A.port}`);
+    expect(await call(c, 'alone')).toMatchObject({ at: 'A' }); // the last destination: tried
+    expect(c.sw.stats().nextHopsHeldDown).toBe(0);
+    const again = await call(c, 'pair');
+    expect(again).toMatchObject({ at: 'A', rerouted: [] });
+  });
+
+  test('a next hop that refuses the call with a CDN is not held down', async () => {
+    const c = setup(byCalled(LNS_A), {
+      acceptSession: refuseWith({ resultCode: 2, errorCode: GeneralError.TsaBusy }),
+    });
+    expect(await call(c, 'pair')).toMatchObject({ at: 'B' });
+    expect(await call(c, 'pair')).toMatchObject({ at: 'B' });
+    expect(c.rerouted.map((r) => r.codes.errorCode)).toEqual([
+      GeneralError.NextHopBusy,
+      GeneralError.NextHopBusy,
+    ]);
+    expect(c.sw.stats().nextHopsHeldDown).toBe(0);
+  });
+
+  test('nextHopHoldDownMs 0: every call waits for the next hop again', async () => {
+    const c = setup(byCalled(NOBODY), {}, { nextHopTimeoutMs: 1_000, nextHopHoldDownMs: 0 });
+    const tooks = [];
+    for (let i = 0; i < 2; i++) tooks.push((await call(c, 'pair')).tookMs);
+    expect(tooks.every((t) => t > 900)).toBe(true);
+    expect(c.sw.stats().nextHopsHeldDown).toBe(0);
+  });
+
+  test('at maxNextHopsHeldDown, the next hop held longest is let go', async () => {
+    const dead = [1, 2, 3].map((i) => ({ address: `10.0.2.${i}`, port: 1701 }));
+    const c = setup(
+      ({ calledNumber }) => [
+        hop(dead[Number(calledNumber)] as { address: string; port: number }),
+        hop(LNS_B),
+      ],
+      {},
+      { nextHopTimeoutMs: 1_000, maxNextHopsHeldDown: 2 },
+    );
+    for (const n of ['0', '1', '2']) expect(await call(c, n)).toMatchObject({ at: 'B' });
+    expect(c.sw.stats().nextHopsHeldDown).toBe(2);
+    // 1 and 2 are held down; 0 was let go, so it is waited for again.
+    expect((await call(c, '1')).tookMs).toBeLessThan(100);
+    expect((await call(c, '2')).tookMs).toBeLessThan(100);
+    expect((await call(c, '0')).tookMs).toBeGreaterThan(900);
+  });
+
+  test.each([
+    { nextHopHoldDownMs: -1 },
+    { nextHopHoldDownMs: 1.5 },
+    { nextHopHoldDownMs: 86_400_001 },
+    { maxNextHopsHeldDown: 0 },
+  ])('refuses %o', (bad) => {
+    expect(() => switchAt(new VirtualNet(1), TSA, () => hop(LNS_B), bad)).toThrow(UsageError);
+  });
+});
