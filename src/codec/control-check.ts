@@ -4,6 +4,7 @@
  * control over UDP. Not part of the package's API (index.ts does not export this module).
  * RFC 2661 §3.1, RFC 3931 §3.2.1, §4.1.1.2.
  */
+import { toHex } from '../avp/describe.js';
 import { AvpType, MessageType } from '../constants.js';
 import { DecodeError } from '../errors.js';
 import { need, readU16, readU32 } from './bytes.js';
@@ -104,9 +105,6 @@ const H_BIT = 0x40;
 const AVP_HEADER_LENGTH = 6;
 // Octets of an identifying value written into a key (longer hidden values are cut, marked "…").
 const KEY_VALUE_OCTETS = 64;
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
-  i.toString(16).padStart(2, '0'),
-);
 
 /** What identifies a message to Tunnel ID 0 (see {@link tunnelZeroKey}). */
 export interface TunnelZeroKey {
@@ -166,9 +164,6 @@ export function tunnelZeroKey(
   const at = tunnelAt >= 0 ? tunnelAt : connectionAt;
   if (at < 0) return undefined;
   const length = tunnelAt >= 0 ? tunnelLength : connectionLength;
-  let hex = '';
-  const n = Math.min(length, KEY_VALUE_OCTETS);
-  for (let i = 0; i < n; i++) hex += HEX[bytes[at + i] as number];
-  if (length > KEY_VALUE_OCTETS) hex += '…';
-  return { id: `${address}|${port}|${hex}`, sccrq };
+  const value = toHex(bytes.subarray(at, at + length), KEY_VALUE_OCTETS);
+  return { id: `${address}|${port}|${value}`, sccrq };
 }
