@@ -68,6 +68,7 @@ import {
   controlHeaderLength,
   decodeControlHeader,
   encodeControlHeader,
+  HEADER_BITS,
 } from '../codec/header.js';
 import {
   AvpType,
@@ -417,7 +418,7 @@ export class TunnelEngine {
     let end: number;
     try {
       end = controlHeaderEnd(bytes, encap);
-      if (((bytes[start + 1] as number) & 0x0f) !== this.#o.version) {
+      if (((bytes[start + 1] as number) & HEADER_BITS.VERSION) !== this.#o.version) {
         throw new DecodeError('L2TP_ERR_BAD_VERSION', `not L2TPv${this.#o.version}`);
       }
     } catch (err) {
